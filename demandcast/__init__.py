@@ -1,2 +1,155 @@
-"""demandcast: demand forecasting for municipal contact channels."""
+"""demandcast: demand forecasting for the contact channels of Dutch municipalities.
+
+Load desk, phone and web exports into one long frame, forecast them with baselines,
+SARIMA, Prophet, gradient boosting or ensembles, backtest the models the way planners
+need, and turn forecasts into staffing.
+
+Public names are imported lazily: ``import demandcast`` loads no model library
+(statsmodels, prophet, scikit-learn) until a name that needs one is used.
+
+Examples
+--------
+>>> import demandcast
+>>> "seasonal_naive" in demandcast.list_forecasters()
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from demandcast.exceptions import (
+    BacktestError,
+    ConfigError,
+    DataWarning,
+    DemandcastError,
+    ForecasterFitError,
+    InputFileError,
+    InvalidFrameError,
+    LockHeldError,
+    MissingDependencyError,
+    NotFittedError,
+    StoreError,
+    UnknownForecasterError,
+    UnsupportedRegressorError,
+)
+
 __version__ = "0.1.0.dev0"
+
+# public name -> module that defines it; imported on first use
+_LAZY: dict[str, str] = {
+    # the long frame
+    "DEFAULT_TZ": "demandcast.frame",
+    "validate_frame": "demandcast.frame",
+    "infer_freq": "demandcast.frame",
+    "regularise": "demandcast.frame",
+    "fill_missing": "demandcast.frame",
+    "local_range": "demandcast.frame",
+    "future_index": "demandcast.frame",
+    # calendar
+    "OpeningHours": "demandcast.calendar",
+    "dutch_holidays": "demandcast.calendar",
+    "closure_days": "demandcast.calendar",
+    "calendar_features": "demandcast.calendar",
+    # loaders and privacy
+    "load_phone": "demandcast.loaders",
+    "load_desk": "demandcast.loaders",
+    "load_web": "demandcast.loaders",
+    "load_counts": "demandcast.loaders",
+    "pseudonymize": "demandcast.loaders",
+    "suppress_small_counts": "demandcast.loaders",
+    # simulated data
+    "simulate_municipality": "demandcast.datasets",
+    "SimulatedMunicipality": "demandcast.datasets",
+    # forecasters
+    "BaseForecaster": "demandcast.forecasters.base",
+    "get_forecaster": "demandcast.forecasters.registry",
+    "list_forecasters": "demandcast.forecasters.registry",
+    "clone": "demandcast.forecasters.base",
+    # staffing
+    "required_staff": "demandcast.staffing",
+    "desk_staff": "demandcast.staffing",
+    "erlang_c": "demandcast.staffing",
+    "service_level": "demandcast.staffing",
+    "agents_for_service_level": "demandcast.staffing",
+    # metrics
+    "evaluate": "demandcast.metrics",
+    "diebold_mariano": "demandcast.metrics",
+    "poisson_floor_wape": "demandcast.metrics",
+    "wape": "demandcast.metrics",
+    "mase": "demandcast.metrics",
+    # store
+    "ForecastStore": "demandcast.store",
+}
+
+__all__ = sorted(
+    [
+        "BacktestError",
+        "ConfigError",
+        "DataWarning",
+        "DemandcastError",
+        "ForecasterFitError",
+        "InputFileError",
+        "InvalidFrameError",
+        "LockHeldError",
+        "MissingDependencyError",
+        "NotFittedError",
+        "StoreError",
+        "UnknownForecasterError",
+        "UnsupportedRegressorError",
+        "__version__",
+        *_LAZY,
+    ]
+)
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'demandcast' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from demandcast.calendar import (
+        OpeningHours,
+        calendar_features,
+        closure_days,
+        dutch_holidays,
+    )
+    from demandcast.datasets import SimulatedMunicipality, simulate_municipality
+    from demandcast.forecasters.base import BaseForecaster, clone
+    from demandcast.forecasters.registry import get_forecaster, list_forecasters
+    from demandcast.frame import (
+        DEFAULT_TZ,
+        fill_missing,
+        future_index,
+        infer_freq,
+        local_range,
+        regularise,
+        validate_frame,
+    )
+    from demandcast.loaders import (
+        load_counts,
+        load_desk,
+        load_phone,
+        load_web,
+        pseudonymize,
+        suppress_small_counts,
+    )
+    from demandcast.metrics import diebold_mariano, evaluate, mase, poisson_floor_wape, wape
+    from demandcast.staffing import (
+        agents_for_service_level,
+        desk_staff,
+        erlang_c,
+        required_staff,
+        service_level,
+    )
+    from demandcast.store import ForecastStore
