@@ -1,0 +1,920 @@
+"""The forecaster contract: parameters, tags, fit/predict validation, forecast frame.
+
+Every model subclasses :class:`BaseForecaster` (or :class:`LocalForecaster` for one
+model per series) and writes only ``_fit`` and ``_predict``; the public ``fit`` and
+``predict`` here validate the input, align regressors, build the future grid and
+enforce the forecast-frame rules (non-negative, nested intervals, zero where closed,
+fixed column order).
+
+Conventions, following scikit-learn:
+
+- ``__init__`` only stores its keyword parameters, each under its own name;
+  ``get_params``/``set_params``/:func:`clone` are derived from the signature.
+- Learned state lives in attributes ending in ``_``; ``freq_`` marks a fitted model.
+- Capability tags (:data:`DEFAULT_TAGS`) live on the class; subclasses list only the
+  tags they change and inherit the rest.
+- Each model takes ``alias`` (the output column name, default the registry ``name``).
+  Models that can fail on a series take ``fallback`` (a registry name such as
+  ``"seasonal_naive"``) and use :meth:`BaseForecaster._fit_with_fallback`.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import logging
+import numbers
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from demandcast.exceptions import (
+    ConfigError,
+    ForecasterFitError,
+    InvalidFrameError,
+    NotFittedError,
+    UnsupportedRegressorError,
+)
+
+__all__ = [
+    "DEFAULT_TAGS",
+    "BaseForecaster",
+    "LocalForecaster",
+    "check_is_fitted",
+    "clone",
+    "default_season_length",
+    "interval_columns",
+    "normalise_level",
+]
+
+logger = logging.getLogger("demandcast")
+
+#: Capability tags every forecaster carries; subclasses override what differs.
+DEFAULT_TAGS: dict[str, bool] = {
+    "future_regressors": False,  # uses regressors known ahead (X_future)
+    "past_regressors": False,  # uses observed-only regressors, lagged >= horizon
+    "intervals": True,  # predict(level=...) gives prediction intervals
+    "intraday": True,  # works on sub-daily grids
+    "global_model": False,  # one model across all series
+    "handles_missing": False,  # copes with NaN y itself (else the base fills them)
+    "requires_regular": False,  # needs every interval of the grid present
+    "deterministic": False,  # output identical without a random_state
+}
+
+ROLES = ("future", "past")
+_KEYS = ["unique_id", "ds"]
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+
+def _head(values: Iterable[Any], n: int = 5) -> str:
+    items = list(values)
+    shown = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in items[:n])
+    more = f" (+{len(items) - n} more)" if len(items) > n else ""
+    return f"[{shown}]{more}"
+
+
+def normalise_level(level: Any) -> tuple[float, ...]:
+    """Check interval levels and return them as a sorted tuple without duplicates.
+
+    Parameters
+    ----------
+    level : None, number or iterable of numbers
+        Coverage levels in percent, each strictly between 0 and 100.
+
+    Returns
+    -------
+    tuple
+        Sorted levels; integral values become ``int`` so column names read ``lo-80``.
+
+    Raises
+    ------
+    ConfigError
+        When a level is not a number in (0, 100).
+
+    Examples
+    --------
+    >>> normalise_level([95, 80.0])
+    (80, 95)
+    >>> normalise_level(None)
+    ()
+    """
+    if level is None:
+        return ()
+    items = [level] if isinstance(level, numbers.Number) else level
+    try:
+        items = list(items)
+    except TypeError:
+        raise ConfigError(
+            f"level={level!r} is not allowed: give None or numbers in (0, 100), e.g. (80, 95)"
+        ) from None
+    bad = [
+        v
+        for v in items
+        if isinstance(v, bool)
+        or not isinstance(v, numbers.Real)
+        or not np.isfinite(v)
+        or not 0 < v < 100
+    ]
+    if bad:
+        raise ConfigError(
+            f"level must hold numbers strictly between 0 and 100; offending values "
+            f"{_head(bad)}: give coverage in percent, e.g. level=(80, 95)"
+        )
+    out = sorted({int(v) if float(v).is_integer() else float(v) for v in items})
+    return tuple(out)
+
+
+def interval_columns(alias: str, level: Iterable[float]) -> list[str]:
+    """Column names of the forecast frame for ``alias`` and ``level``, in order.
+
+    Examples
+    --------
+    >>> interval_columns("naive", (80, 95))
+    ['naive', 'naive-lo-80', 'naive-hi-80', 'naive-lo-95', 'naive-hi-95']
+    """
+    cols = [alias]
+    for lv in level:
+        cols += [f"{alias}-lo-{lv}", f"{alias}-hi-{lv}"]
+    return cols
+
+
+def default_season_length(freq: str) -> int:
+    """Number of intervals in one week at ``freq`` (7 for daily data).
+
+    Parameters
+    ----------
+    freq : str
+        A pandas offset alias such as ``"D"``, ``"h"``, ``"30min"``.
+
+    Returns
+    -------
+    int
+        7 for ``"D"``; ``7 * intervals per day`` for sub-daily grids (336 for
+        ``"30min"``); 52 for weekly, 12 for monthly data.  On intraday grids with
+        closed intervals absent, a season in *rows* is irregular: models should step
+        back in time (same weekday and time of day), not in row offsets.
+
+    Examples
+    --------
+    >>> default_season_length("D"), default_season_length("30min"), default_season_length("h")
+    (7, 336, 168)
+    """
+    offset = pd.tseries.frequencies.to_offset(freq)
+    name = offset.name.upper()
+    if isinstance(offset, pd.offsets.Tick):
+        step = pd.Timedelta(offset)
+        if step <= pd.Timedelta(days=1) and pd.Timedelta(days=1) % step == pd.Timedelta(0):
+            return int(pd.Timedelta(days=7) / step)
+    if name.startswith("W"):
+        return 52
+    if name.startswith(("M", "ME", "MS")):
+        return 12
+    if name.startswith(("Q", "QE", "QS")):
+        return 4
+    raise ConfigError(
+        f"freq={freq!r}: no default season length for this frequency; give season_length explicitly"
+    )
+
+
+def check_is_fitted(forecaster: BaseForecaster) -> None:
+    """Raise :class:`NotFittedError` unless ``forecaster`` has been fitted.
+
+    Examples
+    --------
+    >>> from demandcast.forecasters.naive import SeasonalNaive
+    >>> try:
+    ...     check_is_fitted(SeasonalNaive())
+    ... except Exception as err:
+    ...     print(type(err).__name__)
+    NotFittedError
+    """
+    if not hasattr(forecaster, "freq_"):
+        raise NotFittedError(
+            f"this {type(forecaster).__name__} is not fitted yet: call fit(df) before "
+            "predict or using learned attributes"
+        )
+
+
+def clone(forecaster: Any, *, safe: bool = True) -> Any:
+    """Return an unfitted copy of ``forecaster`` with the same parameters.
+
+    Nested forecasters (also inside lists, tuples and dicts) are cloned too; other
+    parameter values are deep-copied, so the clone shares no state with the original.
+
+    Parameters
+    ----------
+    forecaster : BaseForecaster or list/tuple/dict of them
+        What to clone.
+    safe : bool, default True
+        When False, objects that are not forecasters are deep-copied instead of
+        raising.
+
+    Examples
+    --------
+    >>> from demandcast.forecasters.naive import HistoricalAverage
+    >>> clone(HistoricalAverage(k_weeks=6)).get_params()["k_weeks"]
+    6
+    """
+    if isinstance(forecaster, (list, tuple, set, frozenset)):
+        return type(forecaster)(clone(f, safe=safe) for f in forecaster)
+    if isinstance(forecaster, dict):
+        return {k: clone(v, safe=safe) for k, v in forecaster.items()}
+    if not isinstance(forecaster, BaseForecaster):
+        if safe:
+            raise TypeError(
+                f"cannot clone {forecaster!r} of type {type(forecaster).__name__}: "
+                "it is not a demandcast forecaster"
+            )
+        return copy.deepcopy(forecaster)
+    params = forecaster.get_params(deep=False)
+    new = {name: clone(value, safe=False) for name, value in params.items()}
+    return type(forecaster)(**new)
+
+
+# ---------------------------------------------------------------------------
+# the base class
+# ---------------------------------------------------------------------------
+
+
+class BaseForecaster:
+    """Base class of every demandcast forecaster.
+
+    Subclasses set ``name`` (the registry key), change ``tags`` where they differ
+    from :data:`DEFAULT_TAGS`, take only keyword parameters in ``__init__`` (stored
+    unchanged under their own name, including ``alias=None``) and implement:
+
+    ``_fit(df, X)``
+        ``df`` is the validated frame (``unique_id``, ``ds``, ``y``, ``is_open``
+        always present: closed rows are flagged ``False``, never zero demand; ``y``
+        holds NaN only when the tag ``handles_missing`` is set, otherwise the base
+        filled them with ``demandcast.frame.fill_missing``). ``X`` is None or a
+        frame aligned row by row with ``df``: ``unique_id``, ``ds`` and the
+        regressor columns (roles in ``self.roles_``).
+    ``_predict(h, X_future, level)``
+        Returns the forecast frame for the grid of :meth:`future_ds` with columns
+        :func:`interval_columns` ``(self.alias_, level)``. ``X_future`` is None or
+        aligned row by row with ``self.future_ds(h)`` and holds the future-role
+        regressors. The base then clips at zero, nests the intervals, zeroes closed
+        intervals and orders rows and columns.
+
+    Closed intervals at predict time come from an ``is_open`` column of
+    ``X_future`` (per ``unique_id`` or shared by all series) or, when absent, from
+    the model's ``opening_hours`` parameter if it has one (an
+    :class:`~demandcast.calendar.OpeningHours` or a dict ``unique_id`` or channel ->
+    OpeningHours). The forecaster learns nothing about closures from the past.
+
+    Interval nesting rule: the point forecast is kept; each lower bound is lowered to
+    at most the point and the next narrower lower bound, each upper bound raised to at
+    least the point and the next narrower upper bound, so that
+    ``lo-95 <= lo-80 <= point <= hi-80 <= hi-95`` always holds.
+
+    Examples
+    --------
+    >>> import demandcast
+    >>> f = demandcast.get_forecaster("seasonal_naive")
+    >>> f.get_params()
+    {'alias': None, 'season_length': None}
+    """
+
+    name: ClassVar[str] = "base"
+    tags: ClassVar[dict[str, bool]] = dict(DEFAULT_TAGS)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        merged: dict[str, bool] = {}
+        for klass in reversed(cls.__mro__):
+            merged.update(klass.__dict__.get("tags", {}))
+        unknown = sorted(set(merged) - set(DEFAULT_TAGS))
+        if unknown:
+            raise TypeError(
+                f"{cls.__name__}.tags has unknown keys {unknown}; allowed: {sorted(DEFAULT_TAGS)}"
+            )
+        cls.tags = {key: bool(merged.get(key, DEFAULT_TAGS[key])) for key in DEFAULT_TAGS}
+
+    # -- parameters ---------------------------------------------------------
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        init = cls.__init__
+        if init is object.__init__:
+            return []
+        names = []
+        for p in inspect.signature(init).parameters.values():
+            if p.name == "self":
+                continue
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                raise TypeError(
+                    f"{cls.__name__}.__init__ takes *args/**kwargs; forecasters must list "
+                    "their parameters explicitly"
+                )
+            names.append(p.name)
+        return sorted(names)
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Parameters of this forecaster as given to ``__init__``.
+
+        Parameters
+        ----------
+        deep : bool, default True
+            Also list the parameters of nested forecasters as ``<param>__<name>``.
+
+        Examples
+        --------
+        >>> from demandcast.forecasters.naive import HistoricalAverage
+        >>> HistoricalAverage(k_weeks=3).get_params()
+        {'alias': None, 'k_weeks': 3}
+        """
+        out: dict[str, Any] = {}
+        for name in self._param_names():
+            value = getattr(self, name)
+            out[name] = value
+            if deep and isinstance(value, BaseForecaster):
+                for sub, sub_value in value.get_params(deep=True).items():
+                    out[f"{name}__{sub}"] = sub_value
+        return out
+
+    def set_params(self, **params: Any) -> BaseForecaster:
+        """Set parameters (``<param>__<name>`` reaches nested forecasters); returns self.
+
+        Raises
+        ------
+        ConfigError
+            When a name is not a parameter; the message lists the valid ones.
+
+        Examples
+        --------
+        >>> from demandcast.forecasters.naive import HistoricalAverage
+        >>> HistoricalAverage().set_params(k_weeks=8).k_weeks
+        8
+        """
+        valid = self._param_names()
+        nested: dict[str, dict[str, Any]] = {}
+        for key, value in params.items():
+            head, _, rest = key.partition("__")
+            if head not in valid:
+                raise ConfigError(
+                    f"{type(self).__name__} has no parameter {head!r}; valid parameters: {valid}"
+                )
+            if rest:
+                nested.setdefault(head, {})[rest] = value
+            else:
+                setattr(self, head, value)
+        for head, sub in nested.items():
+            inner = getattr(self, head)
+            if not isinstance(inner, BaseForecaster):
+                raise ConfigError(
+                    f"parameter {head!r} of {type(self).__name__} is not a forecaster, so "
+                    f"{sorted(sub)} cannot be set on it"
+                )
+            inner.set_params(**sub)
+        return self
+
+    def clone(self) -> BaseForecaster:
+        """Return an unfitted copy with the same parameters (see :func:`clone`)."""
+        return clone(self)
+
+    def __repr__(self) -> str:
+        sig = inspect.signature(type(self).__init__)
+        shown = []
+        for name in self._param_names():
+            value = getattr(self, name, None)
+            default = sig.parameters[name].default
+            try:
+                same = default is not inspect.Parameter.empty and bool(value == default)
+            except (ValueError, TypeError):
+                same = False
+            if not same:
+                shown.append(f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+    @classmethod
+    def get_tags(cls) -> dict[str, bool]:
+        """A copy of the capability tags of this class."""
+        return dict(cls.tags)
+
+    @property
+    def alias_(self) -> str:
+        """Output column name: the ``alias`` parameter or the registry name."""
+        return getattr(self, "alias", None) or self.name
+
+    # -- fit ------------------------------------------------------------------
+
+    def fit(
+        self,
+        df: pd.DataFrame,
+        X: pd.DataFrame | None = None,
+        roles: Mapping[str, str] | None = None,
+    ) -> BaseForecaster:
+        """Learn from the long frame ``df`` (and regressors ``X``); returns self.
+
+        Parameters
+        ----------
+        df : DataFrame
+            Long frame ``unique_id, ds, y`` (optional ``is_open``), see
+            :func:`demandcast.frame.validate_frame`. Never mutated.
+        X : DataFrame, optional
+            Regressors: ``ds``, optional ``unique_id`` (absent = shared by all
+            series) and one column per regressor, covering every row of ``df``.
+        roles : dict, optional
+            Column -> ``"future"`` (known ahead, the default) or ``"past"``
+            (observed only).
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        InvalidFrameError
+            When ``df`` or ``X`` break the frame rules (missing rows, NaN).
+        UnsupportedRegressorError
+            When the model cannot use a regressor with the given role.
+        ForecasterFitError
+            When the model fails on a series and no ``fallback`` is set.
+        """
+        from demandcast.frame import validate_frame
+
+        # keep the caller's time zone; naive times get the library default
+        aware = isinstance(df, pd.DataFrame) and "ds" in df.columns and _is_tz_aware(df["ds"])
+        frame = validate_frame(df, tz=str(df["ds"].dt.tz)) if aware else validate_frame(df)
+        freq = frame.attrs.get("freq")
+        if not freq:
+            from demandcast.frame import infer_freq
+
+            freq = infer_freq(frame)
+        frame = frame.reset_index(drop=True)
+        if "is_open" not in frame.columns:
+            frame["is_open"] = True
+        frame["is_open"] = frame["is_open"].astype(bool)
+
+        roles_ = self._check_roles(X, roles)
+        X_aligned = None
+        if X is not None:
+            X_aligned = _align_regressors(X, frame[_KEYS], list(roles_), what="X")
+            if "is_open" in X_aligned.columns:  # closure flags given with the regressors
+                frame["is_open"] = frame["is_open"].to_numpy() & X_aligned.pop("is_open").to_numpy(
+                    dtype=bool
+                )
+
+        if not self.tags["handles_missing"] and frame["y"].isna().any():
+            from demandcast.frame import fill_missing
+
+            filled = fill_missing(frame)
+            frame = filled.reset_index(drop=True) if len(filled) == len(frame) else frame
+
+        last = frame.groupby("unique_id", sort=True)["ds"].max()
+        # reset learned state before fitting, so a refit never mixes old and new
+        for attr in [a for a in vars(self) if a.endswith("_") and not a.startswith("__")]:
+            delattr(self, attr)
+        self.freq_ = str(freq)
+        self.tz_ = frame["ds"].dt.tz
+        self.series_ = [str(u) for u in last.index]
+        self.last_ds_ = {str(u): ts for u, ts in last.items()}
+        self.roles_ = dict(roles_)
+        self.regressors_ = list(roles_)
+        try:
+            self._fit(frame, X_aligned)
+        except Exception:
+            del self.freq_  # a failed fit leaves the model unfitted
+            raise
+        return self
+
+    def _check_roles(
+        self, X: pd.DataFrame | None, roles: Mapping[str, str] | None
+    ) -> dict[str, str]:
+        if X is None:
+            if roles:
+                raise ConfigError(
+                    f"roles={dict(roles)!r} given without X: pass the regressor frame X "
+                    "or drop roles"
+                )
+            return {}
+        if not isinstance(X, pd.DataFrame):
+            raise InvalidFrameError(
+                f"X must be a DataFrame with columns ds, optional unique_id and regressors; "
+                f"got {type(X).__name__}"
+            )
+        if "ds" not in X.columns:
+            raise InvalidFrameError(
+                f"X has no 'ds' column (columns: {_head(X.columns)}): add the interval "
+                "start of each regressor row"
+            )
+        columns = [c for c in X.columns if c not in ("unique_id", "ds", "is_open")]
+        roles = dict(roles or {})
+        unknown = [c for c in roles if c not in columns]
+        if unknown:
+            raise ConfigError(
+                f"roles name columns that are not regressors in X: {_head(unknown)}; "
+                f"regressor columns are {_head(columns)}"
+            )
+        bad = {c: r for c, r in roles.items() if r not in ROLES}
+        if bad:
+            raise ConfigError(
+                f"roles may only be 'future' or 'past'; offending {bad!r}: use 'future' for "
+                "values known ahead and 'past' for observed-only signals"
+            )
+        out = {c: roles.get(c, "future") for c in columns}
+        for column, role in out.items():
+            if not self.tags[f"{role}_regressors"]:
+                raise UnsupportedRegressorError(
+                    f"model {self.name!r} cannot use {role} regressor {column!r}: it does not "
+                    f"support {role} regressors; drop the column from X or pick a model with "
+                    f"the tag '{role}_regressors' (e.g. 'gbm')"
+                )
+        return out
+
+    def _fit(self, df: pd.DataFrame, X: pd.DataFrame | None) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement _fit(df, X)")
+
+    def _fit_with_fallback(
+        self, series_id: str, fn: Callable[[], Any], df: pd.DataFrame | None = None
+    ) -> Any:
+        """Run ``fn()`` for one series; on failure use the ``fallback`` model or raise.
+
+        Parameters
+        ----------
+        series_id : str
+            The series being fitted (named in errors and warnings).
+        fn : callable
+            Fits the series and returns its state.
+        df : DataFrame, optional
+            The frame of this series only; the fallback model is fitted on it
+            (required when ``fallback`` is set).
+
+        Returns
+        -------
+        Whatever ``fn`` returns, or a :class:`FallbackState` holding the fitted
+        fallback model.
+
+        Raises
+        ------
+        ForecasterFitError
+            Naming the model and the series, chained to the original error, when no
+            ``fallback`` is set.
+        """
+        try:
+            return fn()
+        except Exception as err:
+            fallback = getattr(self, "fallback", None)
+            reason = f"{type(err).__name__}: {err}"
+            if not fallback or df is None:
+                raise ForecasterFitError(self.name, series_id, reason) from err
+            from demandcast.forecasters.registry import get_forecaster
+
+            logger.warning(
+                "model %r failed on series %r (%s); using fallback %r for this series",
+                self.name,
+                series_id,
+                reason,
+                fallback,
+            )
+            model = get_forecaster(fallback)
+            try:
+                model.fit(df)
+            except Exception as err2:
+                raise ForecasterFitError(
+                    self.name, series_id, f"{reason}; fallback {fallback!r} failed too: {err2}"
+                ) from err2
+            return FallbackState(model)
+
+    # -- predict ----------------------------------------------------------------
+
+    def future_ds(self, h: int) -> pd.DataFrame:
+        """The forecast grid: for each series the next ``h`` intervals after its last ``ds``.
+
+        Returns
+        -------
+        DataFrame
+            ``unique_id``, ``ds`` sorted by series then time (``h`` rows per series).
+        """
+        check_is_fitted(self)
+        from demandcast.frame import future_index
+
+        parts = []
+        for uid in self.series_:
+            idx = future_index(self.last_ds_[uid], h, self.freq_)
+            parts.append(pd.DataFrame({"unique_id": uid, "ds": idx}))
+        out = pd.concat(parts, ignore_index=True)
+        out["unique_id"] = out["unique_id"].astype(str)
+        return out
+
+    def predict(
+        self,
+        h: int,
+        X_future: pd.DataFrame | None = None,
+        level: Iterable[float] | None = None,
+    ) -> pd.DataFrame:
+        """Forecast the next ``h`` intervals of every series.
+
+        Parameters
+        ----------
+        h : int
+            Number of intervals ahead (on the series' grid, closed ones included).
+        X_future : DataFrame, optional
+            The future-role regressors for exactly those intervals (``ds``, optional
+            ``unique_id``) and/or an ``is_open`` column marking closed intervals.
+        level : iterable of float, optional
+            Interval coverage in percent, e.g. ``(80, 95)``.
+
+        Returns
+        -------
+        DataFrame
+            ``unique_id, ds, <alias>`` and ``<alias>-lo-<l>, <alias>-hi-<l>`` per level.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        InvalidFrameError
+            When a future regressor is missing, short or NaN for some rows.
+        """
+        check_is_fitted(self)
+        if isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1:
+            raise ConfigError(f"h={h!r} is not allowed: give a positive whole number of intervals")
+        h = int(h)
+        levels = normalise_level(level)
+        if levels and not self.tags["intervals"]:
+            raise ConfigError(
+                f"model {self.name!r} gives no prediction intervals: call predict with level=None"
+            )
+        grid = self.future_ds(h)
+        future_cols = [c for c, r in self.roles_.items() if r == "future"]
+        X_aligned, is_open = self._check_future(X_future, grid, future_cols)
+        if is_open is None:
+            is_open = self._opening_mask(grid)
+        out = self._predict(h, X_aligned, levels)
+        return self._finish(out, grid, levels, is_open)
+
+    def _check_future(
+        self, X_future: pd.DataFrame | None, grid: pd.DataFrame, future_cols: list[str]
+    ) -> tuple[pd.DataFrame | None, np.ndarray | None]:
+        if X_future is None:
+            if future_cols:
+                first = grid.groupby("unique_id")["ds"].min()
+                raise InvalidFrameError(
+                    f"future regressors {_head(future_cols)} were used in fit but X_future is "
+                    f"None; pass X_future with their values for the next {len(grid) // len(first)}"
+                    f" intervals (from {_head(first.astype(str).unique())})"
+                )
+            return None, None
+        if not isinstance(X_future, pd.DataFrame) or "ds" not in X_future.columns:
+            raise InvalidFrameError(
+                "X_future must be a DataFrame with a 'ds' column (and optional unique_id)"
+            )
+        past = [c for c in X_future.columns if self.roles_.get(c) == "past"]
+        if past:
+            raise InvalidFrameError(
+                f"X_future holds past regressors {_head(past)}: past regressors are observed "
+                "only, the model uses them lagged from the training data; drop them from "
+                "X_future"
+            )
+        unknown = [
+            c
+            for c in X_future.columns
+            if c not in ("unique_id", "ds", "is_open") and c not in self.roles_
+        ]
+        if unknown:
+            raise UnsupportedRegressorError(
+                f"X_future has columns {_head(unknown)} that were not regressors in fit; "
+                f"model {self.name!r} was fitted with {_head(list(self.roles_))}: drop them "
+                "or refit with them in X"
+            )
+        missing = [c for c in future_cols if c not in X_future.columns]
+        if missing:
+            raise InvalidFrameError(
+                f"X_future lacks future regressor column(s) {_head(missing)} used in fit: add "
+                "their values for the forecast horizon"
+            )
+        cols = list(future_cols)
+        if "is_open" in X_future.columns:
+            cols.append("is_open")
+        aligned = _align_regressors(X_future, grid, cols, what="X_future")
+        is_open = None
+        if "is_open" in aligned.columns:
+            is_open = aligned.pop("is_open").to_numpy(dtype=bool)
+        return (aligned if future_cols else None), is_open
+
+    def _opening_mask(self, grid: pd.DataFrame) -> np.ndarray | None:
+        hours = getattr(self, "opening_hours", None)
+        if hours is None:
+            return None
+        mask = np.ones(len(grid), dtype=bool)
+        for uid, idx in grid.groupby("unique_id", sort=False).indices.items():
+            rule = hours
+            if isinstance(hours, Mapping):
+                rule = hours.get(uid, hours.get(str(uid).rsplit("/", 1)[-1]))
+                if rule is None:
+                    continue
+            ds = pd.DatetimeIndex(grid["ds"].iloc[idx])
+            mask[idx] = np.asarray(rule.is_open(ds, freq=self.freq_), dtype=bool)
+        return mask
+
+    def _predict(self, h: int, X_future: pd.DataFrame | None, level: tuple) -> pd.DataFrame:
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement _predict(h, X_future, level)"
+        )
+
+    def _finish(
+        self,
+        out: pd.DataFrame,
+        grid: pd.DataFrame,
+        levels: tuple,
+        is_open: np.ndarray | None,
+    ) -> pd.DataFrame:
+        alias = self.alias_
+        cols = interval_columns(alias, levels)
+        missing = [c for c in [*_KEYS, *cols] if c not in out.columns]
+        if missing:
+            raise ForecasterFitError(
+                self.name, None, f"_predict returned no column(s) {missing} (a model bug)"
+            )
+        out = out[[*_KEYS, *cols]].copy()
+        out["unique_id"] = out["unique_id"].astype(str)
+        out = out.sort_values(_KEYS, kind="stable").reset_index(drop=True)
+        same = len(out) == len(grid) and (
+            (out["unique_id"].to_numpy() == grid["unique_id"].to_numpy()).all()
+            and (pd.DatetimeIndex(out["ds"]) == pd.DatetimeIndex(grid["ds"])).all()
+        )
+        if not same:
+            raise ForecasterFitError(
+                self.name,
+                None,
+                f"_predict returned {len(out)} rows that do not match the forecast grid of "
+                f"{len(grid)} rows (a model bug)",
+            )
+        values = out[cols].to_numpy(dtype="float64", copy=True)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            rows = out.loc[bad.any(axis=1), _KEYS].head(5).to_dict("records")
+            raise ForecasterFitError(
+                self.name, None, f"_predict returned NaN or infinite values, e.g. at {rows}"
+            )
+        values = np.clip(values, 0.0, None)
+        point = values[:, 0]
+        lo_prev = point
+        hi_prev = point
+        for i in range(len(levels)):
+            lo = np.minimum(values[:, 1 + 2 * i], lo_prev)
+            hi = np.maximum(values[:, 2 + 2 * i], hi_prev)
+            values[:, 1 + 2 * i], values[:, 2 + 2 * i] = lo, hi
+            lo_prev, hi_prev = lo, hi
+        if is_open is not None:
+            values[~np.asarray(is_open, dtype=bool)] = 0.0
+        result = grid.copy()
+        for j, col in enumerate(cols):
+            result[col] = values[:, j]
+        return result
+
+
+class FallbackState:
+    """State of a series that the fallback model took over (see ``_fit_with_fallback``)."""
+
+    def __init__(self, model: BaseForecaster) -> None:
+        self.model = model
+
+    def predict(self, h: int, level: tuple) -> dict[str, np.ndarray]:
+        fc = self.model.predict(h, level=level or None)
+        alias = self.model.alias_
+        out = {"mean": fc[alias].to_numpy()}
+        for lv in level:
+            out[f"lo-{lv}"] = fc[f"{alias}-lo-{lv}"].to_numpy()
+            out[f"hi-{lv}"] = fc[f"{alias}-hi-{lv}"].to_numpy()
+        return out
+
+
+class LocalForecaster(BaseForecaster):
+    """A forecaster that fits one independent model per series.
+
+    Subclasses implement:
+
+    ``_fit_one(y, ds, X_one) -> state``
+        ``y`` (float array) and ``ds`` (tz-aware DatetimeIndex) hold the *open*
+        intervals of one series (closed rows dropped; NaN only with the tag
+        ``handles_missing``); ``X_one`` is None or the aligned regressor frame of
+        those rows. The series id is in ``self._current_id`` for messages.
+    ``_predict_one(state, h, ds_future, X_future_one, level) -> dict``
+        Arrays of length ``h``: ``"mean"`` and ``"lo-<l>"``/``"hi-<l>"`` per level.
+
+    Exceptions raised by ``_fit_one`` become :class:`ForecasterFitError` naming the
+    model and series, or, if the model has a ``fallback`` parameter set, the fallback
+    model takes over that series with a logged warning. Fitted states are in
+    ``self.states_`` (series id -> state).
+    """
+
+    def _fit(self, df: pd.DataFrame, X: pd.DataFrame | None) -> None:
+        states: dict[str, Any] = {}
+        groups = df.groupby("unique_id", sort=True).indices
+        for uid, idx in groups.items():
+            uid = str(uid)
+            part = df.iloc[idx]
+            open_rows = part["is_open"].to_numpy(dtype=bool)
+            sub = part[open_rows]
+            y = sub["y"].to_numpy(dtype="float64")
+            ds = pd.DatetimeIndex(sub["ds"])
+            X_one = None
+            if X is not None:
+                X_one = X.iloc[idx][open_rows].reset_index(drop=True)
+            self._current_id = uid
+
+            def fit_one(y=y, ds=ds, X_one=X_one):
+                return self._fit_one(y, ds, X_one)
+
+            states[uid] = self._fit_with_fallback(uid, fit_one, part)
+        self.__dict__.pop("_current_id", None)
+        self.states_ = states
+
+    def _predict(self, h: int, X_future: pd.DataFrame | None, level: tuple) -> pd.DataFrame:
+        grid = self.future_ds(h)
+        cols = interval_columns(self.alias_, level)
+        values = np.empty((len(grid), len(cols)))
+        keys = ["mean"] + [f"{side}-{lv}" for lv in level for side in ("lo", "hi")]
+        for uid, idx in grid.groupby("unique_id", sort=False).indices.items():
+            state = self.states_[uid]
+            if isinstance(state, FallbackState):
+                res = state.predict(h, level)
+            else:
+                ds_future = pd.DatetimeIndex(grid["ds"].iloc[idx])
+                X_one = None if X_future is None else X_future.iloc[idx].reset_index(drop=True)
+                res = self._predict_one(state, h, ds_future, X_one, level)
+            for j, key in enumerate(keys):
+                values[idx, j] = np.asarray(res[key], dtype="float64")
+        out = grid.copy()
+        for j, col in enumerate(cols):
+            out[col] = values[:, j]
+        return out
+
+    def _fit_one(self, y: np.ndarray, ds: pd.DatetimeIndex, X_one: pd.DataFrame | None) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement _fit_one")
+
+    def _predict_one(
+        self,
+        state: Any,
+        h: int,
+        ds_future: pd.DatetimeIndex,
+        X_future_one: pd.DataFrame | None,
+        level: tuple,
+    ) -> dict[str, np.ndarray]:
+        raise NotImplementedError(f"{type(self).__name__} must implement _predict_one")
+
+
+# ---------------------------------------------------------------------------
+# regressor alignment
+# ---------------------------------------------------------------------------
+
+
+def _is_tz_aware(s: pd.Series) -> bool:
+    return isinstance(s.dtype, pd.DatetimeTZDtype)
+
+
+def _align_regressors(
+    X: pd.DataFrame, keys: pd.DataFrame, columns: list[str], *, what: str
+) -> pd.DataFrame:
+    """Return ``X[columns]`` aligned row by row with ``keys`` (unique_id, ds).
+
+    Raises InvalidFrameError naming the column, the series and the first uncovered
+    dates when ``X`` misses rows or holds NaN.
+    """
+    tz = keys["ds"].dt.tz
+    X = X.copy()
+    ds = pd.to_datetime(X["ds"])
+    if ds.dt.tz is None:
+        ds = ds.dt.tz_localize(tz, ambiguous="infer", nonexistent="shift_forward")
+    X["ds"] = ds.dt.tz_convert(tz)
+    shared = "unique_id" not in X.columns
+    on = ["ds"] if shared else _KEYS
+    if not shared:
+        X["unique_id"] = X["unique_id"].astype(str)
+    dup = X.duplicated(on)
+    if dup.any():
+        rows = X.loc[dup, on].head(5).astype(str).to_dict("records")
+        raise InvalidFrameError(
+            f"{what} has duplicate rows for {on}, e.g. {rows}: keep one row per "
+            f"{'interval' if shared else 'series and interval'}"
+        )
+    merged = keys.merge(
+        X[[*on, *columns]].assign(_present=True), on=on, how="left", validate="many_to_one"
+    )
+    for column in ["_present", *columns]:
+        gap = merged[column].isna()
+        if not gap.any():
+            continue
+        where = merged.loc[gap]
+        series = where["unique_id"].unique()
+        first = where.groupby("unique_id")["ds"].min()
+        dates = [f"{u}: {first[u]}" for u in series[:5]]
+        name = "any regressor" if column == "_present" else repr(column)
+        rule = "has no rows" if column == "_present" else "is NaN or missing"
+        raise InvalidFrameError(
+            f"{what} {rule} for {name} at {int(gap.sum())} interval(s) of {len(series)} "
+            f"series {_head(series)}; first uncovered dates {dates}: give a value for every "
+            f"interval of every series"
+            + (" in the forecast horizon" if what == "X_future" else " in df")
+        )
+    out = merged[[*_KEYS, *columns]]
+    return out.reset_index(drop=True)
