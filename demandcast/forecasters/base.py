@@ -167,10 +167,13 @@ def default_season_length(freq: str) -> int:
     """
     offset = pd.tseries.frequencies.to_offset(freq)
     name = offset.name.upper()
-    if isinstance(offset, pd.offsets.Tick):
+    try:  # "D" is no Tick in pandas 3, but converts: a day is 24 wall-clock hours
         step = pd.Timedelta(offset)
-        if step <= pd.Timedelta(days=1) and pd.Timedelta(days=1) % step == pd.Timedelta(0):
-            return int(pd.Timedelta(days=7) / step)
+    except (TypeError, ValueError):
+        step = None
+    day = pd.Timedelta(days=1)
+    if step is not None and step <= day and day % step == pd.Timedelta(0):
+        return int(pd.Timedelta(days=7) / step)
     if name.startswith("W"):
         return 52
     if name.startswith(("M", "ME", "MS")):

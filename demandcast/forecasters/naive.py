@@ -1,0 +1,250 @@
+"""The benchmarks every model must beat: seasonal naive and the historical average.
+
+Both work in local wall-clock *time*, not in row offsets: "a week earlier" means the
+same weekday and time of day seven days before, so intraday series whose closed
+intervals (nights, weekends, holidays) are absent, and DST days with 23 or 25
+hours, are handled without counting rows. NaN and closed history is skipped.
+
+Prediction intervals come from each model's own in-sample errors of the same
+procedure. Count noise grows with the level, so the errors are first divided by
+``sqrt(point + 1)`` (a Poisson-like variance stabiliser); the interval for level
+``l`` is ``point + q * sqrt(point + 1) * s`` with ``q`` the empirical
+``(100 - l) / 2`` and ``(100 + l) / 2`` percent quantiles of those scaled errors and
+``s`` a horizon factor (see each class). With fewer than 10 in-sample errors the
+quantiles of the standard normal are used instead.
+"""
+
+from __future__ import annotations
+
+from statistics import NormalDist
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from demandcast.exceptions import ConfigError
+from demandcast.forecasters.base import LocalForecaster, default_season_length
+
+__all__ = ["HistoricalAverage", "SeasonalNaive"]
+
+_MIN_RESIDUALS = 10
+_MAX_SEASONS_BACK = 60
+
+
+def _wall_clock(ds: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Local wall-clock times without zone (DST days keep their local labels)."""
+    return ds.tz_localize(None) if ds.tz is not None else ds
+
+
+def _step(freq: str) -> pd.Timedelta:
+    try:
+        return pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"freq={freq!r}: the naive models need a fixed-length grid (D, h, 30min, ...); "
+            "resample the series to days or shorter intervals"
+        ) from None
+
+
+def _scaled_quantiles(z: np.ndarray, level: tuple) -> dict[Any, tuple[float, float]]:
+    z = z[np.isfinite(z)]
+    out = {}
+    for lv in level:
+        lo_p, hi_p = (100 - lv) / 200, (100 + lv) / 200
+        if len(z) >= _MIN_RESIDUALS:
+            out[lv] = (float(np.quantile(z, lo_p)), float(np.quantile(z, hi_p)))
+        else:
+            norm = NormalDist()
+            out[lv] = (norm.inv_cdf(lo_p), norm.inv_cdf(hi_p))
+    return out
+
+
+def _bounds(point: np.ndarray, quantiles: dict, level: tuple, factor: np.ndarray) -> dict:
+    out = {"mean": point}
+    scale = np.sqrt(np.clip(point, 0, None) + 1.0) * factor
+    for lv in level:
+        q_lo, q_hi = quantiles[lv]
+        out[f"lo-{lv}"] = point + q_lo * scale
+        out[f"hi-{lv}"] = point + q_hi * scale
+    return out
+
+
+def _history(y: np.ndarray, ds: pd.DatetimeIndex) -> pd.Series:
+    """Valid observations indexed by wall-clock time (duplicates from DST averaged)."""
+    keep = np.isfinite(y)
+    hist = pd.Series(y[keep], index=_wall_clock(ds)[keep], dtype="float64")
+    if not hist.index.is_unique:
+        hist = hist.groupby(level=0).mean()
+    return hist.sort_index()
+
+
+class SeasonalNaive(LocalForecaster):
+    """Seasonal naive: each interval repeats the value one season earlier.
+
+    The value is looked up in local wall-clock time ``season_length`` intervals
+    back; for horizons longer than a season the last observed season repeats. If the
+    interval one season back was closed or missing, the model steps back one more
+    season (up to 60) and predicts 0 when the time slot was never open.
+
+    Intervals: the in-sample errors ``y_t - y_{t - season}`` (variance-stabilised,
+    see the module docstring) give the quantiles; for a point ``m`` seasons ahead of
+    the last observation the width grows with ``sqrt(m)``, as for a seasonal random
+    walk.
+
+    Parameters
+    ----------
+    season_length : int, optional
+        Season in intervals of the series' frequency. Default: one week (7 for daily
+        data, 336 for 30-minute data). E.g. ``season_length=364`` on daily data
+        repeats the same weekday a year earlier.
+    alias : str, optional
+        Name of the forecast column; default ``"seasonal_naive"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ds = pd.date_range("2024-03-04", periods=21, freq="D", tz="Europe/Amsterdam")
+    >>> df = pd.DataFrame({"unique_id": "a/desk", "ds": ds, "y": [float(d.weekday()) for d in ds]})
+    >>> fc = SeasonalNaive().fit(df).predict(7, level=(80,))
+    >>> fc["seasonal_naive"].tolist()
+    [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    """
+
+    name: ClassVar[str] = "seasonal_naive"
+    tags: ClassVar[dict[str, bool]] = {"handles_missing": True, "deterministic": True}
+
+    def __init__(self, season_length: int | None = None, alias: str | None = None) -> None:
+        self.season_length = season_length
+        self.alias = alias
+
+    def _offset(self) -> pd.Timedelta:
+        n = self.season_length
+        if n is None:
+            n = default_season_length(self.freq_)
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ConfigError(
+                f"season_length={self.season_length!r} is not allowed: give a positive whole "
+                "number of intervals (e.g. 7 for a week of days) or None for one week"
+            )
+        return int(n) * _step(self.freq_)
+
+    def _fit(self, df: pd.DataFrame, X: pd.DataFrame | None) -> None:
+        self.offset_ = self._offset()  # checked once, before looping over series
+        super()._fit(df, X)
+
+    def _fit_one(self, y: np.ndarray, ds: pd.DatetimeIndex, X_one: Any) -> dict:
+        hist = _history(y, ds)
+        if hist.empty:
+            raise ValueError("the series has no open interval with a value (all NaN or closed)")
+        prev = hist.reindex(hist.index - self.offset_).to_numpy()
+        fitted = np.where(np.isfinite(prev), prev, np.nan)
+        z = (hist.to_numpy() - fitted) / np.sqrt(np.clip(fitted, 0, None) + 1.0)
+        return {"hist": hist, "last": hist.index.max(), "z": z[np.isfinite(z)]}
+
+    def _predict_one(
+        self, state: dict, h: int, ds_future: pd.DatetimeIndex, X_future_one: Any, level: tuple
+    ) -> dict:
+        hist: pd.Series = state["hist"]
+        future = _wall_clock(ds_future)
+        offset = self.offset_
+        # seasons back needed to land on or before the last observation
+        first = np.ceil(np.asarray((future - state["last"]) / offset, dtype="float64"))
+        first = np.maximum(first.astype("int64"), 1)
+        point = np.full(len(future), np.nan)
+        seasons = first.astype("float64").copy()
+        for extra in range(_MAX_SEASONS_BACK):
+            todo = np.isnan(point)
+            if not todo.any():
+                break
+            back = first[todo] + extra
+            cand = future[todo] - back * offset
+            found = hist.reindex(cand).to_numpy()
+            idx = np.flatnonzero(todo)
+            ok = np.isfinite(found)
+            point[idx[ok]] = found[ok]
+            seasons[idx[ok]] = back[ok]
+        point = np.nan_to_num(point, nan=0.0)  # slot never open in the history
+        quantiles = _scaled_quantiles(state["z"], level)
+        return _bounds(point, quantiles, level, np.sqrt(seasons))
+
+
+class HistoricalAverage(LocalForecaster):
+    """Historical average: mean of the same weekday x time of day over the last k weeks.
+
+    The classic call-centre benchmark, hard to beat at horizons of two weeks and
+    more. For each future interval the model averages the observations at the same
+    local weekday and time of day (same weekday for daily data) in the ``k_weeks``
+    weeks up to the last observation, skipping closed and missing intervals. When
+    that window has none, it averages the ``k_weeks`` most recent observations of that
+    slot in the whole history; a slot never open predicts 0.
+
+    Intervals: the in-sample errors of the same procedure (each observation against
+    the mean of its slot over the ``k_weeks`` weeks before it), variance-stabilised
+    as in the module docstring; the width does not grow with the horizon, since the
+    average does not wander like a random walk.
+
+    Parameters
+    ----------
+    k_weeks : int, default 4
+        Number of weeks of history to average.
+    alias : str, optional
+        Name of the forecast column; default ``"historical_average"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ds = pd.date_range("2024-03-04", periods=14, freq="D", tz="Europe/Amsterdam")
+    >>> df = pd.DataFrame({"unique_id": "a/phone", "ds": ds, "y": [10.0] * 7 + [20.0] * 7})
+    >>> HistoricalAverage(k_weeks=2).fit(df).predict(2)["historical_average"].tolist()
+    [15.0, 15.0]
+    """
+
+    name: ClassVar[str] = "historical_average"
+    tags: ClassVar[dict[str, bool]] = {"handles_missing": True, "deterministic": True}
+
+    def __init__(self, k_weeks: int = 4, alias: str | None = None) -> None:
+        self.k_weeks = k_weeks
+        self.alias = alias
+
+    @staticmethod
+    def _slot(t: pd.DatetimeIndex) -> np.ndarray:
+        return np.asarray(t.weekday * 1440 + t.hour * 60 + t.minute, dtype="int64")
+
+    def _fit(self, df: pd.DataFrame, X: pd.DataFrame | None) -> None:
+        k = self.k_weeks
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise ConfigError(
+                f"k_weeks={k!r} is not allowed: give a positive whole number of weeks, e.g. 4"
+            )
+        super()._fit(df, X)
+
+    def _fit_one(self, y: np.ndarray, ds: pd.DatetimeIndex, X_one: Any) -> dict:
+        hist = _history(y, ds)
+        if hist.empty:
+            raise ValueError("the series has no open interval with a value (all NaN or closed)")
+        frame = pd.DataFrame({"t": hist.index, "slot": self._slot(hist.index), "y": hist.values})
+        window = f"{7 * int(self.k_weeks)}D"
+        rolled = (
+            frame.groupby("slot", sort=False)
+            .rolling(window, on="t", closed="left")["y"]
+            .mean()
+            .reset_index(level=0, drop=True)
+            .sort_index()
+        )
+        fitted = rolled.to_numpy()
+        z = (frame["y"].to_numpy() - fitted) / np.sqrt(np.clip(fitted, 0, None) + 1.0)
+        last = hist.index.max()
+        recent = frame[frame["t"] > last - pd.Timedelta(weeks=int(self.k_weeks))]
+        means = recent.groupby("slot")["y"].mean()
+        older = frame.groupby("slot").tail(int(self.k_weeks)).groupby("slot")["y"].mean()
+        means = means.combine_first(older)
+        return {"means": means, "z": z[np.isfinite(z)]}
+
+    def _predict_one(
+        self, state: dict, h: int, ds_future: pd.DatetimeIndex, X_future_one: Any, level: tuple
+    ) -> dict:
+        slots = self._slot(_wall_clock(ds_future))
+        point = state["means"].reindex(slots).to_numpy(dtype="float64")
+        point = np.nan_to_num(point, nan=0.0)  # slot never open in the history
+        quantiles = _scaled_quantiles(state["z"], level)
+        return _bounds(point, quantiles, level, np.ones(len(point)))
