@@ -1,0 +1,22 @@
+"""Loaders: raw channel exports (phone, desk, web, aggregated counts) -> long frame.
+
+Every loader returns the long frame (``unique_id``, ``ds``, ``y`` plus side
+columns) at the requested ``freq``, zero-filled for open intervals (rule in
+:mod:`demandcast.loaders._bucket`), and never outputs personal columns
+(:mod:`demandcast.loaders.privacy`).
+"""
+
+from __future__ import annotations
+
+from ._read import read_table
+from .phone import DEFAULT_OUTCOME_MAP, load_phone
+from .privacy import PERSONAL_COLUMN_PATTERNS, pseudonymize, suppress_small_counts
+
+__all__ = [
+    "DEFAULT_OUTCOME_MAP",
+    "PERSONAL_COLUMN_PATTERNS",
+    "load_phone",
+    "pseudonymize",
+    "read_table",
+    "suppress_small_counts",
+]

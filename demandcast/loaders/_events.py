@@ -1,0 +1,238 @@
+"""Shared steps of the event-log loaders (phone calls, desk tickets, web rows).
+
+read -> event times (drop unparseable, report) -> durations (drop negatives,
+report) -> series keys -> bucket -> aggregate -> zero-fill -> validate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from demandcast.exceptions import ConfigError, InputFileError
+
+from ._bucket import bucket_times, check_freq, fill_grid
+from ._columns import resolve
+from ._parse import (
+    check_errors,
+    localise_events,
+    parse_durations,
+    parse_event_times,
+    report_rows,
+)
+from ._read import read_table
+
+__all__ = ["DEFAULT_TZ", "EventTable", "finish", "read_events"]
+
+try:
+    from demandcast.frame import DEFAULT_TZ
+except ImportError:  # frame.py not installed yet: same value as its contract
+    DEFAULT_TZ = "Europe/Amsterdam"
+
+
+@dataclass
+class EventTable:
+    """Rows of an event log that survived parsing, with their bucket and series key."""
+
+    raw: pd.DataFrame
+    ds: pd.Series
+    times: pd.Series
+    unique_id: pd.Series
+    base: pd.Series
+    location: pd.Series
+    row_word: str
+    decimal: str
+    errors: str
+    columns: dict[str, str | None] = field(default_factory=dict)
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Keep only the rows where ``mask`` is True."""
+        for name in ("raw", "ds", "times", "unique_id", "base", "location"):
+            setattr(self, name, getattr(self, name)[mask])
+
+    def durations(self, col: str | None, what: str) -> pd.Series | None:
+        """Seconds in ``col``; unparseable -> NaN (reported), negative rows dropped."""
+        if col is None:
+            return None
+        sec, bad = parse_durations(self.raw[col], self.decimal)
+        report_rows(
+            bad.to_numpy(), self.raw.index,
+            f"an unparseable {what} in column {col!r} (counted, but left out of the {what} sums)",
+            errors=self.errors, row_word=self.row_word, action="kept",
+        )
+        neg = (sec < 0).to_numpy()
+        if neg.any():
+            report_rows(
+                neg, self.raw.index, f"a negative {what} in column {col!r}",
+                errors=self.errors, row_word=self.row_word,
+            )
+            self.keep(~neg)
+            sec = sec[~neg]
+        return sec
+
+
+def read_events(
+    source,
+    *,
+    channel: str,
+    time_col: str | None,
+    date_col: str | None,
+    date_format: str | None,
+    location_col: str | None,
+    location: str | None,
+    by: str | None,
+    tz: str,
+    freq: str,
+    errors: str,
+    time_roles: tuple[str, ...] = ("datetime",),
+    location_role: str | None = "location",
+    read_kw: dict | None = None,
+) -> EventTable:
+    """Read a source and parse, localise and bucket its event times."""
+    check_errors(errors)
+    check_freq(freq)
+    if not isinstance(tz, str) or not tz:
+        raise ConfigError(f"tz={tz!r}: give an IANA time zone name such as {DEFAULT_TZ!r}")
+    is_frame = isinstance(source, pd.DataFrame)
+    kw = dict(read_kw or {})
+    text = not is_frame and str(source).lower().endswith((".csv", ".tsv", ".txt"))
+    raw = read_table(source, dtype=str if text else None, **kw)
+    row_word = "line" if text else "row"
+    decimal = raw.attrs.get("decimal", kw.get("decimal") or ".")
+
+    cols = _time_columns(raw, time_col, date_col, time_roles)
+    cols["location_col"] = (
+        None if location is not None
+        else resolve(raw, "location_col", location_col, location_role)
+    )
+    cols["by"] = resolve(raw, "by", by, None) if by is not None else None
+
+    times = parse_event_times(
+        raw, time_col=cols["time_col"], date_col=cols["date_col"], date_format=date_format
+    )
+    used = [c for c in (cols["date_col"], cols["time_col"]) if c]
+    bad = times.isna().to_numpy()
+    if bad.all():
+        examples = raw[used].head(3).to_dict("records")
+        raise InputFileError(
+            f"no row has a parseable time in column(s) {used}; first values: {examples}. "
+            "Map the right columns (time_col=, date_col=) or pass date_format="
+        )
+    report_rows(
+        bad, raw.index, f"a missing or unparseable time in column(s) {used}",
+        errors=errors, row_word=row_word,
+    )
+    raw, times = raw[~bad], times[~bad]
+    times = localise_events(times, tz, index=raw.index, row_word=row_word)
+
+    if location is not None:
+        loc = pd.Series(str(location), index=raw.index)
+    elif cols["location_col"] is not None:
+        loc = raw[cols["location_col"]].astype("string").str.strip().fillna("unknown")
+        loc = loc.mask(loc == "", "unknown").astype(str)
+    else:
+        loc = pd.Series("all", index=raw.index)
+    base = loc + "/" + channel
+    if cols["by"] is not None:
+        sub = raw[cols["by"]].astype("string").str.strip().fillna("unknown")
+        uid = base + "/" + sub.mask(sub == "", "unknown").astype(str)
+    else:
+        uid = base
+    return EventTable(
+        raw=raw, ds=bucket_times(times, freq), times=times, unique_id=uid.astype(str),
+        base=base.astype(str), location=loc.astype(str), row_word=row_word,
+        decimal=decimal, errors=errors, columns=cols,
+    )
+
+
+def _looks_time_only(s: pd.Series) -> bool:
+    if pd.api.types.is_timedelta64_dtype(s):
+        return True
+    vals = s.dropna().iloc[:200]
+    if len(vals) == 0:
+        return False
+    if vals.map(lambda v: type(v).__name__ == "time").all():
+        return True
+    text = vals.astype(str).str.strip()
+    return bool(text.str.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?").mean() > 0.5)
+
+
+def _time_columns(
+    raw: pd.DataFrame, time_col: str | None, date_col: str | None, time_roles: tuple[str, ...]
+) -> dict[str, str | None]:
+    """Decide between one datetime column and a date plus a time-of-day column."""
+    if time_col is not None:
+        t = resolve(raw, "time_col", time_col, None)
+        d = resolve(raw, "date_col", date_col, None)
+        if d is None and _looks_time_only(raw[t]):
+            d = resolve(raw, "date_col", None, "date", required=True, exclude=[t])
+        return {"time_col": t, "date_col": d}
+    if date_col is not None:
+        d = resolve(raw, "date_col", date_col, None)
+        t = resolve(raw, "time_col", None, "time", exclude=[d])
+        if t is not None and not _looks_time_only(raw[t]):
+            t = None
+        return {"time_col": t, "date_col": d}
+    for role in time_roles:
+        t = resolve(raw, "time_col", None, role)
+        if t is not None:
+            if _looks_time_only(raw[t]):
+                break
+            return {"time_col": t, "date_col": None}
+    d = resolve(raw, "time_col", None, "date")
+    if d is None:
+        resolve(raw, "time_col", None, time_roles[0], required=True)
+    t = resolve(raw, "time_col", None, "time", exclude=[d])
+    if t is not None and not _looks_time_only(raw[t]):
+        t = None
+    return {"time_col": t, "date_col": d}
+
+
+def finish(
+    table: EventTable,
+    values: dict[str, pd.Series | np.ndarray],
+    *,
+    freq: str,
+    channel: str,
+    opening_hours=None,
+    tz: str,
+) -> pd.DataFrame:
+    """Aggregate per (unique_id, ds) by summing ``values``, zero-fill and validate.
+
+    ``values`` must contain ``"y"``; other keys become side columns.
+    """
+    data = pd.DataFrame(
+        {
+            "unique_id": table.unique_id.to_numpy(),
+            "_base": table.base.to_numpy(),
+            "_location": table.location.to_numpy(),
+            "ds": table.ds.to_numpy(),
+        }
+    )
+    data["ds"] = pd.DatetimeIndex(table.ds)
+    for name, v in values.items():
+        data[name] = np.asarray(v, dtype=float)
+    agg = data.groupby(["unique_id", "_base", "_location", "ds"], sort=True, as_index=False).sum(
+        min_count=0
+    )
+    out = fill_grid(agg, freq=freq, channel=channel, opening_hours=opening_hours,
+                    fill_cols=tuple(values))
+    order = ["unique_id", "ds", *values]
+    if "is_open" in out.columns:
+        order.append("is_open")
+    out = out[order]
+    out["y"] = out["y"].astype("float64")
+    return validate(out, freq=freq, tz=tz)
+
+
+def validate(df: pd.DataFrame, *, freq: str, tz: str) -> pd.DataFrame:
+    """Pass through :func:`demandcast.frame.validate_frame` when it is installed."""
+    df = df.reset_index(drop=True)
+    df.attrs = {"freq": freq}
+    try:
+        from demandcast.frame import validate_frame
+    except ImportError:
+        return df
+    return validate_frame(df, freq=freq, tz=tz)
