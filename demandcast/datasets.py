@@ -65,7 +65,7 @@ _WEB_PER_LETTER = 0.5
 _WEB_RESPONSE_DAYS = np.array([0.5, 0.3, 0.2])  # days 0, 1, 2 after sending
 
 # Social spikes: extra contacts per excess mention and the lag kernels (hours).
-_SOCIAL_BETA = {"phone": 0.6, "desk": 0.12, "web": 4.0}
+_SOCIAL_BETA = {"phone": 0.8, "desk": 0.12, "web": 4.0}
 _SOCIAL_KERNEL = {"phone": (3.0, 4.0), "desk": (4.0, 6.0), "web": (1.0, 1.5)}  # gamma shape, scale
 _SPIKES_PER_YEAR = 5.0
 
@@ -198,19 +198,21 @@ class SimulatedMunicipality:
         from demandcast import loaders
 
         _check_freq(freq)
-        readers = {
-            "desk": (loaders.load_desk, self.desk_tickets),
-            "phone": (loaders.load_phone, self.phone_calls),
-            "web": (loaders.load_web, self.web_visits),
+        exports = {
+            "desk": self.desk_tickets,
+            "phone": self.phone_calls,
+            "web": self.web_visits,
         }
-        if channel is not None and channel not in readers:
+        if channel is not None and channel not in exports:
             raise ConfigError(
                 f"channel={channel!r} is not a channel of the simulation; "
-                f"use one of {list(readers)} or None for all three"
+                f"use one of {list(exports)} or None for all three"
             )
-        chosen = list(readers) if channel is None else [channel]
+        chosen = list(exports) if channel is None else [channel]
         frames = [
-            readers[c][0](readers[c][1], freq=freq, opening_hours=self.opening_hours[c])
+            getattr(loaders, f"load_{c}")(
+                exports[c], freq=freq, opening_hours=self.opening_hours[c]
+            )
             for c in chosen
         ]
         out = pd.concat(frames, ignore_index=True)
@@ -503,7 +505,7 @@ def _day_table(grid: pd.DatetimeIndex, start: _dt.date, end: _dt.date, region: s
     return pd.DataFrame(
         {
             "date": dates,
-            "weekday": idx.weekday.to_numpy(),
+            "weekday": idx.day_of_week.to_numpy(),
             "doy": idx.day_of_year.to_numpy(),
             "year": idx.year.to_numpy() + (idx.day_of_year.to_numpy() - 1) / 365.25,
             "school": school,
@@ -528,7 +530,7 @@ def _intraday_shape(channel: str, tod: np.ndarray) -> np.ndarray:
             0.45
             + 0.9 * np.exp(-since_open / 1.2)
             + 0.35 * _bump(tod, 14.0, 1.5)
-            + 0.25 * (tod >= 17.0)
+            + 0.8 * (tod >= 17.0)
         )
     return 0.12 + _bump(tod, 11.0, 2.5) + 0.8 * _bump(tod, 20.5, 1.6)
 
@@ -773,7 +775,7 @@ def _event_times(rng: np.random.Generator, grid: pd.DatetimeIndex, interval: np.
     step = (grid[1] - grid[0]).value if len(grid) > 1 else pd.Timedelta("30min").value
     ns = grid.asi8[interval] + (rng.random(len(interval)) * step).astype("int64")
     ns = ns - ns % 1_000_000_000
-    return pd.DatetimeIndex(pd.to_datetime(ns, utc=True)).tz_convert(TZ).tz_localize(None)
+    return pd.DatetimeIndex(ns.view("M8[ns]")).tz_localize("UTC").tz_convert(TZ).tz_localize(None)
 
 
 def _explode(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
