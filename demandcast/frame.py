@@ -1,0 +1,1200 @@
+"""The long-frame contract: validation, frequencies and DST-correct time grids.
+
+Every demandcast function speaks one table layout, the *long frame*:
+
+``unique_id``
+    str, the series (e.g. ``"utrecht-centrum/phone"``).
+``ds``
+    interval start, timezone-aware (default ``Europe/Amsterdam``); daily data at
+    local midnight.
+``y``
+    float count >= 0; NaN means *missing data*.
+``is_open`` (optional)
+    bool; ``False`` marks a *closed* interval, whose ``y`` is 0.0. Closed is never
+    missing: closed intervals are either absent or flagged, missing ones are NaN.
+
+Any other column is a regressor or a side measure and is kept as it is.
+
+Time-zone rules (naive, wall-clock timestamps are localised to ``tz``):
+
+* the repeated hour on the last Sunday of October is *ambiguous*: per series, the
+  first occurrence of a wall-clock time is read as summer time (DST) and the second
+  as standard time, in the order of the input rows; a time that occurs once is read
+  as summer time;
+* the skipped hour on the last Sunday of March does *not exist*: such rows raise
+  :class:`~demandcast.exceptions.InvalidFrameError` (a real system cannot record
+  them) unless ``nonexistent="shift_forward"`` moves them to the first valid instant.
+
+Frequencies are pandas aliases: ``"D"``, ``"W-MON"`` (..``"W-SUN"``), ``"h"``,
+``"30min"``, ``"15min"``, ``"5min"`` and other whole minutes/hours. Daily and weekly
+grids step in local calendar days (so a day is 23 or 25 hours long across DST);
+sub-daily grids step in absolute time (so 29 March 2026 has 23 hourly intervals).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import re
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from demandcast.exceptions import DataWarning, InvalidFrameError
+
+__all__ = [
+    "DEFAULT_TZ",
+    "REQUIRED_COLUMNS",
+    "fill_missing",
+    "future_index",
+    "infer_freq",
+    "local_range",
+    "regularise",
+    "validate_frame",
+]
+
+DEFAULT_TZ: str = "Europe/Amsterdam"
+REQUIRED_COLUMNS: tuple[str, str, str] = ("unique_id", "ds", "y")
+
+_MAX_EXAMPLES = 5
+_SECOND_NS = 1_000_000_000
+_MINUTE_NS = 60 * _SECOND_NS
+_HOUR_NS = 60 * _MINUTE_NS
+_DAY_NS = 24 * _HOUR_NS
+_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+# Column names seen in real exports, mapped to the contract name they usually mean.
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "unique_id": ("series_id", "series", "id", "uid", "key", "channel", "location"),
+    "ds": ("timestamp", "time", "date", "datetime", "period", "interval", "start", "dt"),
+    "y": ("count", "counts", "value", "volume", "calls", "visits", "n", "target", "demand"),
+}
+_TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1", "open", "1.0"})
+_FALSE_WORDS = frozenset({"false", "f", "no", "n", "0", "closed", "0.0"})
+_OFFSET_RE = r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)\s*$"
+_FREQ_RE = re.compile(r"^\s*(\d*)\s*(D|W(?:-[A-Za-z]{3})?|h|H|min|T|s|S)\s*$")
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _fail(column: str, rule: str, examples: str, fix: str) -> InvalidFrameError:
+    """Build the one error format: column, rule, offending values, fix."""
+    where = f"column {column!r}" if column else "frame"
+    detail = f": {examples}" if examples else ""
+    return InvalidFrameError(f"{where}: {rule}{detail}. Fix: {fix}")
+
+
+def _describe_rows(df: pd.DataFrame, positions: np.ndarray, columns: Sequence[str]) -> str:
+    """Up to five offending rows of the *input* frame as 'row <label> (col=value, ...)'."""
+    positions = np.asarray(positions)
+    total = len(positions)
+    shown = []
+    cols = [c for c in columns if c in df.columns]
+    for pos in positions[:_MAX_EXAMPLES]:
+        values = ", ".join(f"{c}={_short(df[c].iloc[int(pos)])}" for c in cols)
+        shown.append(f"row {df.index[int(pos)]!r} ({values})")
+    more = f" and {total - _MAX_EXAMPLES} more" if total > _MAX_EXAMPLES else ""
+    return f"{total} row(s), e.g. " + "; ".join(shown) + more
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, pd.Timestamp):
+        return repr(str(value))
+    return repr(value)
+
+
+def _list_values(values: Sequence[Any]) -> str:
+    values = list(values)
+    more = f" and {len(values) - _MAX_EXAMPLES} more" if len(values) > _MAX_EXAMPLES else ""
+    return ", ".join(_short(v) for v in values[:_MAX_EXAMPLES]) + more
+
+
+# -------------------------------------------------------------------- frequencies
+
+
+class _Freq(NamedTuple):
+    """A parsed frequency: calendar days/weeks (local) or an absolute tick."""
+
+    alias: str
+    step_ns: int
+    calendar: bool  # True: step in local wall-clock days (D, W); False: absolute time
+    anchor: int | None = None  # weekday (0 = Monday) of a weekly grid
+
+
+def _tick_alias(step_ns: int) -> str | None:
+    for unit_ns, unit in ((_HOUR_NS, "h"), (_MINUTE_NS, "min"), (_SECOND_NS, "s")):
+        if step_ns % unit_ns == 0:
+            n = step_ns // unit_ns
+            return unit if n == 1 else f"{n}{unit}"
+    return None
+
+
+def _tick(step_ns: int) -> _Freq:
+    alias = _tick_alias(step_ns)
+    if alias is None or step_ns <= 0 or step_ns >= _DAY_NS:
+        raise ValueError(step_ns)
+    return _Freq(alias, step_ns, False)
+
+
+def _week(anchor: int) -> _Freq:
+    return _Freq(f"W-{_WEEKDAYS[anchor]}", 7 * _DAY_NS, True, anchor)
+
+
+_DAILY = _Freq("D", _DAY_NS, True)
+
+
+def _parse_freq(freq: Any, name: str = "freq") -> _Freq:
+    """Parse a pandas alias, DateOffset or Timedelta into a supported frequency."""
+    fix = (
+        f"pass {name} as 'D', 'W-MON', 'h', '30min', '15min' or '5min' "
+        "(sub-daily steps in whole minutes)"
+    )
+    if isinstance(freq, _Freq):
+        return freq
+    if isinstance(freq, (pd.Timedelta, _dt.timedelta, np.timedelta64)):
+        step = int(pd.Timedelta(freq).value)
+        if step == _DAY_NS:
+            return _DAILY
+        try:
+            return _tick(step)
+        except ValueError:
+            raise _fail("", f"parameter {name}={freq!r} is not a supported step", "", fix) from None
+    if isinstance(freq, pd.DateOffset):
+        freq = freq.freqstr
+    match = _FREQ_RE.match(freq) if isinstance(freq, str) else None
+    if match is None:
+        raise _fail("", f"parameter {name}={freq!r} is not a supported frequency", "", fix)
+    n = int(match.group(1) or 1)
+    unit = match.group(2)
+    if unit.startswith("W"):
+        day = unit[2:].upper() or "SUN"
+        if n != 1 or day not in _WEEKDAYS:
+            raise _fail(
+                "", f"parameter {name}={freq!r} is not a supported weekly frequency", "", fix
+            )
+        return _week(_WEEKDAYS.index(day))
+    if unit == "D":
+        if n != 1:
+            raise _fail(
+                "", f"parameter {name}={freq!r}: multi-day steps are not supported", "", fix
+            )
+        return _DAILY
+    unit_ns = {
+        "h": _HOUR_NS,
+        "H": _HOUR_NS,
+        "min": _MINUTE_NS,
+        "T": _MINUTE_NS,
+        "s": _SECOND_NS,
+        "S": _SECOND_NS,
+    }[unit]
+    try:
+        return _tick(n * unit_ns)
+    except ValueError:
+        raise _fail("", f"parameter {name}={freq!r} is not a supported step", "", fix) from None
+
+
+# ------------------------------------------------------------------- time helpers
+
+
+def _check_tz(tz: Any) -> str:
+    try:
+        pd.Timestamp("2000-01-01").tz_localize(tz)
+    except Exception:
+        raise _fail(
+            "",
+            f"parameter tz={tz!r} is not a known time zone",
+            "",
+            "pass an IANA zone name such as 'Europe/Amsterdam'",
+        ) from None
+    return tz
+
+
+def _to_ns(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    return index.as_unit("ns") if hasattr(index, "as_unit") else index
+
+
+def _wall_i8(index: pd.DatetimeIndex) -> np.ndarray:
+    """Local wall-clock nanoseconds (naive local time as integers)."""
+    return _to_ns(index.tz_localize(None)).asi8
+
+
+def _is_date_only(value: Any) -> bool:
+    if isinstance(value, str):
+        return re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value) is not None
+    return isinstance(value, _dt.date) and not isinstance(value, _dt.datetime)
+
+
+def _to_local(value: Any, tz: str, name: str) -> pd.Timestamp:
+    """A scalar as a tz-aware Timestamp in ``tz``; naive times are local wall-clock."""
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise _fail(
+            "",
+            f"parameter {name}={value!r} is not a timestamp",
+            "",
+            "pass an ISO date/time string, a date or a pandas Timestamp",
+        ) from None
+    if pd.isna(ts):
+        raise _fail("", f"parameter {name} is missing (NaT)", "", "pass a timestamp")
+    if ts.tzinfo is None:
+        return ts.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+    return ts.tz_convert(tz)
+
+
+# ----------------------------------------------------------------- public: grids
+
+
+def local_range(start: Any, end: Any, freq: Any, tz: str = DEFAULT_TZ) -> pd.DatetimeIndex:
+    """A DST-correct grid of interval starts in local time.
+
+    Parameters
+    ----------
+    start, end : str, datetime.date, datetime or pandas.Timestamp
+        Naive values are local wall-clock times in ``tz``; tz-aware values are
+        converted to ``tz``.
+    freq : str
+        ``"D"`` or ``"W-<DAY>"`` (local midnights), or a sub-daily step such as
+        ``"h"``, ``"30min"``, ``"15min"``.
+    tz : str, default ``"Europe/Amsterdam"``
+        The local time zone of the grid.
+
+    Returns
+    -------
+    pandas.DatetimeIndex
+        tz-aware, named ``ds``.
+
+    Notes
+    -----
+    Inclusive or exclusive ``end``:
+
+    * daily and weekly ``freq``: both ``start`` and ``end`` are *dates* and both
+      are included (``local_range("2026-01-01", "2026-01-07", "D")`` has 7 days);
+    * sub-daily ``freq`` with ``end`` a *date* (a ``datetime.date`` or a
+      ``"YYYY-MM-DD"`` string): the grid stops before local midnight of that date,
+      so ``end`` is *exclusive* and ``local_range(day, next_day, "h")`` is one whole
+      day;
+    * sub-daily ``freq`` with ``end`` a *timestamp* (has a time, or is a
+      ``Timestamp``/``datetime``): ``end`` is the last interval start and is
+      *included* when it lies on the grid.
+
+    Sub-daily grids step in absolute time from ``start``, so a day has 23 or 25
+    hourly intervals across DST. A naive ``start``/``end`` inside the repeated hour
+    reads as summer time; inside the skipped hour it moves forward to 03:00.
+
+    Examples
+    --------
+    >>> len(local_range("2026-03-29", "2026-03-30", "h"))
+    23
+    >>> len(local_range("2026-10-25", "2026-10-26", "h"))
+    25
+    >>> local_range("2026-03-28", "2026-03-30", "D").hour.tolist()
+    [0, 0, 0]
+    """
+    tz = _check_tz(tz)
+    spec = _parse_freq(freq)
+    if spec.calendar:
+        first = _to_local(start, tz, "start").tz_localize(None).normalize()
+        last = _to_local(end, tz, "end").tz_localize(None).normalize()
+        step = "D" if spec.anchor is None else spec.alias
+        naive = pd.date_range(first, last, freq=step)
+        index = naive.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+    else:
+        first = _to_local(start, tz, "start")
+        last = _to_local(end, tz, "end")
+        inclusive = "left" if _is_date_only(end) else "both"
+        step_td = pd.Timedelta(spec.step_ns, "ns")
+        index = pd.date_range(
+            first.tz_convert("UTC"), last.tz_convert("UTC"), freq=step_td, inclusive=inclusive
+        ).tz_convert(tz)
+    return _to_ns(pd.DatetimeIndex(index, name="ds"))
+
+
+def future_index(last_ds: Any, h: int, freq: Any, tz: str | None = None) -> pd.DatetimeIndex:
+    """The ``h`` interval starts that follow ``last_ds``.
+
+    Parameters
+    ----------
+    last_ds : pandas.Timestamp or str
+        The last observed interval start. Naive values are local wall-clock in
+        ``tz``.
+    h : int
+        Number of future intervals, a positive integer.
+    freq : str
+        Frequency alias (see :func:`local_range`).
+    tz : str, optional
+        Zone of the result; default the zone of ``last_ds``, or
+        ``"Europe/Amsterdam"`` when ``last_ds`` is naive.
+
+    Returns
+    -------
+    pandas.DatetimeIndex
+        tz-aware, named ``ds``: local midnights for daily/weekly ``freq``, absolute
+        steps for sub-daily ``freq``.
+
+    Examples
+    --------
+    >>> future_index(pd.Timestamp("2026-03-28", tz="Europe/Amsterdam"), 2, "D").hour.tolist()
+    [0, 0]
+    >>> idx = future_index(pd.Timestamp("2026-03-29 01:00", tz="Europe/Amsterdam"), 2, "h")
+    >>> idx.strftime("%H:%M").tolist()
+    ['03:00', '04:00']
+    """
+    if isinstance(h, (bool, np.bool_)) or not isinstance(h, (int, np.integer)) or h < 1:
+        raise _fail(
+            "",
+            f"parameter h={h!r} must be a positive integer (number of intervals)",
+            "",
+            "pass h as an int >= 1, e.g. h=28",
+        )
+    spec = _parse_freq(freq)
+    if tz is None:
+        stamp = pd.Timestamp(last_ds) if not isinstance(last_ds, pd.Timestamp) else last_ds
+        tz = str(stamp.tz) if stamp.tzinfo is not None else DEFAULT_TZ
+    tz = _check_tz(tz)
+    last = _to_local(last_ds, tz, "last_ds")
+    h = int(h)
+    if spec.calendar:
+        base = last.tz_localize(None).normalize()
+        naive = base + pd.to_timedelta(np.arange(1, h + 1) * (spec.step_ns // _DAY_NS), "D")
+        index = pd.DatetimeIndex(naive).tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+    else:
+        step = pd.Timedelta(spec.step_ns, "ns")
+        index = pd.date_range(last.tz_convert("UTC") + step, periods=h, freq=step).tz_convert(tz)
+    return _to_ns(pd.DatetimeIndex(index, name="ds"))
+
+
+# ------------------------------------------------------------ validation: pieces
+
+
+def _check_columns(df: pd.DataFrame, required: Sequence[str]) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise _fail(
+            "",
+            f"expected a pandas DataFrame, got {type(df).__name__}",
+            "",
+            "pass a long frame with columns unique_id, ds, y",
+        )
+    if len(df) == 0:
+        raise _fail(
+            "",
+            "the frame is empty (0 rows)",
+            f"columns {list(df.columns)!r}",
+            "pass at least two rows per series with columns unique_id, ds, y",
+        )
+    dup = [c for c in required if (df.columns == c).sum() > 1]
+    if dup:
+        raise _fail(
+            dup[0],
+            "column name appears more than once",
+            _list_values(dup),
+            "drop or rename the duplicate columns",
+        )
+    missing = [c for c in required if c not in df.columns]
+    if not missing:
+        return
+    present = [str(c) for c in df.columns]
+    hints = []
+    for col in missing:
+        lower = {p.lower(): p for p in present}
+        close = difflib.get_close_matches(col, present, n=3, cutoff=0.6)
+        close += [lower[s] for s in _SYNONYMS.get(col, ()) if s in lower and lower[s] not in close]
+        if close:
+            hints.append(f"{col!r} <- {close[0]!r}")
+    if hints:
+        mapping = ", ".join(h.split(" <- ")[1] + ": " + h.split(" <- ")[0] for h in hints)
+        fix = f"rename, e.g. df.rename(columns={{{mapping}}})"
+    elif missing == ["unique_id"]:
+        fix = 'for a single series add one, e.g. df.assign(unique_id="utrecht/phone")'
+    elif "ds" in missing and isinstance(df.index, pd.DatetimeIndex):
+        fix = "the timestamps are in the index: df.rename_axis('ds').reset_index()"
+    else:
+        fix = "provide the columns unique_id (series), ds (interval start) and y (count)"
+    if "unique_id" in missing and hints and fix.startswith("rename"):
+        fix += '; or, for a single series, df.assign(unique_id="utrecht/phone")'
+    raise _fail(missing[0], f"required column(s) {missing!r} missing", f"found {present!r}", fix)
+
+
+def _unique_ids(df: pd.DataFrame) -> pd.Series:
+    uid = df["unique_id"]
+    bad = np.flatnonzero(uid.isna().to_numpy())
+    if len(bad):
+        raise _fail(
+            "unique_id",
+            "missing series identifiers",
+            _describe_rows(df, bad, ["unique_id", "ds", "y"]),
+            "fill them, e.g. df['unique_id'] = df['unique_id'].fillna('unknown')",
+        )
+    if pd.api.types.is_string_dtype(uid.dtype) and not pd.api.types.is_object_dtype(uid.dtype):
+        return uid
+    return uid.astype(str)
+
+
+def _parse_ds(df: pd.DataFrame) -> tuple[pd.DatetimeIndex, bool]:
+    """Parse ``ds``; returns the index and whether it is naive (wall-clock)."""
+    s = df["ds"]
+    cols = ["unique_id", "ds"]
+    null = np.flatnonzero(s.isna().to_numpy())
+    if len(null):
+        raise _fail(
+            "ds",
+            "missing timestamps (NaT/None)",
+            _describe_rows(df, null, cols),
+            "drop or fill those rows before validating",
+        )
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        return pd.DatetimeIndex(s), False
+    if pd.api.types.is_datetime64_dtype(s.dtype):
+        return pd.DatetimeIndex(s), True
+    if (
+        pd.api.types.is_numeric_dtype(s.dtype)
+        or pd.api.types.is_bool_dtype(s.dtype)
+        or pd.api.types.is_timedelta64_dtype(s.dtype)
+    ):
+        raise _fail(
+            "ds",
+            f"must hold timestamps, found dtype {s.dtype}",
+            _describe_rows(df, np.arange(min(len(s), _MAX_EXAMPLES)), cols),
+            "convert, e.g. pd.to_datetime(df['ds'], unit='s') for epoch seconds",
+        )
+    obj = s.astype(object) if isinstance(s.dtype, pd.CategoricalDtype) else s
+    kind = pd.api.types.infer_dtype(obj, skipna=True)
+    if kind == "string":
+        text = obj.astype(str)
+        parsed = _try_datetime(text, format="ISO8601")
+        if parsed is None:
+            parsed = _parse_text_ds(df, text)
+    else:
+        parsed = _try_datetime(obj)
+        if parsed is None:
+            aware = obj.map(lambda v: getattr(v, "tzinfo", None) is not None).to_numpy(bool)
+            if aware.all():
+                parsed = _try_datetime(obj, utc=True)
+            elif aware.any():
+                raise _mixed_error(df, aware)
+    if parsed is None:
+        coerced = pd.to_datetime(obj, errors="coerce", utc=True, format="mixed")
+        bad = np.flatnonzero(coerced.isna().to_numpy())
+        raise _fail(
+            "ds",
+            "timestamps that cannot be parsed",
+            _describe_rows(df, bad if len(bad) else np.arange(1), cols),
+            "use ISO-8601 ('2026-03-29' or '2026-03-29T08:30:00'), or parse first, "
+            "e.g. pd.to_datetime(df['ds'], format='%d-%m-%Y %H:%M')",
+        )
+    index = pd.DatetimeIndex(parsed)
+    return index, index.tz is None
+
+
+def _try_datetime(values: pd.Series, **kwargs: Any) -> pd.Series | None:
+    """pd.to_datetime or None when pandas refuses (or returns objects, pandas 2)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = pd.to_datetime(values, **kwargs)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if not (
+        pd.api.types.is_datetime64_dtype(out.dtype) or isinstance(out.dtype, pd.DatetimeTZDtype)
+    ):
+        return None
+    return out
+
+
+def _parse_text_ds(df: pd.DataFrame, text: pd.Series) -> pd.Series | None:
+    """Slow path for text that pandas would not parse in one go: offsets or junk."""
+    has_offset = text.str.contains(_OFFSET_RE, regex=True).to_numpy(bool)
+    if has_offset.all():
+        return _try_datetime(text, utc=True, format="ISO8601")
+    if has_offset.any():
+        raise _mixed_error(df, has_offset)
+    return None
+
+
+def _mixed_error(df: pd.DataFrame, aware: np.ndarray) -> InvalidFrameError:
+    minority = aware if aware.sum() <= (~aware).sum() else ~aware
+    what = "with" if minority is aware else "without"
+    return _fail(
+        "ds",
+        f"mixes timestamps with and without a UTC offset; rows {what} an offset",
+        _describe_rows(df, np.flatnonzero(minority), ["unique_id", "ds"]),
+        "give every timestamp an offset (e.g. '+01:00') or none (local wall-clock)",
+    )
+
+
+def _numeric_y(df: pd.DataFrame, allow_missing: bool) -> np.ndarray:
+    y = df["y"]
+    cols = ["unique_id", "ds", "y"]
+    if pd.api.types.is_bool_dtype(y.dtype) or pd.api.types.is_numeric_dtype(y.dtype):
+        values = y.to_numpy(dtype="float64", na_value=np.nan)
+    else:
+        obj = y.astype(object)
+        kind = pd.api.types.infer_dtype(obj, skipna=True)
+        if kind in ("integer", "floating", "mixed-integer-float", "decimal", "boolean", "empty"):
+            values = pd.to_numeric(obj).to_numpy(dtype="float64", na_value=np.nan)
+        else:
+            text = obj.map(lambda v: not (isinstance(v, (int, float, np.number)) or pd.isna(v)))
+            bad = np.flatnonzero(text.to_numpy(bool))
+            raise _fail(
+                "y",
+                "must be numeric counts, found text or other values "
+                "(decimal commas such as '12,5' are not parsed here)",
+                _describe_rows(df, bad, cols),
+                "read files with demandcast.loaders (they handle ';' and decimal "
+                "commas), or convert, e.g. df['y'] = pd.to_numeric(df['y'].str."
+                "replace(',', '.'))",
+            )
+    inf = np.flatnonzero(np.isinf(values))
+    if len(inf):
+        raise _fail(
+            "y",
+            "must be finite, found infinite values",
+            _describe_rows(df, inf, cols),
+            "replace them with NaN (missing) or a count",
+        )
+    neg = np.flatnonzero(values < 0)
+    if len(neg):
+        raise _fail(
+            "y",
+            "must be >= 0 (a count), found negative values",
+            _describe_rows(df, neg, cols),
+            "fix the source, or set them to NaN if they mean 'unknown'",
+        )
+    if not allow_missing:
+        nan = np.flatnonzero(np.isnan(values))
+        if len(nan):
+            raise _fail(
+                "y",
+                "missing values (NaN) are not allowed with allow_missing=False",
+                _describe_rows(df, nan, cols),
+                "pass allow_missing=True, or impute with demandcast.frame.fill_missing",
+            )
+    return values
+
+
+def _open_flags(df: pd.DataFrame, y: np.ndarray) -> np.ndarray:
+    """``is_open`` as bool; closed rows must have y 0 or NaN (NaN becomes 0.0 in ``y``)."""
+    col = df["is_open"]
+    cols = ["unique_id", "ds", "y", "is_open"]
+    if pd.api.types.is_bool_dtype(col.dtype) and not col.isna().any():
+        flags = col.to_numpy(dtype=bool)
+    else:
+        if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+            num = col.to_numpy(dtype="float64", na_value=np.nan)
+            bad = ~np.isin(num, (0.0, 1.0))
+            flags = num == 1.0
+        else:
+            words = col.astype(object).map(
+                lambda v: v if isinstance(v, (bool, np.bool_)) else str(v).strip().lower()
+            )
+            is_true = words.map(lambda v: v is True or v in _TRUE_WORDS).to_numpy(bool)
+            is_false = words.map(lambda v: v is False or v in _FALSE_WORDS).to_numpy(bool)
+            bad = ~(is_true | is_false) | col.isna().to_numpy()
+            flags = is_true
+        if bad.any():
+            raise _fail(
+                "is_open",
+                "must be boolean-like (True/False or 1/0), found",
+                _describe_rows(df, np.flatnonzero(bad), cols),
+                "convert it to bool, e.g. df['is_open'] = df['is_open'].astype(bool)",
+            )
+    closed_with_y = np.flatnonzero(~flags & (y > 0))
+    if len(closed_with_y):
+        raise _fail(
+            "is_open",
+            "closed rows (is_open == False) must have y 0 or NaN, found counts",
+            _describe_rows(df, closed_with_y, cols),
+            "mark those intervals open, or check the opening hours behind is_open",
+        )
+    return flags
+
+
+def _localize(
+    df: pd.DataFrame, naive: pd.DatetimeIndex, uid: pd.Series, tz: str, nonexistent: str
+) -> pd.DatetimeIndex:
+    """Wall-clock times to ``tz``: ambiguous by order per series, non-existent raise/shift."""
+    out = naive.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    bad = np.flatnonzero(out.isna())
+    if not len(bad):
+        return out
+    sub = naive[bad]
+    as_dst = sub.tz_localize(tz, ambiguous=np.ones(len(sub), dtype=bool), nonexistent="NaT")
+    gap = as_dst.isna()
+    values = out.asi8.copy() if out.unit == "ns" else _to_ns(out).asi8.copy()
+    if gap.any():
+        if nonexistent != "shift_forward":
+            raise _fail(
+                "ds",
+                f"local times that do not exist in {tz} (skipped at the start of summer time)",
+                _describe_rows(df, bad[gap], ["unique_id", "ds"]),
+                "check the source system's clock, or pass nonexistent='shift_forward' "
+                "to move them to the first valid time",
+            )
+        shifted = sub[gap].tz_localize(tz, nonexistent="shift_forward", ambiguous=True)
+        values[bad[gap]] = _to_ns(shifted).asi8
+    amb = ~gap
+    if amb.any():
+        keys = pd.DataFrame({"u": uid.to_numpy()[bad[amb]], "t": sub[amb].asi8})
+        first = (keys.groupby(["u", "t"], sort=False).cumcount() == 0).to_numpy()
+        resolved = sub[amb].tz_localize(tz, ambiguous=first)
+        values[bad[amb]] = _to_ns(resolved).asi8
+    return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).tz_convert(tz)
+
+
+def _sort_order(codes: np.ndarray, t: np.ndarray) -> np.ndarray | None:
+    """Row order sorting by (series, time); None when already sorted."""
+    if len(codes) < 2:
+        return None
+    dc = np.diff(codes)
+    if (dc >= 0).all() and ((dc > 0) | (np.diff(t) > 0)).all():
+        return None
+    return np.lexsort((t, codes))
+
+
+def _modes(codes: np.ndarray, diffs: np.ndarray) -> pd.Series:
+    """Most common diff per series code (smallest wins a tie)."""
+    counts = pd.DataFrame({"c": codes, "d": diffs}).value_counts(sort=False).reset_index()
+    counts.columns = ["c", "d", "n"]
+    counts = counts.sort_values(["c", "n", "d"], ascending=[True, False, True])
+    first = counts.drop_duplicates("c")
+    return pd.Series(first["d"].to_numpy(), index=first["c"].to_numpy())
+
+
+def _resolve_freq(
+    df: pd.DataFrame,
+    pos: np.ndarray,
+    codes: np.ndarray,
+    uniques: np.ndarray,
+    ds: pd.DatetimeIndex,
+    freq: Any,
+) -> _Freq:
+    """Infer (or check) one frequency for all series; ``ds``/``codes`` sorted, ``pos`` maps
+    sorted rows to input positions."""
+    abs_i8 = ds.asi8
+    wall = _wall_i8(ds)
+    same = codes[1:] == codes[:-1]
+    prev, nxt = np.flatnonzero(same), np.flatnonzero(same) + 1
+    d_abs = abs_i8[nxt] - abs_i8[prev]
+    d_wall = wall[nxt] - wall[prev]
+    d_codes = codes[nxt]
+    n_series = len(uniques)
+    cols = ["unique_id", "ds"]
+
+    if freq is not None:
+        spec = _parse_freq(freq)
+        per_series = None
+    else:
+        counts = np.bincount(codes, minlength=n_series)
+        single = np.flatnonzero(counts == 1)
+        if len(single):
+            raise _fail(
+                "ds",
+                "a series with one row has no frequency to infer",
+                f"series {_list_values(uniques[single])}",
+                "drop those series, add more history, or pass freq= explicitly",
+            )
+        wall_mode = _modes(d_codes, d_wall)
+        daily = wall_mode >= _DAY_NS
+        sub_mode = (
+            _modes(d_codes, d_abs).reindex(wall_mode.index[~daily.to_numpy()])
+            if (~daily).any()
+            else pd.Series(dtype="int64")
+        )
+        steps = pd.concat([wall_mode[daily], sub_mode]).sort_index()
+        first_wd = ds[np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])].day_of_week
+        per_series = {}
+        for code, step in steps.items():
+            step = int(step)
+            if step == _DAY_NS:
+                alias = _DAILY
+            elif step == 7 * _DAY_NS:
+                alias = _week(int(first_wd[code]))
+            elif step < _DAY_NS and _tick_alias(step) is not None:
+                alias = _tick(step)
+            else:
+                alias = None
+            per_series[code] = alias
+        unsupported = [c for c, a in per_series.items() if a is None]
+        if unsupported:
+            shown = ", ".join(
+                f"{uniques[c]!r} ({pd.Timedelta(int(steps[c]), 'ns')})"
+                for c in unsupported[:_MAX_EXAMPLES]
+            )
+            raise _fail(
+                "ds",
+                "most common spacing is not a supported frequency",
+                f"series {shown}",
+                "resample to 'D', 'W', 'h' or whole minutes (e.g. '30min'); event "
+                "logs go through demandcast.loaders",
+            )
+        found: dict[str, list[str]] = {}
+        for code, spec_ in per_series.items():
+            found.setdefault(spec_.alias, []).append(str(uniques[code]))
+        if len(found) > 1:
+            shown = "; ".join(f"{a!r}: {_list_values(ids)}" for a, ids in found.items())
+            raise _fail(
+                "ds",
+                "series have different frequencies, one frame needs one",
+                shown,
+                "split the frame by frequency, or resample to a common one",
+            )
+        spec = next(iter(per_series.values()))
+
+    if spec.calendar:
+        off_midnight = np.flatnonzero(wall % _DAY_NS != 0)
+        if len(off_midnight):
+            raise _fail(
+                "ds",
+                f"{spec.alias} data must be at local midnight, found times of day",
+                _describe_rows(df, pos[off_midnight], cols),
+                "normalise, e.g. df['ds'] = df['ds'].dt.normalize(); UTC-midnight "
+                "dates: df['ds'] = df['ds'].dt.tz_localize(None)",
+            )
+        if spec.anchor is not None:
+            wrong = np.flatnonzero(ds.day_of_week != spec.anchor)
+            if len(wrong):
+                raise _fail(
+                    "ds",
+                    f"weekly data must all fall on {_WEEKDAYS[spec.anchor]}",
+                    _describe_rows(df, pos[wrong], cols),
+                    "pass the matching freq, e.g. freq='W-MON'",
+                )
+        diffs = d_wall
+    else:
+        diffs = d_abs
+    irregular = np.flatnonzero(diffs % spec.step_ns != 0)
+    if len(irregular):
+        rows = pos[nxt[irregular]]
+        how = "passed" if freq is not None else "inferred"
+        raise _fail(
+            "ds",
+            f"irregular spacing: gaps that are not a multiple of the {how} "
+            f"frequency {spec.alias!r}",
+            _describe_rows(df, rows, cols),
+            "drop or correct those rows, or resample to a regular grid "
+            "(pass freq= to check against the frequency you expect)",
+        )
+    return spec
+
+
+# ---------------------------------------------------------------- public: validate
+
+
+def validate_frame(
+    df: pd.DataFrame,
+    *,
+    freq: str | None = None,
+    tz: str | None = DEFAULT_TZ,
+    allow_missing: bool = True,
+    nonexistent: Literal["raise", "shift_forward"] = "raise",
+) -> pd.DataFrame:
+    """Check a long frame against the contract and return a normalised copy.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Columns ``unique_id``, ``ds``, ``y``, optionally ``is_open`` and any side
+        columns. ``ds`` may be datetime64 (naive = local wall-clock in ``tz``, or
+        tz-aware in any zone), ISO-8601 text with or without UTC offsets (offsets
+        may differ, e.g. +01:00/+02:00 across DST; all rows need one or none), or
+        ``datetime.date`` objects.
+    freq : str, optional
+        Expected frequency (``"D"``, ``"W-MON"``, ``"h"``, ``"30min"``, ...). When
+        given, every gap must be a multiple of it and one-row series are allowed;
+        when omitted it is inferred per series and all series must agree.
+    tz : str or None, default ``"Europe/Amsterdam"``
+        Zone of the output ``ds``. ``None`` keeps the zone of tz-aware datetime64
+        input and uses ``Europe/Amsterdam`` otherwise.
+    allow_missing : bool, default True
+        Whether NaN ``y`` (missing data) is accepted.
+    nonexistent : {"raise", "shift_forward"}, default "raise"
+        What to do with naive local times that fall in the skipped DST hour.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame with a fresh RangeIndex, sorted by (``unique_id``, ``ds``):
+        ``unique_id`` str, ``ds`` tz-aware (ns) in ``tz``, ``y`` float64,
+        ``is_open`` bool when present (closed rows get ``y = 0.0``), other columns
+        unchanged. ``out.attrs["freq"]`` holds the frequency alias.
+
+    Raises
+    ------
+    InvalidFrameError
+        Naming the column, the rule, up to five offending rows and the fix, for:
+        an empty frame, missing columns, missing ids, unparseable, missing or
+        mixed offset/no-offset timestamps, non-existent local times, non-numeric,
+        infinite or negative ``y``, NaN ``y`` with ``allow_missing=False``, a
+        non-boolean ``is_open`` or counts on closed rows, duplicate
+        (``unique_id``, ``ds``), one-row series, daily data off midnight,
+        irregular spacing, or series with different frequencies.
+
+    Notes
+    -----
+    Naive times in the repeated October hour are read in input order per series:
+    first occurrence summer time, second standard time; a single occurrence is
+    summer time. The input frame is never modified.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"unique_id": "desk", "ds": ["2026-03-28", "2026-03-29",
+    ...                     "2026-03-30"], "y": [3, 0, 5]})
+    >>> out = validate_frame(raw)
+    >>> out.attrs["freq"], str(out["ds"].dt.tz), out["y"].dtype.name
+    ('D', 'Europe/Amsterdam', 'float64')
+    >>> validate_frame(raw.assign(y=[3, -1, 5]))
+    Traceback (most recent call last):
+    ...
+    demandcast.exceptions.InvalidFrameError: column 'y': must be >= 0 ...
+    """
+    if nonexistent not in ("raise", "shift_forward"):
+        raise _fail(
+            "",
+            f"parameter nonexistent={nonexistent!r} is not allowed",
+            "",
+            "pass 'raise' or 'shift_forward'",
+        )
+    _check_columns(df, REQUIRED_COLUMNS)
+    spec_given = _parse_freq(freq) if freq is not None else None
+    uid = _unique_ids(df)
+    index, naive = _parse_ds(df)
+    y = _numeric_y(df, allow_missing)
+    flags = _open_flags(df, y) if "is_open" in df.columns else None
+    if flags is not None:
+        y = np.where(flags, y, 0.0)
+
+    if tz is None:
+        tz = (
+            str(index.tz)
+            if not naive and isinstance(df["ds"].dtype, pd.DatetimeTZDtype)
+            else DEFAULT_TZ
+        )
+    tz = _check_tz(tz)
+    try:
+        index = _to_ns(index)
+    except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
+        raise _fail(
+            "ds",
+            "timestamps outside the years 1678-2261",
+            "",
+            "check the source for wrong dates (e.g. year 9999)",
+        ) from None
+    index = _localize(df, index, uid, tz, nonexistent) if naive else index.tz_convert(tz)
+
+    codes, uniques = pd.factorize(uid.to_numpy(), sort=True)
+    uniques = np.asarray(uniques, dtype=object)
+    t = index.asi8
+    order = _sort_order(codes, t)
+    pos = np.arange(len(df)) if order is None else order
+    if order is not None:
+        codes, t, index = codes[order], t[order], index[order]
+
+    dup = np.flatnonzero((codes[1:] == codes[:-1]) & (t[1:] == t[:-1]))
+    if len(dup):
+        rows = np.unique(np.r_[pos[dup], pos[dup + 1]])
+        raise _fail(
+            "ds",
+            "duplicate (unique_id, ds) pairs",
+            _describe_rows(df, rows, ["unique_id", "ds", "y"]),
+            "aggregate them, e.g. df.groupby(['unique_id', 'ds'], as_index=False)"
+            "['y'].sum(), or drop repeated exports",
+        )
+
+    spec = _resolve_freq(df, pos, codes, uniques, index, spec_given)
+
+    out = df.take(order) if order is not None else df.copy()
+    out = out.reset_index(drop=True)
+    out["unique_id"] = uid.to_numpy()[pos] if order is not None else uid.to_numpy()
+    out["unique_id"] = out["unique_id"].astype(str)
+    out["ds"] = pd.Series(index, index=out.index)
+    out["y"] = y[pos] if order is not None else y
+    if flags is not None:
+        out["is_open"] = flags[pos] if order is not None else flags
+    out.attrs = {**df.attrs, "freq": spec.alias}
+    return out
+
+
+def infer_freq(df: pd.DataFrame | pd.Series | pd.DatetimeIndex) -> str:
+    """The one frequency alias of a long frame (checked per series).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame, Series or DatetimeIndex
+        A long frame, or the ``ds`` values of a single series.
+
+    Returns
+    -------
+    str
+        ``"D"``, ``"W-<DAY>"``, ``"h"``, ``"30min"``, ...
+
+    Raises
+    ------
+    InvalidFrameError
+        When a series is irregular, has one row, or series disagree.
+
+    Examples
+    --------
+    >>> infer_freq(local_range("2026-10-25", "2026-10-26", "30min"))
+    '30min'
+    >>> infer_freq(pd.Series(pd.date_range("2026-03-20", periods=20, freq="D")))
+    'D'
+    """
+    if isinstance(df, (pd.DatetimeIndex, pd.Series)):
+        ds = pd.Series(df).reset_index(drop=True)
+        df = pd.DataFrame({"unique_id": "series", "ds": ds})
+    _check_columns(df, ("unique_id", "ds"))
+    frame = df[["unique_id", "ds"]].assign(y=0.0)
+    return validate_frame(frame, tz=None).attrs["freq"]
+
+
+# ----------------------------------------------------------------- regularise
+
+
+def _grid(
+    first: pd.Series, last: pd.Series, spec: _Freq, tz: str
+) -> tuple[np.ndarray, pd.DatetimeIndex]:
+    """Vectorised local grids per series: returns (series position, ds)."""
+    if spec.calendar:
+        lo = _wall_i8(pd.DatetimeIndex(first))
+        hi = _wall_i8(pd.DatetimeIndex(last))
+    else:
+        lo = _to_ns(pd.DatetimeIndex(first)).asi8
+        hi = _to_ns(pd.DatetimeIndex(last)).asi8
+    n = (hi - lo) // spec.step_ns + 1
+    which = np.repeat(np.arange(len(n)), n)
+    offset = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    values = lo[which] + offset * spec.step_ns
+    if spec.calendar:
+        ds = pd.DatetimeIndex(values.astype("datetime64[ns]")).tz_localize(
+            tz, ambiguous=True, nonexistent="shift_forward"
+        )
+    else:
+        ds = pd.DatetimeIndex(pd.to_datetime(values, utc=True)).tz_convert(tz)
+    return which, _to_ns(ds)
+
+
+def regularise(
+    df: pd.DataFrame,
+    *,
+    freq: str | None = None,
+    is_open: Callable[[pd.DatetimeIndex], Any] | None = None,
+) -> pd.DataFrame:
+    """Put every series on its full local-time grid, keeping missing and closed apart.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A long frame (validated first with ``tz=None``).
+    freq : str, optional
+        Grid frequency; inferred when omitted.
+    is_open : callable, optional
+        ``is_open(ds: DatetimeIndex) -> bool array``, e.g. ``OpeningHours.is_open``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Each series from its first to its last ``ds`` with no interval absent.
+        Added *open* intervals have ``y = NaN`` (missing data). Closed intervals
+        (``is_open`` callable returns False, or the frame's ``is_open`` column says
+        so) have ``is_open = False`` and ``y = 0.0``. Side columns are NaN on added
+        rows. An ``is_open`` column exists in the result when the input had one or
+        ``is_open`` was passed; added rows without a callable count as open. The
+        result passes :func:`validate_frame`.
+
+    Warns
+    -----
+    DataWarning
+        When the callable says closed but the frame has counts (y > 0) there: those
+        rows are kept open, as the data shows contact happened.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"unique_id": "desk", "y": [4.0, 6.0],
+    ...                     "ds": pd.to_datetime(["2026-03-27", "2026-03-30"])})
+    >>> out = regularise(raw, freq="D", is_open=lambda ds: ds.day_of_week < 5)
+    >>> out[["y", "is_open"]].to_dict("list")
+    {'y': [4.0, 0.0, 0.0, 6.0], 'is_open': [True, False, False, True]}
+    >>> int(regularise(raw, freq="D")["y"].isna().sum())
+    2
+    """
+    base = validate_frame(df, freq=freq, tz=None)
+    spec = _parse_freq(base.attrs["freq"])
+    tz = str(base["ds"].dt.tz)
+    bounds = base.groupby("unique_id", sort=True)["ds"].agg(["first", "last"])
+    which, ds = _grid(bounds["first"], bounds["last"], spec, tz)
+    grid = pd.DataFrame({"unique_id": bounds.index.to_numpy()[which], "ds": ds})
+    grid["unique_id"] = grid["unique_id"].astype(str)
+    out = grid.merge(base, on=["unique_id", "ds"], how="left", sort=False, indicator=True)
+    added = (out.pop("_merge") == "left_only").to_numpy()
+    out = out[[c for c in base.columns]]
+
+    if "is_open" in base.columns or is_open is not None:
+        if "is_open" in base.columns:
+            flags = out["is_open"].to_numpy(dtype=object)
+            flags = np.where(added, True, flags).astype(bool)
+        else:
+            flags = np.ones(len(out), dtype=bool)
+        if is_open is not None:
+            called = np.asarray(is_open(pd.DatetimeIndex(out["ds"])), dtype=bool)
+            if called.shape != (len(out),):
+                raise _fail(
+                    "is_open",
+                    f"the callable returned shape {called.shape}, expected ({len(out)},)",
+                    "",
+                    "return one bool per timestamp",
+                )
+            y = out["y"].to_numpy()
+            conflict = ~called & (y > 0)
+            if conflict.any():
+                idx = np.flatnonzero(conflict)
+                ex = _list_values(
+                    [
+                        f"{u} {d}"
+                        for u, d in zip(
+                            out["unique_id"].iloc[idx[:5]], out["ds"].iloc[idx[:5]], strict=True
+                        )
+                    ]
+                )
+                warnings.warn(
+                    f"regularise: {len(idx)} row(s) have counts although is_open "
+                    f"says closed; kept as open, e.g. {ex}",
+                    DataWarning,
+                    stacklevel=2,
+                )
+            flags = flags & (called | conflict)
+        out["is_open"] = flags
+        out["y"] = np.where(flags, out["y"].to_numpy(), 0.0)
+    out.attrs = dict(base.attrs)
+    return out
+
+
+# --------------------------------------------------------------- fill_missing
+
+
+def fill_missing(
+    df: pd.DataFrame,
+    method: Literal["seasonal", "zero", "interpolate"] = "seasonal",
+    season: int | None = None,
+) -> pd.DataFrame:
+    """Fill missing ``y`` (NaN on open rows) for models that cannot take NaN.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A long frame, usually the output of :func:`regularise`.
+    method : {"seasonal", "zero", "interpolate"}, default "seasonal"
+        ``"seasonal"``: the value one season earlier at the same local wall-clock
+        time (repeated for longer gaps), else the series' median for the same
+        weekday and time of day, else the series' median. ``"zero"``: 0.0.
+        ``"interpolate"``: linear along each series (edges take the nearest value).
+    season : int, optional
+        Season length in intervals; default one week (7 for ``"D"``, 336 for
+        ``"30min"``, 52 for weekly data).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A validated copy with no NaN ``y`` on open rows and a bool column
+        ``y_imputed`` marking the filled rows. Closed rows are never imputed.
+
+    Raises
+    ------
+    InvalidFrameError
+        For an unknown ``method``, a bad ``season``, or a series with no observed
+        value to fill from.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"unique_id": "phone", "y": [5.0] * 7 + [np.nan] + [6.0] * 6,
+    ...                     "ds": pd.date_range("2026-01-05", periods=14, freq="D")})
+    >>> out = fill_missing(raw)
+    >>> float(out["y"].iloc[7]), bool(out["y_imputed"].iloc[7])
+    (5.0, True)
+    """
+    if method not in ("seasonal", "zero", "interpolate"):
+        raise _fail(
+            "",
+            f"parameter method={method!r} is not known",
+            "",
+            "pass 'seasonal', 'zero' or 'interpolate'",
+        )
+    out = validate_frame(df, tz=None)
+    spec = _parse_freq(out.attrs["freq"])
+    y = out["y"].to_numpy(dtype="float64", copy=True)
+    is_open = out["is_open"].to_numpy(bool) if "is_open" in out.columns else np.ones(len(y), bool)
+    target = np.isnan(y) & is_open
+    if target.any():
+        if method == "zero":
+            y[target] = 0.0
+        elif method == "interpolate":
+            y = _interpolate(out, y)
+        else:
+            y = _seasonal_fill(out, y, is_open, spec, season)
+        left = np.flatnonzero(np.isnan(y) & target)
+        if len(left):
+            ids = pd.unique(out["unique_id"].to_numpy()[left])
+            raise _fail(
+                "y",
+                "series with no observed value to fill from",
+                f"series {_list_values(ids)}",
+                "drop those series, or use method='zero'",
+            )
+    out["y"] = y
+    out["y_imputed"] = target
+    return out
+
+
+def _interpolate(out: pd.DataFrame, y: np.ndarray) -> np.ndarray:
+    s = pd.Series(y, index=out.index)
+    filled = s.groupby(out["unique_id"].to_numpy(), sort=False).transform(
+        lambda g: g.interpolate(method="linear", limit_direction="both")
+    )
+    return np.where(np.isnan(y), filled.to_numpy(), y)
+
+
+def _seasonal_fill(
+    out: pd.DataFrame, y: np.ndarray, is_open: np.ndarray, spec: _Freq, season: int | None
+) -> np.ndarray:
+    if season is None:
+        season = 52 if spec.anchor is not None else max(1, 7 * _DAY_NS // spec.step_ns)
+    if (
+        isinstance(season, (bool, np.bool_))
+        or not isinstance(season, (int, np.integer))
+        or season < 1
+    ):
+        raise _fail(
+            "",
+            f"parameter season={season!r} must be a positive integer",
+            "",
+            "pass the season length in intervals, e.g. 7 for daily data",
+        )
+    lag = int(season) * spec.step_ns
+    codes, _ = pd.factorize(out["unique_id"].to_numpy())
+    wall = _wall_i8(pd.DatetimeIndex(out["ds"]))
+    key = pd.MultiIndex.from_arrays([codes, wall])
+    earlier = pd.MultiIndex.from_arrays([codes, wall - lag])
+    first_seen = ~key.duplicated()
+    lookup = pd.Series(np.arange(len(y)), index=key)[first_seen]
+    src = lookup.reindex(earlier).to_numpy()
+    has_src = ~np.isnan(src)
+    src_pos = np.where(has_src, src, 0).astype(np.int64)
+    # Closed rows are not a source: they relay the value from a season before them.
+    observed = np.where(is_open, y, np.nan)
+    work = observed.copy()
+    while True:
+        todo = np.isnan(work) & has_src & ~np.isnan(work[src_pos])
+        if not todo.any():
+            break
+        work[todo] = work[src_pos[todo]]
+    if np.isnan(work).any():
+        slot = (wall % _DAY_NS) if not spec.calendar else np.zeros(len(y), np.int64)
+        weekday = pd.DatetimeIndex(out["ds"]).day_of_week.to_numpy()
+        frame = pd.DataFrame({"c": codes, "w": weekday, "s": slot, "y": observed})
+        med = frame.groupby(["c", "w", "s"])["y"].transform("median").to_numpy()
+        series_med = frame.groupby("c")["y"].transform("median").to_numpy()
+        work = np.where(np.isnan(work), np.where(np.isnan(med), series_med, med), work)
+    return np.where(np.isnan(y) & is_open, work, y)
