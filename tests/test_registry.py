@@ -128,7 +128,7 @@ def test_broken_plugin_fails_only_when_requested(monkeypatch):
     )
     assert {"broken", "my_plugin"} <= set(list_forecasters())
     assert get_forecaster("my_plugin").name == "my_plugin"
-    with pytest.raises(ImportError, match="'broken'.*failed to import"):
+    with pytest.raises(ImportError, match=r"'broken'.*failed to import"):
         get_forecaster("broken")
 
 
