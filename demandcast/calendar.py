@@ -676,11 +676,13 @@ class OpeningHours:
         [False, False, True]
         """
         wall, own_day = _wall_clock(ds)
+        return self._mask(wall, own_day, freq)
+
+    def _mask(self, wall: np.ndarray, own_day: np.ndarray | None, freq: str | None) -> np.ndarray:
         day = wall.astype("datetime64[D]")
         if _is_daily(freq, wall, own_day):
-            weekday_open = self._table.any(axis=1)
             days = own_day if own_day is not None else day
-            open_ = weekday_open[_weekday(days)]
+            open_ = self._table.any(axis=1)[_weekday(days)]
         else:
             minute = (wall.astype("datetime64[m]") - day).astype(np.int64)
             open_ = self._table[_weekday(day), minute]
@@ -838,31 +840,31 @@ def calendar_features(
     >>> f[cols].to_numpy().tolist()     # Easter Monday, then the catch-up Tuesday
     [[1, 1, 0, 2], [0, 0, 1, 3]]
     """
-    wall, _ = _wall_clock(ds)
+    wall, own_day = _wall_clock(ds)
     index = ds.index if isinstance(ds, pd.Series) else pd.Index(ds)
-    day = wall.astype("datetime64[D]")
-    minute = (wall.astype("datetime64[m]") - day).astype(np.int64)
-
-    out: dict[str, np.ndarray] = {}
+    names = _FEATURE_NAMES + (("is_open",) if opening_hours is not None else ())
     if len(wall) == 0:
-        names = _FEATURE_NAMES + (("is_open",) if opening_hours is not None else ())
         return pd.DataFrame({n: np.array([], dtype=np.int64) for n in names}, index=index)
 
-    udays, inverse = np.unique(day, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    per_day = _day_features(udays, region=region, closures=closures, opening_hours=opening_hours)
-
+    day = wall.astype("datetime64[D]")
+    minute = (wall.astype("datetime64[m]") - day).astype(np.int64)
+    span, per_day = _day_features(
+        day.min(), day.max(), region=region, closures=closures, opening_hours=opening_hours
+    )
+    pos = (day - span[0]).astype(np.int64)
     step = _step_minutes(freq, wall, minute)
-    out["weekday"] = per_day["weekday"][inverse]
-    out["hour"] = minute // 60
-    out["minute_of_day"] = minute
-    out["interval_of_day"] = minute // step
+
+    # one 2-D block filled column by column: no copy when the frame is built
+    values = np.empty((len(wall), len(names)), dtype=np.int64, order="F")
+    columns = dict(zip(names, values.T, strict=True))
+    columns["hour"][:] = minute // 60
+    columns["minute_of_day"][:] = minute
+    columns["interval_of_day"][:] = minute // step
     for name in _DAY_FEATURES:
-        if name != "weekday":
-            out[name] = per_day[name][inverse]
+        np.take(per_day[name], pos, out=columns[name], mode="clip")  # pos is in range
     if opening_hours is not None:
-        out["is_open"] = opening_hours.is_open(ds, freq=freq).astype(np.int64)
-    return pd.DataFrame({k: np.asarray(v, dtype=np.int64) for k, v in out.items()}, index=index)
+        columns["is_open"][:] = opening_hours._mask(wall, own_day, freq)
+    return pd.DataFrame(values, index=index, columns=list(names), copy=False)
 
 
 _DAY_FEATURES = (
@@ -885,14 +887,14 @@ _PAD_DAYS = 31
 
 
 def _day_features(
-    udays: np.ndarray,
+    first: np.datetime64,
+    last: np.datetime64,
     *,
     region: str | None,
     closures: Iterable[DateLike] | None,
     opening_hours: OpeningHours | None,
-) -> dict[str, np.ndarray]:
-    """Features for sorted unique datetime64[D] days."""
-    first, last = udays[0], udays[-1]
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Per-day features for every day from ``first`` to ``last`` (datetime64[D]), padded."""
     span = np.arange(first - _PAD_DAYS, last + _PAD_DAYS + 1, dtype="datetime64[D]")
     start, end = pd.Timestamp(span[0]).date(), pd.Timestamp(span[-1]).date()
 
@@ -908,44 +910,40 @@ def _day_features(
             _warn_school_gaps(gaps, region, stacklevel=4)
 
     def flags(dates: Iterable[dt.date]) -> np.ndarray:
-        arr = np.array(sorted(set(dates)), dtype="datetime64[D]")
-        return np.isin(span, arr)
+        return np.isin(span, np.array(sorted(set(dates)), dtype="datetime64[D]"))
 
-    public = flags(hol.loc[hol["kind"] == "public", "date"])
-    school = flags(hol.loc[hol["kind"] == "school", "date"])
-    closed_dates = (
-        closure_days(start, end) if closures is None else set(_to_dates(closures, "closures"))
+    closed = flags(
+        closure_days(start, end) if closures is None else _to_dates(closures, "closures")
     )
-    closed = flags(closed_dates)
     if opening_hours is not None:
         closed |= ~opening_hours._table.any(axis=1)[_weekday(span)]
         closed |= flags(opening_hours.closures)
-
-    # run length of closed days ending the day before each day
-    run = np.zeros(len(span), dtype=np.int64)
-    for i in range(1, len(span)):
-        run[i] = run[i - 1] + 1 if closed[i - 1] else 0
     open_ = ~closed
+
+    # closed days directly before each day: distance to the last open day before it
+    index = np.arange(len(span))
+    last_open = np.maximum.accumulate(np.where(open_, index, -1))
+    run = np.zeros(len(span), dtype=np.int64)
+    run[1:] = index[:-1] - last_open[:-1]
     before = np.zeros(len(span), dtype=bool)
     before[:-1] = open_[:-1] & closed[1:]
-    after = open_ & (run > 0)
 
-    pos = (udays - span[0]).astype(np.int64)
-    stamps = pd.DatetimeIndex(udays.astype("datetime64[ns]"))
-    return {
-        "weekday": _weekday(udays),
+    stamps = pd.DatetimeIndex(span.astype("datetime64[ns]"))
+    features = {
+        "weekday": _weekday(span),
         "month": stamps.month.to_numpy(),
         "day_of_year": stamps.day_of_year.to_numpy(),
         "week_of_year": stamps.isocalendar().week.to_numpy(dtype=np.int64),
-        "is_public_holiday": public[pos],
-        "is_school_holiday": school[pos],
-        "is_closed_day": closed[pos],
-        "day_before_closure": before[pos],
-        "day_after_closure": after[pos],
-        "closed_days_before": run[pos],
+        "is_public_holiday": flags(hol.loc[hol["kind"] == "public", "date"]),
+        "is_school_holiday": flags(hol.loc[hol["kind"] == "school", "date"]),
+        "is_closed_day": closed,
+        "day_before_closure": before,
+        "day_after_closure": open_ & (run > 0),
+        "closed_days_before": run,
         "days_to_month_end": (stamps.days_in_month - stamps.day).to_numpy(),
         "days_since_month_start": (stamps.day - 1).to_numpy(),
     }
+    return span, {k: np.asarray(v, dtype=np.int64) for k, v in features.items()}
 
 
 def _step_minutes(freq: str | None, wall: np.ndarray, minute: np.ndarray) -> int:
@@ -958,7 +956,11 @@ def _step_minutes(freq: str | None, wall: np.ndarray, minute: np.ndarray) -> int
                 "'D', 'h', '30min'"
             ) from exc
         return max(1, min(_MINUTES_PER_DAY, int(delta.total_seconds() // 60)))
-    unique = np.unique(wall.astype("datetime64[m]").astype(np.int64))
-    if len(unique) > 1:
-        return max(1, min(_MINUTES_PER_DAY, int(np.diff(unique).min())))
+    stamps = wall.astype("datetime64[m]").astype(np.int64)
+    if len(stamps) > 1 and (np.diff(stamps) < 0).any():
+        stamps = np.sort(stamps)
+    gaps = np.diff(stamps)
+    gaps = gaps[gaps > 0]
+    if len(gaps):
+        return max(1, min(_MINUTES_PER_DAY, int(gaps.min())))
     return math.gcd(int(minute[0]), _MINUTES_PER_DAY) or _MINUTES_PER_DAY
