@@ -58,8 +58,10 @@ LiberationRule = Literal["lustrum"] | bool
 
 def _to_date(value: Any, param: str) -> dt.date:
     """Turn a date, datetime, Timestamp, numpy datetime64 or ISO string into a date."""
-    if isinstance(value, dt.datetime):  # Timestamp is a datetime subclass
-        return value.date()
+    if isinstance(value, dt.datetime):  # Timestamp (and NaT) are datetime subclasses
+        if not pd.isna(value):
+            return value.date()
+        value = None
     if isinstance(value, dt.date):
         return value
     if isinstance(value, (str, np.datetime64)):
@@ -398,7 +400,7 @@ def _fmt(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, repr=False)
 class OpeningHours:
     """When a channel is open, per weekday in local time, with closure days.
 
@@ -475,6 +477,12 @@ class OpeningHours:
         object.__setattr__(self, "windows", windows)
         object.__setattr__(self, "closures", closures)
         object.__setattr__(self, "_table", table)
+
+    def __repr__(self) -> str:
+        config = self.to_dict()
+        closures = config.pop("closures", [])
+        extra = f", closures=<{len(closures)} days>" if closures else ""
+        return f"OpeningHours.from_dict({config!r}{extra})"
 
     # ------------------------------------------------------------------ constructors
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -196,9 +198,35 @@ class TestClosureDays:
         )
         assert only_extra == {D(2026, 5, 15)}
 
+    def test_missing_values_in_extra_are_rejected(self):
+        with pytest.raises(ConfigError, match="NaT"):
+            closure_days("2026-01-01", "2026-12-31", extra=[pd.NaT])
+
     def test_bad_extra_strings_are_named(self):
         with pytest.raises(ConfigError, match=r"extra: 2 value.*'2026-02-30'.*'vrijdag'"):
             closure_days("2026-01-01", "2026-12-31", extra=["2026-05-15", "2026-02-30", "vrijdag"])
+
+
+def test_frame_local_range_agrees_on_dst_days():
+    frame = pytest.importorskip("demandcast.frame")
+    if not hasattr(frame, "local_range"):
+        pytest.skip("demandcast.frame.local_range not written yet")
+    for day, hours in ((D(2026, 3, 29), 23), (D(2026, 10, 25), 25)):
+        grid = frame.local_range(day, day + dt.timedelta(days=1), "h")
+        grid = grid[grid < pd.Timestamp(day + dt.timedelta(days=1), tz=DEFAULT_TZ)]
+        assert grid.equals(local_day_grid(day, "h"))
+        assert len(grid) == hours
+        assert OpeningHours.always().is_open(grid).sum() == hours
+
+
+def test_import_stays_light():
+    code = (
+        "import sys, demandcast.calendar; "
+        "heavy = [m for m in ('statsmodels', 'prophet', 'sklearn', 'sqlalchemy', "
+        "'matplotlib', 'dask', 'holidays') if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_dst_transition_days():
@@ -253,6 +281,11 @@ class TestOpeningHoursConfig:
         assert clone == hours and hash(clone) == hash(hours)
         assert len({hours, clone, OpeningHours.desk_default()}) == 2
         assert clone.is_open(local_day_grid(D(2026, 4, 28), "h")).sum() == 8  # 09:00..16:00
+
+    def test_repr_shows_the_config(self):
+        text = repr(OpeningHours.phone_default(closures=["2026-12-24"]))
+        assert text.startswith("OpeningHours.from_dict({'mon-fri': '08:00-17:00'")
+        assert "1 days" in text
 
     def test_with_closures_returns_a_copy(self):
         base = OpeningHours.phone_default()
