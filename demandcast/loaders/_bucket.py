@@ -4,8 +4,9 @@ Zero-fill rule (documented in every loader):
 
 - With ``opening_hours``: each series covers its full local grid from its first to
   its last bucket. Open intervals without contacts get 0 and ``is_open=True``;
-  closed intervals are absent, except closed intervals that did receive contacts,
-  which are kept with their count and ``is_open=False`` (nothing is dropped).
+  closed intervals are absent, except closed intervals that did receive contacts:
+  those are kept with their count and flagged ``is_open=True`` (contacts did
+  arrive), with a ``DataWarning`` naming them, so nothing is dropped.
 - Without ``opening_hours``: the hours are learnt from the data of each
   location/channel. A bucket is filled with 0 only on a day with at least one record
   for that location/channel, and only within the span from the earliest to the
@@ -15,13 +16,14 @@ Zero-fill rule (documented in every loader):
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
-from demandcast.exceptions import ConfigError
+from demandcast.exceptions import ConfigError, DataWarning
 
 __all__ = ["bucket_times", "check_freq", "fill_grid", "local_grid"]
 
@@ -160,7 +162,7 @@ def fill_grid(
     >>> agg = pd.DataFrame({"unique_id": "a/phone", "_base": "a/phone",
     ...                     "_location": "a", "ds": ds, "y": [3, 1]})
     >>> fill_grid(agg, freq="h", channel="phone", fill_cols=("y",))["y"].tolist()
-    [3, 0, 1]
+    [3.0, 0.0, 1.0]
     """
     td = _tick(to_offset(freq))
     intraday = td is not None and td < _DAY
@@ -170,7 +172,7 @@ def fill_grid(
         days = set(wall.dt.normalize())
         if intraday:
             minute = wall.dt.hour * 60 + wall.dt.minute
-            span = minute.groupby(wall.dt.weekday).agg(["min", "max"])
+            span = minute.groupby(wall.dt.day_of_week).agg(["min", "max"])
         for uid, rows in part.groupby("unique_id", sort=True):
             location = rows["_location"].iloc[0]
             grid = local_grid(rows["ds"].min(), rows["ds"].max(), freq)
@@ -178,20 +180,35 @@ def fill_grid(
             seen = frame["ds"].isin(rows["ds"])
             if opening_hours is not None:
                 is_open = _is_open_for(opening_hours, uid, location, channel)
-                open_ = np.asarray(is_open(grid, freq=freq) if _takes_freq(is_open) else is_open(grid))
-                frame["is_open"] = open_.astype(bool)
-                frame = frame[frame["is_open"] | seen]
+                open_ = np.asarray(
+                    is_open(grid, freq=freq) if _takes_freq(is_open) else is_open(grid)
+                )
+                open_ = open_.astype(bool)
+                odd = ~open_ & seen.to_numpy()
+                if odd.any():
+                    when = [str(t) for t in frame["ds"][odd][:5]]
+                    warnings.warn(
+                        f"series {uid!r}: {int(odd.sum())} intervals outside the opening "
+                        f"hours had contacts (e.g. {', '.join(when)}): kept and flagged "
+                        "is_open=True, since contacts arrived. Check the opening hours",
+                        DataWarning,
+                        stacklevel=5,
+                    )
+                frame["is_open"] = open_ | odd
+                frame = frame[frame["is_open"].to_numpy()]
             else:
                 gwall = frame["ds"].dt.tz_localize(None)
                 keep = gwall.dt.normalize().isin(days)
                 if intraday:
                     gmin = gwall.dt.hour * 60 + gwall.dt.minute
-                    wd = gwall.dt.weekday
+                    wd = gwall.dt.day_of_week
                     lo = wd.map(span["min"]).to_numpy(dtype=float)
                     hi = wd.map(span["max"]).to_numpy(dtype=float)
                     keep &= (gmin.to_numpy() >= lo) & (gmin.to_numpy() <= hi)
                 frame = frame[keep.to_numpy() | seen.to_numpy()]
-            frame = frame.merge(rows.drop(columns=["unique_id", "_base", "_location"]), on="ds", how="left")
+            frame = frame.merge(
+                rows.drop(columns=["unique_id", "_base", "_location"]), on="ds", how="left"
+            )
             for col in fill_cols:
                 frame[col] = frame[col].fillna(0)
             frame.insert(0, "unique_id", uid)

@@ -58,15 +58,21 @@ class EventTable:
             return None
         sec, bad = parse_durations(self.raw[col], self.decimal)
         report_rows(
-            bad.to_numpy(), self.raw.index,
+            bad.to_numpy(),
+            self.raw.index,
             f"an unparseable {what} in column {col!r} (counted, but left out of the {what} sums)",
-            errors=self.errors, row_word=self.row_word, action="kept",
+            errors=self.errors,
+            row_word=self.row_word,
+            action="kept",
         )
         neg = (sec < 0).to_numpy()
         if neg.any():
             report_rows(
-                neg, self.raw.index, f"a negative {what} in column {col!r}",
-                errors=self.errors, row_word=self.row_word,
+                neg,
+                self.raw.index,
+                f"a negative {what} in column {col!r}",
+                errors=self.errors,
+                row_word=self.row_word,
             )
             self.keep(~neg)
             sec = sec[~neg]
@@ -104,8 +110,7 @@ def read_events(
 
     cols = _time_columns(raw, time_col, date_col, time_roles)
     cols["location_col"] = (
-        None if location is not None
-        else resolve(raw, "location_col", location_col, location_role)
+        None if location is not None else resolve(raw, "location_col", location_col, location_role)
     )
     cols["by"] = resolve(raw, "by", by, None) if by is not None else None
 
@@ -121,8 +126,11 @@ def read_events(
             "Map the right columns (time_col=, date_col=) or pass date_format="
         )
     report_rows(
-        bad, raw.index, f"a missing or unparseable time in column(s) {used}",
-        errors=errors, row_word=row_word,
+        bad,
+        raw.index,
+        f"a missing or unparseable time in column(s) {used}",
+        errors=errors,
+        row_word=row_word,
     )
     raw, times = raw[~bad], times[~bad]
     times = localise_events(times, tz, index=raw.index, row_word=row_word)
@@ -141,9 +149,16 @@ def read_events(
     else:
         uid = base
     return EventTable(
-        raw=raw, ds=bucket_times(times, freq), times=times, unique_id=uid.astype(str),
-        base=base.astype(str), location=loc.astype(str), row_word=row_word,
-        decimal=decimal, errors=errors, columns=cols,
+        raw=raw,
+        ds=bucket_times(times, freq),
+        times=times,
+        unique_id=uid.astype(str),
+        base=base.astype(str),
+        location=loc.astype(str),
+        row_word=row_word,
+        decimal=decimal,
+        errors=errors,
+        columns=cols,
     )
 
 
@@ -217,8 +232,9 @@ def finish(
     agg = data.groupby(["unique_id", "_base", "_location", "ds"], sort=True, as_index=False).sum(
         min_count=0
     )
-    out = fill_grid(agg, freq=freq, channel=channel, opening_hours=opening_hours,
-                    fill_cols=tuple(values))
+    out = fill_grid(
+        agg, freq=freq, channel=channel, opening_hours=opening_hours, fill_cols=tuple(values)
+    )
     order = ["unique_id", "ds", *values]
     if "is_open" in out.columns:
         order.append("is_open")

@@ -20,7 +20,13 @@ __all__ = [
 ]
 
 _DATE_FORMATS = (
-    "ISO8601", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%y", "%d/%m/%y", "%m/%d/%Y",
+    "ISO8601",
+    "%d-%m-%Y",
+    "%d/%m/%Y",
+    "%d.%m.%Y",
+    "%d-%m-%y",
+    "%d/%m/%y",
+    "%m/%d/%Y",
 )
 _TIME_PARTS = ("", " %H:%M", " %H:%M:%S")
 _HHMM = re.compile(r"^\s*\d{1,2}:\d{2}\s*$")
@@ -187,14 +193,18 @@ def localise_events(
     fixed = times.dt.tz_localize(tz, ambiguous=dst, nonexistent="shift_forward")
     gap = odd & (fixed.dt.tz_localize(None) != times)
     report_rows(
-        (odd & ~gap).to_numpy(), index,
+        (odd & ~gap).to_numpy(),
+        index,
         "a wall-clock time in the repeated hour at the end of daylight saving time",
-        row_word=row_word, action="read {rows} as summer time (first occurrence)",
+        row_word=row_word,
+        action="read {rows} as summer time (first occurrence)",
     )
     report_rows(
-        gap.to_numpy(), index,
+        gap.to_numpy(),
+        index,
         "a wall-clock time in the hour skipped at the start of daylight saving time",
-        row_word=row_word, action="moved {rows} forward past the gap",
+        row_word=row_word,
+        action="moved {rows} forward past the gap",
     )
     return fixed
 

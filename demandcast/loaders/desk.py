@@ -81,9 +81,17 @@ def load_desk(
     """
     key = pseudonymize
     table = read_events(
-        source, channel="desk", time_col=time_col, date_col=date_col,
-        date_format=date_format, location_col=location_col, location=location, by=by,
-        tz=tz, freq=freq, errors=errors,
+        source,
+        channel="desk",
+        time_col=time_col,
+        date_col=date_col,
+        date_format=date_format,
+        location_col=location_col,
+        location=location,
+        by=by,
+        tz=tz,
+        freq=freq,
+        errors=errors,
         read_kw={"sep": sep, "decimal": decimal, "encoding": encoding, "sheet_name": sheet_name},
     )
     raw = table.raw

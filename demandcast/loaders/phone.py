@@ -21,13 +21,27 @@ __all__ = ["DEFAULT_OUTCOME_MAP", "load_phone"]
 #: Outcome value (compared case-insensitively) -> ``"answered"``, ``"abandoned"``,
 #: ``"other"`` (offered, neither answered nor abandoned) or ``"exclude"`` (not a call).
 DEFAULT_OUTCOME_MAP: dict[str, str] = {
-    "agent": "answered", "answered": "answered", "answer": "answered", "served": "answered",
-    "handled": "answered", "beantwoord": "answered", "aangenomen": "answered",
-    "opgenomen": "answered", "afgehandeld": "answered",
-    "hang": "abandoned", "abandoned": "abandoned", "abandon": "abandoned",
-    "hangup": "abandoned", "opgehangen": "abandoned", "verbroken": "abandoned",
-    "afgebroken": "abandoned", "nietbeantwoord": "abandoned", "lost": "abandoned",
-    "phantom": "exclude", "spurious": "exclude", "test": "exclude",
+    "agent": "answered",
+    "answered": "answered",
+    "answer": "answered",
+    "served": "answered",
+    "handled": "answered",
+    "beantwoord": "answered",
+    "aangenomen": "answered",
+    "opgenomen": "answered",
+    "afgehandeld": "answered",
+    "hang": "abandoned",
+    "abandoned": "abandoned",
+    "abandon": "abandoned",
+    "hangup": "abandoned",
+    "opgehangen": "abandoned",
+    "verbroken": "abandoned",
+    "afgebroken": "abandoned",
+    "nietbeantwoord": "abandoned",
+    "lost": "abandoned",
+    "phantom": "exclude",
+    "spurious": "exclude",
+    "test": "exclude",
 }
 _KINDS = ("answered", "abandoned", "other", "exclude")
 
@@ -146,18 +160,26 @@ def load_phone(
     ...     "uitkomst": ["beantwoord", "opgehangen", "beantwoord"],
     ...     "gesprekstijd": ["0:03:10", "0", "125"], "beller": ["0612345678"] * 3})
     >>> df = load_phone(calls, freq="h", location="utrecht")
-    >>> df[["unique_id", "y", "answered", "abandoned", "handle_seconds"]].to_string(index=False)
-    ... # doctest: +NORMALIZE_WHITESPACE
-    'unique_id    y  answered  abandoned  handle_seconds\\n utrecht/phone  2.0  1.0  1.0  190.0\\n
-     utrecht/phone  1.0  1.0  0.0  125.0'
+    >>> df[["y", "answered", "abandoned", "handle_seconds"]].values.tolist()
+    [[2.0, 1.0, 1.0, 190.0], [1.0, 1.0, 0.0, 125.0]]
+    >>> df["unique_id"].unique().tolist()
+    ['utrecht/phone']
     >>> "beller" in df.columns
     False
     """
     key = pseudonymize
     table = read_events(
-        source, channel="phone", time_col=time_col, date_col=date_col,
-        date_format=date_format, location_col=location_col, location=location, by=by,
-        tz=tz, freq=freq, errors=errors,
+        source,
+        channel="phone",
+        time_col=time_col,
+        date_col=date_col,
+        date_format=date_format,
+        location_col=location_col,
+        location=location,
+        by=by,
+        tz=tz,
+        freq=freq,
+        errors=errors,
         read_kw={"sep": sep, "decimal": decimal, "encoding": encoding, "sheet_name": sheet_name},
     )
     raw = table.raw
@@ -216,16 +238,20 @@ def _apply_outcomes(table, outcome: str, outcome_map: Mapping[str, str] | None) 
     if excluded.any():
         vals = raw.loc[excluded, outcome].astype(str).value_counts().to_dict()
         report_rows(
-            excluded, raw.index,
+            excluded,
+            raw.index,
             f"outcome {vals} in column {outcome!r} (not real calls; change with outcome_map=)",
-            errors="warn", row_word=table.row_word, action="excluded",
+            errors="warn",
+            row_word=table.row_word,
+            action="excluded",
         )
     if unknown:
         warnings.warn(
             f"outcome values {dict(list(unknown.items())[:5])} in column {outcome!r} are "
             "neither answered nor abandoned: counted as offered calls only. Map them with "
             "outcome_map={value: 'answered' | 'abandoned' | 'other' | 'exclude'}",
-            DataWarning, stacklevel=3,
+            DataWarning,
+            stacklevel=3,
         )
     table.raw = raw.assign(__kind=kinds)
     table.keep(~excluded)

@@ -32,18 +32,58 @@ __all__ = [
 #: Regular expressions (matched case-insensitively anywhere in a column name,
 #: after removing spaces, ``_``, ``-`` and ``.``) for columns holding personal data.
 PERSONAL_COLUMN_PATTERNS: tuple[str, ...] = (
-    r"caller", r"beller", r"phonenumber", r"telefoon", r"telnr", r"mobiel", r"^ani$",
-    r"^cli$", r"customer", r"klant", r"bsn", r"citizen", r"burger", r"name", r"naam",
-    r"email", r"mail", r"address", r"adres", r"postcode", r"zipcode", r"birth",
-    r"geboorte", r"freetext", r"vrijetekst", r"opmerking", r"notes?$", r"comment",
-    r"remark", r"toelichting", r"memo", r"pseudonym",
+    r"caller",
+    r"beller",
+    r"phonenumber",
+    r"telefoon",
+    r"telnr",
+    r"mobiel",
+    r"^ani$",
+    r"^cli$",
+    r"customer",
+    r"klant",
+    r"bsn",
+    r"citizen",
+    r"burger",
+    r"name",
+    r"naam",
+    r"email",
+    r"mail",
+    r"address",
+    r"adres",
+    r"postcode",
+    r"zipcode",
+    r"birth",
+    r"geboorte",
+    r"freetext",
+    r"vrijetekst",
+    r"opmerking",
+    r"notes?$",
+    r"comment",
+    r"remark",
+    r"toelichting",
+    r"memo",
+    r"pseudonym",
 )
 _PERSONAL = re.compile("|".join(PERSONAL_COLUMN_PATTERNS), re.IGNORECASE)
 
 #: Caller-id values that mean "unknown caller": never counted as a repeat contact.
 UNKNOWN_IDS: frozenset[str] = frozenset(
-    {"", "0", "nan", "none", "null", "unknown", "onbekend", "anonymous", "anoniem",
-     "private", "prive", "privé", "-"}
+    {
+        "",
+        "0",
+        "nan",
+        "none",
+        "null",
+        "unknown",
+        "onbekend",
+        "anonymous",
+        "anoniem",
+        "private",
+        "prive",
+        "privé",
+        "-",
+    }
 )
 
 
@@ -128,7 +168,9 @@ def pseudonymize(values: Iterable[object], key: bytes | str) -> np.ndarray:
     )
 
 
-def repeat_contacts(ids: Sequence[str] | np.ndarray, group: pd.Series, day: pd.Series) -> np.ndarray:
+def repeat_contacts(
+    ids: Sequence[str] | np.ndarray, group: pd.Series, day: pd.Series
+) -> np.ndarray:
     """Flag contacts by an identifier already seen earlier the same day in the group.
 
     ``ids`` must be in time order within each group; unknown ids (see
@@ -214,12 +256,16 @@ def suppress_small_counts(
             value_cols = ["y"]
         else:
             value_cols = [
-                c for c in out.columns
-                if c != total_col and pd.api.types.is_numeric_dtype(out[c])
+                c
+                for c in out.columns
+                if c != total_col
+                and pd.api.types.is_numeric_dtype(out[c])
                 and not pd.api.types.is_bool_dtype(out[c])
             ]
     value_cols = list(value_cols)
-    missing = [c for c in [*value_cols, *( [total_col] if total_col else [])] if c not in out.columns]
+    missing = [
+        c for c in [*value_cols, *([total_col] if total_col else [])] if c not in out.columns
+    ]
     missing += [c for g in _groupings(by) for c in g if c not in out.columns]
     if missing:
         raise ConfigError(
@@ -233,7 +279,8 @@ def suppress_small_counts(
     for cols in _groupings(by):
         keys = (
             out.groupby(cols, sort=False, dropna=False).ngroup().to_numpy()
-            if cols else np.zeros(nrow, dtype=int)
+            if cols
+            else np.zeros(nrow, dtype=int)
         )
         for j in range(len(value_cols)):
             for g in np.unique(keys):

@@ -83,9 +83,17 @@ def load_web(
     if measure not in _MEASURES:
         raise ConfigError(f"measure={measure!r} is not allowed: use 'visits' or 'pageviews'")
     table = read_events(
-        source, channel="web", time_col=time_col, date_col=date_col,
-        date_format=date_format, location_col=location_col, location=location, by=by,
-        tz=tz, freq=freq, errors=errors,
+        source,
+        channel="web",
+        time_col=time_col,
+        date_col=date_col,
+        date_format=date_format,
+        location_col=location_col,
+        location=location,
+        by=by,
+        tz=tz,
+        freq=freq,
+        errors=errors,
         read_kw={"sep": sep, "decimal": decimal, "encoding": encoding, "sheet_name": sheet_name},
     )
     raw = table.raw
@@ -105,8 +113,11 @@ def load_web(
         bad = (num.isna() & raw[col].notna()) | (num < 0)
         if bad.any():
             report_rows(
-                bad.to_numpy(), raw.index, f"a non-numeric or negative {name} in column {col!r}",
-                errors=errors, row_word=table.row_word,
+                bad.to_numpy(),
+                raw.index,
+                f"a non-numeric or negative {name} in column {col!r}",
+                errors=errors,
+                row_word=table.row_word,
             )
             table.keep(~bad.to_numpy())
             parsed = {k: v[~bad] for k, v in parsed.items()}
