@@ -109,16 +109,16 @@ def _builtin_data(freq: str, seed: int) -> pd.DataFrame:
     if freq == "D":
         ds = pd.date_range("2024-01-01", periods=70, freq="D", tz=tz)
         shape = (
-            np.where(ds.weekday < 5, 1.0, 0.0)
-            * np.array([1.3, 1.0, 1.0, 1.1, 0.8, 0, 0])[ds.weekday]
+            np.where(ds.day_of_week < 5, 1.0, 0.0)
+            * np.array([1.3, 1.0, 1.0, 1.1, 0.8, 0, 0])[ds.day_of_week]
         )
-        open_ = ds.weekday < 5
+        open_ = ds.day_of_week < 5
         base = {"centrum/phone": 120.0, "noord/desk": 40.0}
     else:
         step = pd.Timedelta(freq)
         ds = pd.date_range("2024-03-11", "2024-04-01", freq=freq, tz=tz, inclusive="left")
         tod = (ds.hour * 60 + ds.minute) / 60.0
-        open_ = (ds.weekday < 5) & (tod >= 8) & (tod < 17)
+        open_ = (ds.day_of_week < 5) & (tod >= 8) & (tod < 17)
         shape = np.exp(-0.5 * ((tod - 11) / 2.5) ** 2) * open_
         base = {"centrum/phone": 30.0 * step / pd.Timedelta("30min"), "noord/desk": 8.0}
     parts = []

@@ -166,7 +166,7 @@ def default_season_length(freq: str) -> int:
     (7, 336, 168)
     """
     offset = pd.tseries.frequencies.to_offset(freq)
-    name = offset.name.upper()
+    name = str(getattr(offset, "rule_code", offset.freqstr)).upper()
     try:  # "D" is no Tick in pandas 3, but converts: a day is 24 wall-clock hours
         step = pd.Timedelta(offset)
     except (TypeError, ValueError):

@@ -208,7 +208,7 @@ class HistoricalAverage(LocalForecaster):
 
     @staticmethod
     def _slot(t: pd.DatetimeIndex) -> np.ndarray:
-        return np.asarray(t.weekday * 1440 + t.hour * 60 + t.minute, dtype="int64")
+        return np.asarray(t.day_of_week * 1440 + t.hour * 60 + t.minute, dtype="int64")
 
     def _fit(self, df: pd.DataFrame, X: pd.DataFrame | None) -> None:
         k = self.k_weeks
