@@ -663,8 +663,10 @@ class OpeningHours:
         freq : str, optional
             Pandas offset alias. ``"D"`` (or None with every timestamp at midnight)
             means daily data: a day is open when its weekday has any window and it
-            is not a closure day. Otherwise an interval is open when its start lies
-            in a window of its local day and that day is not a closure day.
+            is not a closure day; a week (``"W"``, ``"W-MON"``) is open when any of
+            its seven days is. Otherwise an interval is open when its start lies in
+            a window of its local day and that day is not a closure day. Pass
+            ``freq`` when a short intraday grid may hold only midnight starts.
 
         Returns
         -------
@@ -675,7 +677,7 @@ class OpeningHours:
         InvalidFrameError
             ``ds`` is not datetime-like or holds missing timestamps (NaT).
         ConfigError
-            ``freq`` is neither daily nor shorter than a day.
+            ``freq`` is not intraday, daily or weekly.
 
         Examples
         --------
@@ -688,16 +690,24 @@ class OpeningHours:
 
     def _mask(self, wall: np.ndarray, own_day: np.ndarray | None, freq: str | None) -> np.ndarray:
         day = wall.astype("datetime64[D]")
-        if _is_daily(freq, wall, own_day):
-            days = own_day if own_day is not None else day
-            open_ = self._table.any(axis=1)[_weekday(days)]
-        else:
+        closed = np.array(sorted(self.closures), dtype="datetime64[D]")
+        n_days = _interval_days(freq, wall, own_day)
+        if n_days == 0:
             minute = (wall.astype("datetime64[m]") - day).astype(np.int64)
             open_ = self._table[_weekday(day), minute]
-            days = day
-        if self.closures:
-            closed = np.array(sorted(self.closures), dtype="datetime64[D]")
-            open_ = open_ & ~np.isin(days, closed)
+            if len(closed):
+                open_ &= ~np.isin(day, closed)
+            return open_
+        # daily (or longer) intervals: open when any of their days is open
+        first = own_day if own_day is not None else day
+        weekday_open = self._table.any(axis=1)
+        open_ = np.zeros(len(wall), dtype=bool)
+        for k in range(n_days):
+            days = first + np.timedelta64(k, "D")
+            open_k = weekday_open[_weekday(days)]
+            if len(closed):
+                open_k &= ~np.isin(days, closed)
+            open_ |= open_k
         return np.asarray(open_, dtype=bool)
 
 
@@ -771,24 +781,28 @@ def _wall_clock(ds: Any) -> tuple[np.ndarray, np.ndarray | None]:
     return idx.values, own_day
 
 
-def _is_daily(freq: str | None, wall: np.ndarray, own_day: np.ndarray | None) -> bool:
+def _interval_days(freq: str | None, wall: np.ndarray, own_day: np.ndarray | None) -> int:
+    """Length in days of the intervals (1 for daily, 7 for weekly), 0 for intraday."""
     if freq is None:
-        return own_day is not None or bool(
+        daily = own_day is not None or bool(
             len(wall) and (wall == wall.astype("datetime64[D]")).all()
         )
+        return int(daily)
     try:
         offset = pd.tseries.frequencies.to_offset(freq)
     except (TypeError, ValueError) as exc:
         raise ConfigError(
             f"freq: {freq!r} is not a pandas offset alias; use e.g. 'D', 'h', '30min'"
         ) from exc
-    if isinstance(offset, pd.offsets.Day):
-        return True
+    if isinstance(offset, pd.offsets.Day):  # before Tick: Day is a Tick on pandas 2
+        return max(1, offset.n)
+    if isinstance(offset, pd.offsets.Week):
+        return 7 * max(1, offset.n)
     if isinstance(offset, pd.offsets.Tick) and pd.Timedelta(offset) < pd.Timedelta(days=1):
-        return False
+        return 0
     raise ConfigError(
-        f"freq: {freq!r} is not supported for opening hours; use 'D' for daily data or an "
-        "intraday alias such as 'h', '30min', '15min'"
+        f"freq: {freq!r} is not supported for opening hours; use 'D' for daily data, 'W' "
+        "for weekly data or an intraday alias such as 'h', '30min', '15min'"
     )
 
 

@@ -417,6 +417,16 @@ class TestIsOpen:
         utc_days = pd.date_range("2026-04-01", "2026-04-30", freq="D", tz="UTC")
         assert np.array_equal(hours.is_open(utc_days), mask)
 
+    def test_weekly_data_open_when_any_day_is(self):
+        weeks = pd.date_range("2026-12-14", periods=4, freq="W-MON", tz=DEFAULT_TZ)
+        shut = [D(2026, 12, 21) + dt.timedelta(days=k) for k in range(5)]  # a closed week
+        hours = self.desk.with_closures(shut)
+        assert hours.is_open(weeks, freq="W-MON").tolist() == [True, False, True, True]
+        assert hours.is_open(weeks, freq="D").tolist() == [True, False, True, True]
+        sundays = weeks - pd.Timedelta(days=1)
+        assert hours.is_open(sundays, freq="W").tolist() == [True, False, True, True]
+        assert not hours.is_open(sundays, freq="D").any()
+
     def test_freq_forces_intraday_reading_of_midnight(self):
         midnight = pd.DatetimeIndex(["2026-03-23 00:00"], tz=DEFAULT_TZ)
         assert self.desk.is_open(midnight).tolist() == [True]
