@@ -28,6 +28,7 @@ from demandcast.exceptions import ConfigError, DataWarning
 __all__ = ["bucket_times", "check_freq", "fill_grid", "local_grid"]
 
 _DAY = pd.Timedelta("1D")
+_WEEKDAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
 
 
 def check_freq(freq: str) -> str:
@@ -81,8 +82,14 @@ def bucket_times(times: pd.Series, freq: str) -> pd.Series:
     td = _tick(to_offset(freq))
     if td is not None and td < _DAY:
         return times - (wall - wall.dt.floor(freq))
+    off = to_offset(freq)
     if td == _DAY:
         start = wall.dt.normalize()
+    elif off.freqstr.startswith("W"):
+        # "W-MON": weeks that start on Monday (the demandcast.frame convention)
+        anchor = _WEEKDAYS.index(off.freqstr[2:5] if "-" in off.freqstr else "SUN")
+        back = (wall.dt.day_of_week - anchor) % 7
+        start = wall.dt.normalize() - pd.to_timedelta(back, unit="D")
     else:
         start = wall.dt.to_period(freq).dt.start_time
     return start.dt.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")

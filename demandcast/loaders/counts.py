@@ -172,7 +172,7 @@ def _length(freq: str) -> pd.Timedelta:
     if td is not None:
         return td
     # calendar offsets (W, MS, ...): a nominal length, enough to order them
-    return pd.Timedelta(days=7) if off.name.startswith("W") else pd.Timedelta(days=28)
+    return pd.Timedelta(days=7) if off.freqstr.startswith("W") else pd.Timedelta(days=28)
 
 
 def _fine_freq(df: pd.DataFrame) -> str:
