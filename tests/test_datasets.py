@@ -122,6 +122,20 @@ def test_counts_are_overdispersed(year):
     assert ratio > 1.3  # Poisson would give 1
 
 
+def test_some_abandoned_callers_redial(year):
+    calls = year.phone_calls
+    day = calls["call_start"].dt.normalize()
+    abandoned = calls[calls["outcome"] == "abandoned"]
+    key = ["caller_id", "location"]
+    seen_later = calls.assign(day=day).merge(
+        abandoned.assign(day=day[abandoned.index], t0=abandoned["call_start"])[[*key, "day", "t0"]],
+        on=[*key, "day"],
+    )
+    redials = seen_later[seen_later["call_start"] > seen_later["t0"]]
+    share = redials.drop_duplicates([*key, "t0"]).shape[0] / len(abandoned)
+    assert 0.2 < share < 0.7
+
+
 # --------------------------------------------------------------------------- determinism
 
 
