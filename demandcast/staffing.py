@@ -423,17 +423,50 @@ class ErlangAResult:
     occupancy: Any
 
 
+_STIRLERR = (1 / 12, 1 / 360, 1 / 1260, 1 / 1680, 1 / 1188)
+
+
+def _stirlerr(x: float) -> float:
+    """``log Gamma(x + 1) - (x + 1/2) log x + x - log sqrt(2 pi)`` without cancellation."""
+    if x <= 15.0:
+        from scipy.special import gammaln
+
+        return float(gammaln(x + 1.0)) - (x + 0.5) * math.log(x) + x - 0.5 * math.log(2 * math.pi)
+    s0, s1, s2, s3, s4 = _STIRLERR
+    xx = x * x
+    return (s0 - (s1 - (s2 - (s3 - s4 / xx) / xx) / xx) / xx) / x
+
+
+def _bd0(x: float, m: float) -> float:
+    """``x log(x / m) + m - x``, accurate when x is close to m (Loader 2000)."""
+    if abs(x - m) < 0.1 * (x + m):
+        v = (x - m) / (x + m)
+        s = (x - m) * v
+        ej = 2.0 * x * v
+        j = 1
+        while True:
+            ej *= v * v
+            s_next = s + ej / (2 * j + 1)
+            if s_next == s:
+                return s
+            s, j = s_next, j + 1
+    return x * math.log(x / m) + m - x
+
+
+def _log_poisson_density(x: float, y: float) -> float:
+    """``log(y^x e^-y / Gamma(x + 1))`` for real x > 0, stable for x, y in the millions."""
+    return -_stirlerr(x) - _bd0(x, y) - 0.5 * math.log(2 * math.pi * x)
+
+
 def _log_a(x: float, y: float) -> float:
     """log of ``A(x, y) = x e^y y^-x gamma_lower(x, y) = sum_j y^j / prod_{k<=j} (x + k)``."""
-    from scipy.special import gammainc, gammaln
+    from scipy.special import gammainc
 
     if y <= 0.0:
         return 0.0
-    if y >= x:  # the regularised gamma is >= ~1/2 here: no underflow
-        return y - x * math.log(y) + gammaln(x + 1.0) + math.log(gammainc(x, y))
-    p = gammainc(x, y)
+    p = gammainc(x, y)  # >= ~1/2 when y >= x; underflows only deep in the left tail
     if p > 1e-250:
-        return y - x * math.log(y) + gammaln(x + 1.0) + math.log(p)
+        return math.log(p) - _log_poisson_density(x, y)
     # deep left tail: sum the series in log space; its terms fall at least like (y/x)^j
     total, last, start, chunk = 0.0, 0.0, 1, 4096
     log_y = math.log(y)
@@ -507,7 +540,7 @@ def _erlang_a_scalar(
         integral += quad(h, -s_peak / scale, 0.0, limit=200)[0]
     wait_answered = math.exp(log_pi + math.log(n * mu) + g_peak) * scale * integral
     asa_value = wait_answered / answered if answered > 0 else math.nan
-    return p_wait, sl, abandonment, asa_value, a * answered / n
+    return p_wait, sl, abandonment, asa_value, min(a * answered / n, 1.0)
 
 
 def erlang_a_metrics(
