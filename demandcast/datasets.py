@@ -73,6 +73,7 @@ _SPIKES_PER_YEAR = 5.0
 _DAY_SHAPE = 150.0
 _INTERVAL_SHAPE = 30.0
 
+_TEXT = pd.Series(["x"]).dtype  # pandas' default text dtype: str on pandas 3, object on 2
 _STREAMS = ("spikes", "mentions", "phone", "desk", "web", "ids")
 
 
@@ -805,8 +806,15 @@ def _load(rate: np.ndarray) -> np.ndarray:
     return rate / mean[:, None]
 
 
-def _digits(rng: np.random.Generator, n: int, width: int) -> pd.Series:
-    return pd.Series(rng.integers(0, 10**width, size=n)).astype(str).str.zfill(width)
+def _labels(names, codes: np.ndarray) -> pd.Series:
+    """Text column (pandas' default text dtype) of ``names[codes]``, built by take."""
+    return pd.Series(pd.array(list(names), dtype=_TEXT)).take(codes).reset_index(drop=True)
+
+
+def _numbers(values: np.ndarray, prefix: str, width: int) -> pd.Series:
+    """Zero-padded digit strings, e.g. prefix "06" and width 8 -> "06xxxxxxxx"."""
+    padded = pd.Series(np.asarray(values, dtype=np.int64) + 10**width).astype(_TEXT)
+    return prefix + padded.str.slice(1)
 
 
 def _phone_events(rng, id_rng, grid, comp, counts, locations) -> pd.DataFrame:
@@ -823,29 +831,31 @@ def _phone_events(rng, id_rng, grid, comp, counts, locations) -> pd.DataFrame:
     )
     aht = 270.0
     handle = np.where(abandoned, 0.0, rng.lognormal(np.log(aht) - 0.18, 0.6, size=n))
-    callers = ("06" + _digits(id_rng, n, 8)).to_numpy(dtype=object)
+    callers = id_rng.integers(0, 10**8, size=n)
     times = _event_times(rng, grid, interval)
-    order = np.lexsort((times.asi8, loc))
     # Some abandoned callers redial a few calls later at the same location.
-    src = np.flatnonzero(abandoned[order] & (rng.random(n) < 0.5))
-    dst = src + 1 + rng.geometric(0.3, size=len(src))
-    keep = dst < n
-    src, dst = src[keep], dst[keep]
-    same = loc[order][src] == loc[order][dst]
-    callers_sorted = callers[order]
-    callers_sorted[dst[same]] = callers_sorted[src[same]]
-    df = pd.DataFrame(
+    by_loc = np.lexsort((times.asi8, loc))
+    src = by_loc[np.flatnonzero(abandoned[by_loc] & (rng.random(n) < 0.5))]
+    step = 1 + rng.geometric(0.3, size=len(src))
+    rank = np.empty(n, dtype=np.int64)
+    rank[by_loc] = np.arange(n)
+    dst_rank = rank[src] + step
+    keep = dst_rank < n
+    src, dst = src[keep], by_loc[dst_rank[keep]]
+    same = loc[src] == loc[dst]
+    callers[dst[same]] = callers[src[same]]
+    order = np.lexsort((loc, times.asi8))
+    return pd.DataFrame(
         {
             "call_start": times[order],
-            "location": np.asarray(locations, dtype=object)[loc[order]],
-            "queue": np.asarray(PHONE_QUEUES, dtype=object)[queue[order]],
-            "outcome": np.where(abandoned[order], "abandoned", "answered").astype(object),
+            "location": _labels(locations, loc[order]),
+            "queue": _labels(PHONE_QUEUES, queue[order]),
+            "outcome": _labels(("answered", "abandoned"), abandoned[order].astype(np.int64)),
             "wait_seconds": np.round(wait[order]).astype("int64"),
             "handle_seconds": np.round(handle[order]).astype("int64"),
-            "caller_id": callers_sorted,
+            "caller_id": _numbers(callers[order], "06", 8),
         }
     )
-    return _text_columns(df.sort_values("call_start", kind="stable", ignore_index=True))
 
 
 def _desk_events(rng, id_rng, grid, comp, counts, locations) -> pd.DataFrame:
@@ -856,17 +866,19 @@ def _desk_events(rng, id_rng, grid, comp, counts, locations) -> pd.DataFrame:
     wait = rng.exponential(np.clip(240.0 * load, 30.0, 3600.0))
     service_mean = np.asarray(_SERVICE_MINUTES)[product] * 60.0
     service = rng.lognormal(np.log(service_mean) - 0.08, 0.4)
-    df = pd.DataFrame(
+    times = _event_times(rng, grid, interval)
+    citizens = id_rng.integers(0, 10**9, size=n)
+    order = np.lexsort((loc, times.asi8))
+    return pd.DataFrame(
         {
-            "ticket_time": _event_times(rng, grid, interval),
-            "location": np.asarray(locations, dtype=object)[loc],
-            "product": np.asarray(DESK_PRODUCTS, dtype=object)[product],
-            "wait_seconds": np.round(wait).astype("int64"),
-            "service_seconds": np.round(service).astype("int64"),
-            "citizen_id": _digits(id_rng, n, 9).to_numpy(dtype=object),
+            "ticket_time": times[order],
+            "location": _labels(locations, loc[order]),
+            "product": _labels(DESK_PRODUCTS, product[order]),
+            "wait_seconds": np.round(wait[order]).astype("int64"),
+            "service_seconds": np.round(service[order]).astype("int64"),
+            "citizen_id": _numbers(citizens[order], "", 9),
         }
     )
-    return _text_columns(df.sort_values("ticket_time", kind="stable", ignore_index=True))
 
 
 def _web_visits(rng, grid, rate, day_of) -> pd.DataFrame:
@@ -880,20 +892,11 @@ def _web_visits(rng, grid, rate, day_of) -> pd.DataFrame:
     df = pd.DataFrame(
         {
             "timestamp": hour_index.tz_localize(None),
-            "location": WEB_LOCATION,
+            "location": _labels((WEB_LOCATION,), np.zeros(len(visits), dtype=np.int64)),
             "visits": visits.astype("int64"),
             "pageviews": pageviews.astype("int64"),
         }
     )
-    return _text_columns(df)
-
-
-def _text_columns(df: pd.DataFrame) -> pd.DataFrame:
-    """Give text columns pandas' default text dtype (``str`` on pandas 3)."""
-    default = pd.Series(["x"]).dtype
-    for col in df.columns:
-        if df[col].dtype == object:
-            df[col] = df[col].astype(default)
     return df
 
 
