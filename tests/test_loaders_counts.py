@@ -75,13 +75,15 @@ def test_tweets_keep_retweet_sum(data_file):
 
 
 def test_counts_errors(tmp_path):
-    dup = pd.DataFrame({"series_id": "a", "timestamp": ["2024-01-01", "2024-01-01"],
-                        "count": [1, 2]})
+    dup = pd.DataFrame(
+        {"series_id": "a", "timestamp": ["2024-01-01", "2024-01-01"], "count": [1, 2]}
+    )
     with pytest.raises(InputFileError, match="share a"):
         load_counts(dup)
-    daily = pd.DataFrame({"series_id": "a", "timestamp": ["2024-01-01", "2024-01-02"],
-                          "count": [1, 2]})
-    with pytest.raises(ConfigError, match="finer than the data"):
+    daily = pd.DataFrame(
+        {"series_id": "a", "timestamp": ["2024-01-01", "2024-01-02"], "count": [1, 2]}
+    )
+    with pytest.raises(ConfigError, match=r"finer than the data"):
         load_counts(daily, freq="h")
-    with pytest.raises(InputFileError, match="value_col='cnt'.*closest match: 'count'"):
+    with pytest.raises(InputFileError, match=r"value_col='cnt'.*closest match: 'count'"):
         load_counts(daily, value_col="cnt")

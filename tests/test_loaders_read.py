@@ -26,10 +26,16 @@ def test_utf8_bom_and_tab(tmp_path):
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".parquet"])
 def test_excel_and_parquet_desk_export(tmp_path, suffix):
-    tickets = pd.DataFrame({
-        "Tijdstip": pd.to_datetime(["2024-01-08 09:01", "2024-01-08 09:40", "2024-01-08 11:05"]),
-        "Vestiging": ["Centrum"] * 3, "Behandeltijd": [300, 200, 100],
-        "BSN": ["123456782", "123456782", "999999990"]})
+    tickets = pd.DataFrame(
+        {
+            "Tijdstip": pd.to_datetime(
+                ["2024-01-08 09:01", "2024-01-08 09:40", "2024-01-08 11:05"]
+            ),
+            "Vestiging": ["Centrum"] * 3,
+            "Behandeltijd": [300, 200, 100],
+            "BSN": ["123456782", "123456782", "999999990"],
+        }
+    )
     path = tmp_path / f"tickets{suffix}"
     if suffix == ".xlsx":
         tickets.to_excel(path, index=False)

@@ -41,7 +41,8 @@ def test_no_loader_outputs_personal_data():
         "web": load_web(sim.web_visits, freq="D"),
     }
     ids = set(sim.phone_calls["caller_id"].astype(str)) | set(
-        sim.desk_tickets["citizen_id"].astype(str))
+        sim.desk_tickets["citizen_id"].astype(str)
+    )
     pseud = set(pseudonymize(sorted(ids), KEY))
     for name, df in outs.items():
         assert not [c for c in df.columns if _personal(c)], name
@@ -53,8 +54,14 @@ def test_no_loader_outputs_personal_data():
 
 
 def test_counts_drop_personal_columns_with_warning():
-    raw = pd.DataFrame({"series_id": "a", "timestamp": ["2024-01-01", "2024-01-02"],
-                        "count": [1, 2], "e-mail": ["a@b.nl", "c@d.nl"]})
+    raw = pd.DataFrame(
+        {
+            "series_id": "a",
+            "timestamp": ["2024-01-01", "2024-01-02"],
+            "count": [1, 2],
+            "e-mail": ["a@b.nl", "c@d.nl"],
+        }
+    )
     with pytest.warns(DataWarning, match="personal columns"):
         df = load_counts(raw)
     assert "e-mail" not in df.columns
@@ -86,8 +93,9 @@ def test_suppression_small_table_with_totals():
 
 
 def test_suppression_two_dimensions_and_zeros():
-    t = pd.DataFrame({"location": ["n", "n", "z", "z"], "day": ["ma", "di", "ma", "di"],
-                      "y": [0, 30, 5, 40]})
+    t = pd.DataFrame(
+        {"location": ["n", "n", "z", "z"], "day": ["ma", "di", "ma", "di"], "y": [0, 30, 5, 40]}
+    )
     out = suppress_small_counts(t, k=10, by=["location", "day"])
     hidden = out["y_suppressed"].to_numpy()
     assert hidden[2]  # primary (5)

@@ -22,6 +22,7 @@ __all__ = ["SEPARATORS", "read_table"]
 SEPARATORS: tuple[str, ...] = (";", ",", "\t", "|")
 _SEP_NAMES = {";": "';'", ",": "','", "\t": "tab", "|": "'|'"}
 _DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
+_THOUSANDS_DOT = re.compile(r"^\s*-?\d{1,3}(\.\d{3})+\s*$")  # Dutch "1.200"
 _SNIFF_LINES = 50
 
 
@@ -45,7 +46,7 @@ def read_table(
         Field separator; sniffed from ``;``, ``,``, tab and ``|`` when omitted.
     decimal : str, optional
         Decimal mark; ``","`` is chosen when the file is ``;``-separated and holds
-        numbers such as ``12,5``.
+        numbers such as ``12,5`` or ``1.200`` (Dutch thousands dot).
     encoding : str, optional
         Text encoding; tried in the order ``utf-8-sig`` (UTF-8 with or without BOM),
         then ``latin-1`` when omitted.
@@ -214,13 +215,14 @@ def _read_text(
         decimal = "."
         if sep == ";":
             fields = (f for ln in sample[1:] for f in next(csv.reader([ln], delimiter=sep)))
-            if any(_DECIMAL_COMMA.match(f) for f in fields):
+            if any(_DECIMAL_COMMA.match(f) or _THOUSANDS_DOT.match(f) for f in fields):
                 decimal = ","
     try:
         df = pd.read_csv(
             io.StringIO(text),
             sep=sep,
             decimal=decimal,
+            thousands="." if decimal == "," else None,
             dtype=dtype,
             skip_blank_lines=False,
             keep_default_na=True,
