@@ -603,3 +603,27 @@ class TestCalendarFeatures:
         assert (per_day == 1).all()
         assert feats["is_open"].sum() == OpeningHours.desk_default().is_open(grid).sum()
         assert feats.loc[feats["is_public_holiday"] == 1].index.normalize().nunique() >= 20
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    start=st.dates(D(2015, 1, 1), D(2028, 12, 1)),
+    n_days=st.integers(1, 60),
+    extra=st.lists(st.dates(D(2015, 1, 1), D(2029, 3, 1)), max_size=8),
+)
+def test_feature_invariants(start, n_days, extra):
+    days = pd.date_range(start, periods=n_days, freq="D", tz=DEFAULT_TZ)
+    closed = closure_days(D(2014, 12, 1), D(2029, 3, 31), extra=extra)
+    feats = calendar_features(days, closures=closed, opening_hours=OpeningHours.desk_default())
+    local = days.date
+    assert feats["is_closed_day"].tolist() == [int(d in closed or d.weekday() >= 5) for d in local]
+    assert (feats["days_to_month_end"] + feats["days_since_month_start"] + 1).tolist() == [
+        days.days_in_month[i] for i in range(n_days)
+    ]
+    after = feats["day_after_closure"] == 1
+    assert (feats.loc[after, "closed_days_before"] > 0).all()
+    assert (feats.loc[after, "is_closed_day"] == 0).all()
+    # day_before_closure: open today, closed tomorrow (checked inside the range)
+    for i in range(n_days - 1):
+        expected = feats["is_closed_day"].iat[i] == 0 and feats["is_closed_day"].iat[i + 1] == 1
+        assert feats["day_before_closure"].iat[i] == int(expected)
