@@ -59,6 +59,8 @@ _LAZY: dict[str, str] = {
     "load_counts": "demandcast.loaders",
     "pseudonymize": "demandcast.loaders",
     "suppress_small_counts": "demandcast.loaders",
+    "read_table": "demandcast.loaders",
+    "PERSONAL_COLUMN_PATTERNS": "demandcast.loaders",
     # simulated data
     "simulate_municipality": "demandcast.datasets",
     "SimulatedMunicipality": "demandcast.datasets",
@@ -137,11 +139,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         validate_frame,
     )
     from demandcast.loaders import (
+        PERSONAL_COLUMN_PATTERNS,
         load_counts,
         load_desk,
         load_phone,
         load_web,
         pseudonymize,
+        read_table,
         suppress_small_counts,
     )
     from demandcast.metrics import diebold_mariano, evaluate, mase, poisson_floor_wape, wape
