@@ -10,7 +10,9 @@ The queueing formulas behind a roster:
 - **Erlang A** (M/M/n+M, Palm's queue): callers hang up after an exponential patience.
   Exact formulas of Mandelbaum & Zeltyn ("The M/M/n+G queue: summary of performance
   measures") with the incomplete gamma function, evaluated in log space. Because
-  callers leave, Erlang A needs fewer agents than Erlang C for the same target.
+  callers leave, Erlang A needs fewer agents than Erlang C for the same target at
+  realistic patience (minutes); only when patience is far below the answer-time
+  target can it need more, as callers who hang up count as missed.
 - **Walk-in desks** (:func:`desk_staff`): the same M/M/c queue with the wait target in
   minutes.
 
@@ -800,7 +802,7 @@ def _point_column(df: pd.DataFrame, value_col: str | None, reserved: set[str]) -
             f"the forecast has several model columns {bases}; staffing needs one. "
             f"Fix: pass value_col=<one of {bases}>."
         )
-    if "y" in df.columns:
+    if "y" in df.columns and "cutoff" not in df.columns:  # in a backtest frame y is the actual
         return "y"
     numeric = [
         str(c)
@@ -933,8 +935,9 @@ def required_staff(
     forecast : pandas.DataFrame
         A forecast frame (``unique_id, ds, <alias>, <alias>-lo-80, <alias>-hi-80, ...``)
         or a long frame with ``y``. The point column is ``value_col`` when given,
-        else the one model column with interval columns, else ``y``, else the single
-        numeric column; anything ambiguous raises with the choices.
+        else the one model column with interval columns, else ``y`` (except in a
+        backtest frame, which has ``cutoff`` and where ``y`` is the actual), else the
+        single numeric column; anything ambiguous raises with the choices.
     aht : float, str or mapping
         Average handle time in seconds: a number, the name of a column of
         ``forecast``, or a mapping ``unique_id -> seconds``.
@@ -968,7 +971,8 @@ def required_staff(
         occupancy`` (+ ``abandonment`` for Erlang A), in the order of ``forecast``.
         ``agents`` is net (on the phone); ``service_level``, ``asa`` (seconds) and
         ``occupancy`` are those reached with ``agents``. Intervals without calls get
-        0 agents, service level 1, ASA 0 and occupancy 0.
+        0 agents, service level 1, ASA 0 and occupancy 0; so do rows flagged
+        ``is_open == False`` (their value may be NaN).
 
     Examples
     --------
@@ -1025,10 +1029,15 @@ def required_staff(
 
     df = forecast.reset_index(drop=True)
     reserved = {"unique_id", "ds", "cutoff", "step", "is_open"}
+    if "cutoff" in df.columns:
+        reserved.add("y")
     if isinstance(aht, str):
         reserved.add(aht)
     column = _quantile_column(df, _point_column(df, value_col, reserved), quantile)
     calls = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype="float64")
+    if "is_open" in df.columns:  # closed intervals need nobody, whatever they hold
+        closed = ~df["is_open"].astype("boolean").fillna(True).to_numpy(dtype=bool)
+        calls = np.where(closed, 0.0, calls)
     bad = ~np.isfinite(calls) | (calls < 0)
     if bad.any():
         rows = df.loc[bad, ["unique_id", "ds"]].head(5).astype(str).values.tolist()

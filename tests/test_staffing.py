@@ -530,3 +530,38 @@ def test_required_staff_rejects_bad_frames():
         required_staff(fc.iloc[[0]], aht=240)
     with pytest.raises(InvalidFrameError, match="value_col"):
         required_staff(fc.drop(columns="y").assign(p=1.0, q=2.0), aht=240)
+
+
+def test_required_staff_closed_intervals_and_backtest_frames():
+    ds = pd.date_range("2025-01-06 17:00", periods=3, freq="30min", tz=TZ)
+    long = pd.DataFrame(
+        {
+            "unique_id": "x/phone",
+            "ds": ds,
+            "y": [40.0, np.nan, 0.0],
+            "is_open": [True, False, False],
+        }
+    )
+    out = required_staff(long, aht=240)
+    assert out["agents"].tolist()[1:] == [0, 0] and out["agents"].iloc[0] > 0
+    backtest = long.drop(columns="is_open").assign(
+        y=[40.0, 50.0, 60.0], cutoff=ds[0], gbm=[10.0, 20.0, 30.0], sarima=[1.0, 2.0, 3.0]
+    )
+    with pytest.raises(InvalidFrameError, match=r"\['gbm', 'sarima'\]"):
+        required_staff(backtest, aht=240)
+    picked = required_staff(backtest.drop(columns="sarima"), aht=240)
+    assert picked["calls"].tolist() == [10.0, 20.0, 30.0]
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    calls=st.floats(min_value=1.0, max_value=400.0),
+    patience=st.floats(min_value=10.0, max_value=2000.0),
+)
+def test_erlang_a_service_level_increases_with_agents(calls, patience):
+    load = calls * 240 / 1800
+    n = np.arange(1, int(load) + 15)
+    res = erlang_a_metrics(n, calls, 240, patience, 1800, 20)
+    assert np.all(np.diff(res.service_level) >= -1e-9)
+    assert np.all(np.diff(res.abandonment) <= 1e-9)
+    assert np.all((res.abandonment >= 0) & (res.abandonment <= 1))
