@@ -851,8 +851,10 @@ def calendar_features(
         ``day_before_closure`` (an open day followed by a closed one),
         ``day_after_closure`` (the first open day after one or more closed days:
         catch-up peaks), ``closed_days_before`` (how many closed days directly
-        precede the day), ``days_to_month_end``, ``days_since_month_start`` and,
-        with ``opening_hours``, ``is_open``.
+        precede the day, counted up to a month back), ``days_to_month_end``,
+        ``days_since_month_start`` and, with ``opening_hours``, ``is_open``.
+        Timestamps all at midnight of their own zone (daily data) keep their own
+        dates; everything else is read in Europe/Amsterdam wall-clock time.
 
     Examples
     --------
@@ -868,8 +870,11 @@ def calendar_features(
     if len(wall) == 0:
         return pd.DataFrame({n: np.array([], dtype=np.int64) for n in names}, index=index)
 
-    day = wall.astype("datetime64[D]")
-    minute = (wall.astype("datetime64[m]") - day).astype(np.int64)
+    if own_day is not None:  # daily data stored at midnight of another zone keeps its dates
+        day, minute = own_day, np.zeros(len(wall), dtype=np.int64)
+    else:
+        day = wall.astype("datetime64[D]")
+        minute = (wall.astype("datetime64[m]") - day).astype(np.int64)
     span, per_day = _day_features(
         day.min(), day.max(), region=region, closures=closures, opening_hours=opening_hours
     )

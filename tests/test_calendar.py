@@ -502,7 +502,7 @@ def reference_is_open(hours: OpeningHours, stamp: pd.Timestamp) -> bool:
     return False
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     hours=opening_hours(),
     stamps=st.lists(
@@ -591,6 +591,14 @@ class TestCalendarFeatures:
         with pytest.warns(DataWarning, match="2013: none"):
             feats = calendar_features(days)
         assert feats["is_public_holiday"].sum() == 3  # 25, 26 Dec, 1 Jan
+
+    def test_daily_data_at_utc_midnight_keeps_its_dates(self):
+        local = pd.date_range("2026-04-03", "2026-04-08", freq="D", tz=DEFAULT_TZ)
+        utc = pd.date_range("2026-04-03", "2026-04-08", freq="D", tz="UTC")
+        tokyo = pd.date_range("2026-04-03", "2026-04-08", freq="D", tz="Asia/Tokyo")
+        expected = calendar_features(local).to_numpy()
+        assert np.array_equal(calendar_features(utc).to_numpy(), expected)
+        assert np.array_equal(calendar_features(tokyo).to_numpy(), expected)
 
     def test_empty(self):
         feats = calendar_features(pd.DatetimeIndex([], tz=DEFAULT_TZ))
