@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from demandcast.exceptions import ConfigError, DataWarning, InvalidFrameError
+from demandcast.frame import DEFAULT_TZ
 
 __all__ = [
     "DEFAULT_TZ",
@@ -37,9 +38,6 @@ __all__ = [
     "dutch_holidays",
 ]
 
-# Kept equal to demandcast.frame.DEFAULT_TZ; defined here so the calendar does not
-# depend on the frame module.
-DEFAULT_TZ = "Europe/Amsterdam"
 
 #: School-holiday regions: accepted name (any case) -> subdivision code of ``holidays.NL``.
 REGIONS: dict[str, str] = {"noord": "Noord", "midden": "Midden", "zuid": "Zuid"}
