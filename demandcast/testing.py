@@ -140,18 +140,20 @@ def _simulated_data(freq: str, seed: int) -> pd.DataFrame:
     end = "2024-03-10" if freq == "D" else "2024-03-24"
     start = "2024-01-01" if freq == "D" else "2024-03-04"
     sim = simulate_municipality(
-        seed=seed, start=start, end=end, locations=("centrum", "noord"), freq=freq
+        seed=seed, start=start, end=end, locations=("centrum", "noord"), freq=freq, scale=0.3
     )
     df = sim.frame("phone", freq=freq)
-    return df[["unique_id", "ds", "y"]].reset_index(drop=True)
+    keep = [c for c in ("unique_id", "ds", "y", "is_open") if c in df.columns]
+    return df[keep].reset_index(drop=True)
 
 
 def example_data(freq: str = "D", seed: int = 0) -> pd.DataFrame:
     """A small realistic long frame (2 series) for the conformance checks.
 
     Uses :func:`demandcast.datasets.simulate_municipality` (phone channel of two
-    locations; 10 weeks of days or 3 weeks of intervals) when it and the loaders
-    are available, else a built-in synthetic generator with the same shape.
+    locations at 0.3 of the default volume, closed intervals flagged by ``is_open``;
+    10 weeks of days or 3 weeks of intervals) when it and the loaders are available,
+    else a built-in synthetic generator with the same shape.
 
     Examples
     --------
@@ -213,6 +215,13 @@ def _fresh(forecaster: BaseForecaster) -> BaseForecaster:
     if "random_state" in new.get_params(deep=False) and new.random_state is None:
         new.set_params(random_state=0)
     return new
+
+
+def _assert_same(model: Any, check: str, got: pd.DataFrame, want: pd.DataFrame) -> None:
+    try:
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+    except AssertionError as err:
+        raise _fail(model, check, f"outputs differ: {err}") from None
 
 
 def _expect_error(model: Any, check: str, exc: type, fn: Callable[[], Any], *words: str) -> None:
@@ -318,6 +327,17 @@ def check_forecaster(
             raise _fail(model, "init_stores_params", f"get_params {sorted(params)} != {sig}")
         if "alias" not in params:
             raise _fail(model, "init_stores_params", "__init__ takes no 'alias' parameter")
+        sig_params = inspect.signature(type(model).__init__).parameters
+        defaults = {
+            n: p.default for n, p in sig_params.items() if n != "self" and p.default is not p.empty
+        }
+        if len(defaults) == len(params):  # __init__ must store defaults unchanged too
+            plain = type(model)()
+            changed = [n for n, d in defaults.items() if not _same_value(getattr(plain, n), d)]
+            if changed:
+                raise _fail(
+                    model, "init_stores_params", f"__init__ changes default parameters {changed}"
+                )
         new = type(model)(**params)
         learned = [a for a in vars(new) if a.endswith("_") and not a.startswith("_")]
         if learned:
@@ -398,21 +418,21 @@ def check_forecaster(
         df_copy, X_copy = df.copy(deep=True), X.copy(deep=True)
         f = _fresh(model).fit(df)
         f.predict(h, level=level)
-        pd.testing.assert_frame_equal(df, df_copy, check_exact=True)
-        pd.testing.assert_frame_equal(X, X_copy, check_exact=True)
+        _assert_same(model, "input_not_mutated", df, df_copy)
+        _assert_same(model, "input_not_mutated", X, X_copy)
 
     @check
     def fit_idempotent() -> None:
         f = _fresh(model)
         f.fit(df)
         f.fit(df)
-        pd.testing.assert_frame_equal(f.predict(h, level=level), reference(), check_exact=True)
+        _assert_same(model, "fit_idempotent", f.predict(h, level=level), reference())
 
     @check
     def pickle_roundtrip() -> None:
         f = _fresh(model).fit(df)
         g = pickle.loads(pickle.dumps(f))
-        pd.testing.assert_frame_equal(g.predict(h, level=level), reference(), check_exact=True)
+        _assert_same(model, "pickle_roundtrip", g.predict(h, level=level), reference())
 
     @check
     def non_negative() -> None:
@@ -446,7 +466,7 @@ def check_forecaster(
     @check
     def same_inputs_identical() -> None:
         a = _fresh(model).fit(df).predict(h, level=level)
-        pd.testing.assert_frame_equal(a, reference(), check_exact=True)
+        _assert_same(model, "same_inputs_identical", a, reference())
 
     @check
     def invalid_h() -> None:

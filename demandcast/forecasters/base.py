@@ -911,7 +911,7 @@ def _align_regressors(
         series = where["unique_id"].unique()
         first = where.groupby("unique_id")["ds"].min()
         dates = [f"{u}: {first[u]}" for u in series[:5]]
-        name = "any regressor" if column == "_present" else repr(column)
+        name = f"regressor(s) {_head(columns)}" if column == "_present" else repr(column)
         rule = "has no rows" if column == "_present" else "is NaN or missing"
         raise InvalidFrameError(
             f"{what} {rule} for {name} at {int(gap.sum())} interval(s) of {len(series)} "

@@ -150,19 +150,17 @@ class SeasonalNaive(LocalForecaster):
         # seasons back needed to land on or before the last observation
         first = np.ceil(np.asarray((future - state["last"]) / offset, dtype="float64"))
         first = np.maximum(first.astype("int64"), 1)
-        point = np.full(len(future), np.nan)
-        seasons = first.astype("float64").copy()
-        for extra in range(_MAX_SEASONS_BACK):
-            todo = np.isnan(point)
-            if not todo.any():
-                break
-            back = first[todo] + extra
-            cand = future[todo] - back * offset
-            found = hist.reindex(cand).to_numpy()
-            idx = np.flatnonzero(todo)
-            ok = np.isfinite(found)
-            point[idx[ok]] = found[ok]
-            seasons[idx[ok]] = back[ok]
+        # candidates first, first + 1, ... seasons back; take the first observed one
+        back = first[:, None] + np.arange(_MAX_SEASONS_BACK)[None, :]
+        cand = future.as_unit("ns").asi8[:, None] - back * offset.value
+        times = pd.DatetimeIndex(hist.index).as_unit("ns").asi8
+        pos = np.clip(np.searchsorted(times, cand), 0, len(times) - 1)
+        hit = times[pos] == cand
+        any_hit = hit.any(axis=1)
+        j = hit.argmax(axis=1)
+        rows = np.arange(len(future))
+        point = np.where(any_hit, hist.to_numpy()[pos[rows, j]], np.nan)
+        seasons = np.where(any_hit, back[rows, j], first).astype("float64")
         point = np.nan_to_num(point, nan=0.0)  # slot never open in the history
         quantiles = _scaled_quantiles(state["z"], level)
         return _bounds(point, quantiles, level, np.sqrt(seasons))
