@@ -179,6 +179,16 @@ def test_no_calls_or_tickets_when_closed(year):
     assert len(late) > 1_000 and (late.dt.day_of_week == 3).all()  # Thursday evening only
 
 
+def test_closed_on_kings_day_with_catch_up_next_day():
+    sim = simulate_municipality(seed=8, start="2023-04-17", end="2023-04-28")  # 27 Apr = Thu
+    calls = _daily_calls(sim)
+    assert pd.Timestamp("2023-04-27") not in calls.index
+    tickets = sim.desk_tickets["ticket_time"].dt.normalize()
+    assert not (tickets == "2023-04-27").any()
+    # Friday after Koningsdag carries the lost Thursday: busier than the Friday before.
+    assert calls[pd.Timestamp("2023-04-28")] > 1.15 * calls[pd.Timestamp("2023-04-21")]
+
+
 def test_truth_is_zero_exactly_when_closed(year):
     truth = year.truth
     for channel in ("phone", "desk"):
