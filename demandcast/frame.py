@@ -222,6 +222,11 @@ def _wall_i8(index: pd.DatetimeIndex) -> np.ndarray:
     return _to_ns(index.tz_localize(None)).asi8
 
 
+def _from_utc_i8(values: np.ndarray, tz: str) -> pd.DatetimeIndex:
+    """UTC epoch nanoseconds to a tz-aware index."""
+    return pd.DatetimeIndex(values.astype("datetime64[ns]")).tz_localize("UTC").tz_convert(tz)
+
+
 def _is_date_only(value: Any) -> bool:
     if isinstance(value, str):
         return re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value) is not None
@@ -429,9 +434,14 @@ def _unique_ids(df: pd.DataFrame) -> pd.Series:
             _describe_rows(df, bad, ["unique_id", "ds", "y"]),
             "fill them, e.g. df['unique_id'] = df['unique_id'].fillna('unknown')",
         )
-    if pd.api.types.is_string_dtype(uid.dtype) and not pd.api.types.is_object_dtype(uid.dtype):
+    if _is_text_dtype(uid.dtype):
         return uid
     return uid.astype(str)
+
+
+def _is_text_dtype(dtype: Any) -> bool:
+    """A dedicated string dtype (pandas 3 ``str``, ``string``), not object."""
+    return pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype)
 
 
 def _parse_ds(df: pd.DataFrame) -> tuple[pd.DatetimeIndex, bool]:
@@ -464,10 +474,7 @@ def _parse_ds(df: pd.DataFrame) -> tuple[pd.DatetimeIndex, bool]:
     obj = s.astype(object) if isinstance(s.dtype, pd.CategoricalDtype) else s
     kind = pd.api.types.infer_dtype(obj, skipna=True)
     if kind == "string":
-        text = obj.astype(str)
-        parsed = _try_datetime(text, format="ISO8601")
-        if parsed is None:
-            parsed = _parse_text_ds(df, text)
+        parsed = _parse_text_ds(df, obj.astype(str))
     else:
         parsed = _try_datetime(obj)
         if parsed is None:
@@ -506,13 +513,21 @@ def _try_datetime(values: pd.Series, **kwargs: Any) -> pd.Series | None:
 
 
 def _parse_text_ds(df: pd.DataFrame, text: pd.Series) -> pd.Series | None:
-    """Slow path for text that pandas would not parse in one go: offsets or junk."""
-    has_offset = text.str.contains(_OFFSET_RE, regex=True).to_numpy(bool)
+    """ISO text: all with a UTC offset (parsed via UTC), none (naive), or an error."""
+    tail = text.str.slice(10)  # the time part of ISO 'YYYY-MM-DD...'
+    has_offset = (
+        tail.str.contains("+", regex=False)
+        | tail.str.contains("-", regex=False)
+        | tail.str.upper().str.endswith("Z")
+    ).to_numpy(bool)
     if has_offset.all():
         return _try_datetime(text, utc=True, format="ISO8601")
     if has_offset.any():
-        raise _mixed_error(df, has_offset)
-    return None
+        has_offset = text.str.contains(_OFFSET_RE, regex=True).to_numpy(bool)
+        if has_offset.any() and not has_offset.all():
+            raise _mixed_error(df, has_offset)
+        return None
+    return _try_datetime(text, format="ISO8601")
 
 
 def _mixed_error(df: pd.DataFrame, aware: np.ndarray) -> InvalidFrameError:
@@ -638,11 +653,11 @@ def _localize(
         values[bad[gap]] = _to_ns(shifted).asi8
     amb = ~gap
     if amb.any():
-        keys = pd.DataFrame({"u": uid.to_numpy()[bad[amb]], "t": sub[amb].asi8})
+        keys = pd.DataFrame({"u": uid.iloc[bad[amb]].to_numpy(), "t": sub[amb].asi8})
         first = (keys.groupby(["u", "t"], sort=False).cumcount() == 0).to_numpy()
         resolved = sub[amb].tz_localize(tz, ambiguous=first)
         values[bad[amb]] = _to_ns(resolved).asi8
-    return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).tz_convert(tz)
+    return _from_utc_i8(values, tz)
 
 
 def _sort_order(codes: np.ndarray, t: np.ndarray) -> np.ndarray | None:
@@ -652,11 +667,20 @@ def _sort_order(codes: np.ndarray, t: np.ndarray) -> np.ndarray | None:
     dc = np.diff(codes)
     if (dc >= 0).all() and ((dc > 0) | (np.diff(t) > 0)).all():
         return None
-    return np.lexsort((t, codes))
+    by_time = np.argsort(t, kind="stable")
+    small = codes.astype(np.int32 if codes.max() >= 2**15 else np.int16)
+    return by_time[np.argsort(small[by_time], kind="stable")]
 
 
 def _modes(codes: np.ndarray, diffs: np.ndarray) -> pd.Series:
     """Most common diff per series code (smallest wins a tie)."""
+    dcodes, values = pd.factorize(diffs, sort=True)
+    n_codes = int(codes.max()) + 1 if len(codes) else 0
+    if n_codes * len(values) <= 20_000_000:
+        table = np.bincount(codes * len(values) + dcodes, minlength=n_codes * len(values))
+        table = table.reshape(n_codes, len(values))
+        present = np.flatnonzero(table.sum(axis=1) > 0)
+        return pd.Series(values[table[present].argmax(axis=1)], index=present)
     counts = pd.DataFrame({"c": codes, "d": diffs}).value_counts(sort=False).reset_index()
     counts.columns = ["c", "d", "n"]
     counts = counts.sort_values(["c", "n", "d"], ascending=[True, False, True])
@@ -885,7 +909,7 @@ def validate_frame(
         ) from None
     index = _localize(df, index, uid, tz, nonexistent) if naive else index.tz_convert(tz)
 
-    codes, uniques = pd.factorize(uid.to_numpy(), sort=True)
+    codes, uniques = pd.factorize(uid, sort=True)
     uniques = np.asarray(uniques, dtype=object)
     t = index.asi8
     order = _sort_order(codes, t)
@@ -906,14 +930,15 @@ def validate_frame(
 
     spec = _resolve_freq(df, pos, codes, uniques, index, spec_given)
 
+    # take() and copy() give new arrays, so assigning below never touches ``df``.
     out = df.take(order) if order is not None else df.copy()
     out = out.reset_index(drop=True)
-    out["unique_id"] = uid.to_numpy()[pos] if order is not None else uid.to_numpy()
-    out["unique_id"] = out["unique_id"].astype(str)
+    if not _is_text_dtype(df["unique_id"].dtype):
+        out["unique_id"] = pd.Series(uniques).astype(str).take(codes).to_numpy()
     out["ds"] = pd.Series(index, index=out.index)
-    out["y"] = y[pos] if order is not None else y
+    out["y"] = y if order is None else y[order]
     if flags is not None:
-        out["is_open"] = flags[pos] if order is not None else flags
+        out["is_open"] = flags if order is None else flags[order]
     out.attrs = {**df.attrs, "freq": spec.alias}
     return out
 
@@ -973,7 +998,7 @@ def _grid(
             tz, ambiguous=True, nonexistent="shift_forward"
         )
     else:
-        ds = pd.DatetimeIndex(pd.to_datetime(values, utc=True)).tz_convert(tz)
+        ds = _from_utc_i8(values, tz)
     return which, _to_ns(ds)
 
 
