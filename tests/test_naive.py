@@ -17,9 +17,10 @@ def bank(request):
     """The bank's calls summed to 30 minutes (weekdays 07:00-21:05, rest absent)."""
     from conftest import find_data_file
 
-    path = find_data_file("bank_calls_5min.csv")
+    path = find_data_file("bank_calls_5min_2003-07-14_2003-09-19.csv")
+    path = path or find_data_file("bank_calls_5min.csv")
     if path is None:
-        pytest.skip("bank_calls_5min.csv not found in tests/data or ../shared/data")
+        pytest.skip("bank_calls_5min*.csv not found in tests/data or ../shared/data")
     raw = pd.read_csv(path, parse_dates=["timestamp"])
     # local wall-clock times without a stated zone; UTC keeps them as labelled
     ds = raw["timestamp"].dt.floor("30min").dt.tz_localize("UTC")
