@@ -294,7 +294,7 @@ def simulate_municipality(
 
     grid = _grid(start_d, end_d, base_freq)
     opening = _opening_hours(start_d, end_d)
-    days = _day_table(grid, start_d, end_d, region)
+    days = _day_table(grid, start_d, end_d, params["region"])
     day_of = np.searchsorted(days["date"].to_numpy(), _local_dates(grid))
     tod = _time_of_day(grid)
     weekday = days["weekday"].to_numpy()[day_of]
