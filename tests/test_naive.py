@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from demandcast.exceptions import ConfigError, UnsupportedRegressorError
 from demandcast.forecasters.naive import HistoricalAverage, SeasonalNaive
@@ -194,3 +196,24 @@ def test_daily_yearly_season():
     hist = df.set_index("ds")["y"]
     expect = [hist[d - pd.Timedelta(days=364)] for d in fc["ds"]]
     assert fc["seasonal_naive"].tolist() == expect
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(st.integers(0, 500).map(float), st.just(float("nan"))), min_size=8, max_size=60
+    ).filter(lambda v: any(np.isfinite(v)))
+)
+def test_forecasts_stay_within_the_observed_values(values):
+    ds = pd.date_range("2024-01-01", periods=len(values), freq="D", tz="Europe/Amsterdam")
+    df = pd.DataFrame({"unique_id": "s", "ds": ds, "y": values})
+    seen = {v for v in values if np.isfinite(v)}
+    sn = SeasonalNaive().fit(df).predict(10, level=(80, 95))
+    assert set(sn["seasonal_naive"]) <= seen | {0.0}
+    ha = HistoricalAverage(k_weeks=2).fit(df).predict(10, level=(80, 95))
+    point = ha["historical_average"]
+    assert ((point == 0) | ((point >= min(seen) - 1e-9) & (point <= max(seen) + 1e-9))).all()
+    for fc, name in ((sn, "seasonal_naive"), (ha, "historical_average")):
+        chain = fc[[f"{name}-lo-95", f"{name}-lo-80", name, f"{name}-hi-80", f"{name}-hi-95"]]
+        assert (np.diff(chain.to_numpy(), axis=1) >= 0).all()
+        assert (chain.to_numpy() >= 0).all()

@@ -468,8 +468,7 @@ class BaseForecaster:
         if not self.tags["handles_missing"] and frame["y"].isna().any():
             from demandcast.frame import fill_missing
 
-            filled = fill_missing(frame)
-            frame = filled.reset_index(drop=True) if len(filled) == len(frame) else frame
+            frame = fill_missing(frame).reset_index(drop=True)
 
         last = frame.groupby("unique_id", sort=True)["ds"].max()
         # reset learned state before fitting, so a refit never mixes old and new
