@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import json
 import platform
 import re
@@ -151,8 +152,9 @@ def _schema() -> sa.MetaData:
         sa.Column("level", sa.Double, nullable=False),
         sa.Column("lo", sa.Double),
         sa.Column("hi", sa.Double),
-        sa.PrimaryKeyConstraint("run_id", "model", "level", "unique_id", "ds"),
-        sa.Index("ix_forecast_intervals_series", "unique_id", "ds"),
+        # no primary key: save_run guarantees one row per key, and an index on run_id
+        # alone keeps the bulk insert of these (most numerous) rows fast
+        sa.Index("ix_forecast_intervals_run", "run_id"),
     )
     sa.Table(
         "actuals",
@@ -210,6 +212,15 @@ def _timestamp(value: Any, *, name: str, tz: str) -> pd.Timestamp:
     if ts is pd.NaT:
         raise StoreError(f"{name} is missing (NaT); pass a date such as {name}='2024-03-01'")
     return ts.tz_localize(tz) if ts.tzinfo is None else ts
+
+
+def _fetch(conn: sa.Connection, statement: Any) -> list[tuple]:
+    """Plain tuples straight from the driver: much faster than Row objects for big reads."""
+    result = conn.execute(statement)
+    try:
+        return result.cursor.fetchall()  # type: ignore[union-attr]
+    finally:
+        result.close()
 
 
 def _restore_dtype(column: pd.Series | pd.Index, dtype: str) -> pd.Series:
@@ -479,22 +490,36 @@ class ForecastStore:
         return f"ForecastStore({self._shown_url!r})"
 
     @staticmethod
-    def _insert_chunks(conn: sa.Connection, table: sa.Table, rows: Iterator[dict]) -> int:
-        """Insert dict rows in chunks (executemany); return how many were written."""
+    def _bulk_insert(
+        conn: sa.Connection, table: sa.Table, columns: list[str], rows: Iterator[tuple]
+    ) -> int:
+        """Insert tuple rows in chunks; return how many were written.
+
+        PostgreSQL (psycopg) gets COPY, drivers with positional parameters a plain
+        ``executemany``, anything else SQLAlchemy's ``insert()``.
+        """
         sa = _sqlalchemy()
+        dialect = conn.dialect
+        name = dialect.identifier_preparer.format_table(table)
+        column_list = ", ".join(columns)
+        marker = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
+        use_copy = dialect.name == "postgresql" and dialect.driver == "psycopg"
+
+        def write(chunk: list[tuple]) -> None:
+            if use_copy:
+                cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+                with cursor, cursor.copy(f"COPY {name} ({column_list}) FROM STDIN") as copy:
+                    for row in chunk:
+                        copy.write_row(row)
+            elif marker is not None:
+                values = ", ".join([marker] * len(columns))
+                conn.exec_driver_sql(f"INSERT INTO {name} ({column_list}) VALUES ({values})", chunk)
+            else:
+                conn.execute(sa.insert(table), [dict(zip(columns, r, strict=True)) for r in chunk])
+
         written = 0
-        chunk: list[dict] = []
-        statement = sa.insert(table)
-        for row in rows:
-            chunk.append(row)
-            if len(chunk) >= _CHUNK_ROWS:
-                conn.execute(statement, chunk)
-                written += len(chunk)
-                chunk = []
-                if _on_chunk is not None:
-                    _on_chunk(table.name, written)
-        if chunk:
-            conn.execute(statement, chunk)
+        while chunk := list(itertools.islice(rows, _CHUNK_ROWS)):
+            write(chunk)
             written += len(chunk)
             if _on_chunk is not None:
                 _on_chunk(table.name, written)
@@ -620,46 +645,49 @@ class ForecastStore:
                     message=None,
                 )
             ).inserted_primary_key[0]
-            self._insert_chunks(conn, t["forecasts"], self._forecast_rows(run_id, parsed))
-            self._insert_chunks(conn, t["forecast_intervals"], self._interval_rows(run_id, parsed))
+            self._bulk_insert(
+                conn,
+                t["forecasts"],
+                ["run_id", "unique_id", "ds", "model", "step", "point"],
+                self._forecast_rows(run_id, parsed),
+            )
+            self._bulk_insert(
+                conn,
+                t["forecast_intervals"],
+                ["run_id", "unique_id", "ds", "model", "level", "lo", "hi"],
+                self._interval_rows(run_id, parsed),
+            )
         return int(run_id)
 
     @staticmethod
-    def _forecast_rows(run_id: int, parsed: _ParsedForecast) -> Iterator[dict]:
+    def _forecast_rows(run_id: int, parsed: _ParsedForecast) -> Iterator[tuple]:
         ds = parsed.ds_ns.tolist()
         step = parsed.step.tolist()
         for model in parsed.models:
-            for uid, when, st, point in zip(
-                parsed.unique_id, ds, step, parsed.values(model), strict=True
-            ):
-                yield {
-                    "run_id": run_id,
-                    "unique_id": uid,
-                    "ds": when,
-                    "model": model,
-                    "step": st,
-                    "point": point,
-                }
+            yield from zip(
+                itertools.repeat(run_id),
+                parsed.unique_id,
+                ds,
+                itertools.repeat(model),
+                step,
+                parsed.values(model),
+            )
 
     @staticmethod
-    def _interval_rows(run_id: int, parsed: _ParsedForecast) -> Iterator[dict]:
+    def _interval_rows(run_id: int, parsed: _ParsedForecast) -> Iterator[tuple]:
         ds = parsed.ds_ns.tolist()
         columns = {(m, side, level): col for m, side, level, col in parsed.intervals}
         for model, side, level, _col in parsed.intervals:
-            if side != "lo":
-                continue
-            lo = parsed.values(columns[(model, "lo", level)])
-            hi = parsed.values(columns[(model, "hi", level)])
-            for uid, when, low, high in zip(parsed.unique_id, ds, lo, hi, strict=True):
-                yield {
-                    "run_id": run_id,
-                    "unique_id": uid,
-                    "ds": when,
-                    "model": model,
-                    "level": level,
-                    "lo": low,
-                    "hi": high,
-                }
+            if side == "lo":
+                yield from zip(
+                    itertools.repeat(run_id),
+                    parsed.unique_id,
+                    ds,
+                    itertools.repeat(model),
+                    itertools.repeat(level),
+                    parsed.values(columns[(model, "lo", level)]),
+                    parsed.values(columns[(model, "hi", level)]),
+                )
 
     def record_failure(
         self,
@@ -940,16 +968,18 @@ class ForecastStore:
                         f"run {run.run_id} has no model(s) {_examples(unknown)}; it holds "
                         f"{saved_models}"
                     )
-            points = conn.execute(
+            points = _fetch(
+                conn,
                 sa.select(
                     fc_t.c.unique_id, fc_t.c.ds, fc_t.c.model, fc_t.c.step, fc_t.c.point
-                ).where(fc_t.c.run_id == run.run_id, fc_t.c.model.in_(chosen))
-            ).all()
-            bounds = conn.execute(
+                ).where(fc_t.c.run_id == run.run_id, fc_t.c.model.in_(chosen)),
+            )
+            bounds = _fetch(
+                conn,
                 sa.select(
                     iv_t.c.unique_id, iv_t.c.ds, iv_t.c.model, iv_t.c.level, iv_t.c.lo, iv_t.c.hi
-                ).where(iv_t.c.run_id == run.run_id, iv_t.c.model.in_(chosen))
-            ).all()
+                ).where(iv_t.c.run_id == run.run_id, iv_t.c.model.in_(chosen)),
+            )
         return self._to_wide(run, chosen, points, bounds)
 
     @staticmethod
@@ -981,7 +1011,7 @@ class ForecastStore:
                     values = iv_wide[(match["side"], model, float(match["level"]))].to_numpy()
                 else:
                     values = wide[model].to_numpy()
-            out[col] = _restore_dtype(pd.Series(np.asarray(values)), dtype)
+            out[col] = _restore_dtype(pd.Series(values, copy=False), dtype)
         return pd.DataFrame(out)
 
     def runs(self) -> pd.DataFrame:
@@ -1149,7 +1179,8 @@ class ForecastStore:
                 where = [fc_t.c.run_id.in_(ids), act.c.y.is_not(None)]
                 if models is not None:
                     where.append(fc_t.c.model.in_(list(models)))
-                points = conn.execute(
+                points = _fetch(
+                    conn,
                     sa.select(
                         fc_t.c.run_id,
                         fc_t.c.model,
@@ -1160,15 +1191,16 @@ class ForecastStore:
                         fc_t.c.point,
                     )
                     .select_from(joined)
-                    .where(*where)
-                ).all()
+                    .where(*where),
+                )
                 iv_join = iv_t.join(
                     act, sa.and_(iv_t.c.unique_id == act.c.unique_id, iv_t.c.ds == act.c.ds)
                 )
                 iv_where = [iv_t.c.run_id.in_(ids), act.c.y.is_not(None)]
                 if models is not None:
                     iv_where.append(iv_t.c.model.in_(list(models)))
-                bounds = conn.execute(
+                bounds = _fetch(
+                    conn,
                     sa.select(
                         iv_t.c.run_id,
                         iv_t.c.model,
@@ -1179,8 +1211,8 @@ class ForecastStore:
                         iv_t.c.hi,
                     )
                     .select_from(iv_join)
-                    .where(*iv_where)
-                ).all()
+                    .where(*iv_where),
+                )
         keys = ["run_id", "model", "unique_id", "ds"]
         out = pd.DataFrame(points, columns=[*keys, "step", "y", "forecast"])
         out = out.astype({"y": "float64", "forecast": "float64", "step": "int64"})
