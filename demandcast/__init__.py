@@ -69,6 +69,8 @@ _LAZY: dict[str, str] = {
     "BaseForecaster": "demandcast.forecasters.base",
     "get_forecaster": "demandcast.forecasters.registry",
     "list_forecasters": "demandcast.forecasters.registry",
+    "get_forecaster_class": "demandcast.forecasters.registry",
+    "LocalForecaster": "demandcast.forecasters.base",
     "clone": "demandcast.forecasters.base",
     # staffing
     "required_staff": "demandcast.staffing",
@@ -100,11 +102,10 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
-    "DEFAULT_TZ",
-    "PERSONAL_COLUMN_PATTERNS",
     "BacktestError",
     "BaseForecaster",
     "ConfigError",
+    "DEFAULT_TZ",
     "DataWarning",
     "DemandcastError",
     "ErlangAResult",
@@ -112,10 +113,12 @@ __all__ = [
     "ForecasterFitError",
     "InputFileError",
     "InvalidFrameError",
+    "LocalForecaster",
     "LockHeldError",
     "MissingDependencyError",
     "NotFittedError",
     "OpeningHours",
+    "PERSONAL_COLUMN_PATTERNS",
     "SimulatedMunicipality",
     "StoreError",
     "UnknownForecasterError",
@@ -139,6 +142,7 @@ __all__ = [
     "fill_missing",
     "future_index",
     "get_forecaster",
+    "get_forecaster_class",
     "infer_freq",
     "lag_past_regressors",
     "lead_lag",
@@ -188,8 +192,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         dutch_holidays,
     )
     from demandcast.datasets import SimulatedMunicipality, simulate_municipality
-    from demandcast.forecasters.base import BaseForecaster, clone
-    from demandcast.forecasters.registry import get_forecaster, list_forecasters
+    from demandcast.forecasters.base import BaseForecaster, LocalForecaster, clone
+    from demandcast.forecasters.registry import (
+        get_forecaster,
+        get_forecaster_class,
+        list_forecasters,
+    )
     from demandcast.frame import (
         DEFAULT_TZ,
         fill_missing,
