@@ -102,10 +102,11 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "DEFAULT_TZ",
+    "PERSONAL_COLUMN_PATTERNS",
     "BacktestError",
     "BaseForecaster",
     "ConfigError",
-    "DEFAULT_TZ",
     "DataWarning",
     "DemandcastError",
     "ErlangAResult",
@@ -118,7 +119,6 @@ __all__ = [
     "MissingDependencyError",
     "NotFittedError",
     "OpeningHours",
-    "PERSONAL_COLUMN_PATTERNS",
     "SimulatedMunicipality",
     "StoreError",
     "UnknownForecasterError",
