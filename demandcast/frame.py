@@ -102,8 +102,10 @@ def _describe_rows(df: pd.DataFrame, positions: np.ndarray, columns: Sequence[st
 
 
 def _short(value: Any) -> str:
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, (pd.Timestamp, _dt.date)):
         return repr(str(value))
+    if isinstance(value, np.generic):
+        value = value.item()
     return repr(value)
 
 
