@@ -14,7 +14,7 @@ from demandcast import exceptions
 def test_all_lists_every_lazy_name_and_every_exception():
     expected = set(demandcast._LAZY) | set(exceptions.__all__) | {"__version__"}
     assert set(demandcast.__all__) == expected
-    assert demandcast.__all__ == sorted(demandcast.__all__)
+    assert len(demandcast.__all__) == len(set(demandcast.__all__))
 
 
 @pytest.mark.parametrize("name", sorted(demandcast._LAZY))
