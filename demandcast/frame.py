@@ -82,10 +82,15 @@ _FREQ_RE = re.compile(r"^\s*(\d*)\s*(D|W(?:-[A-Za-z]{3})?|h|H|min|T|s|S)\s*$")
 
 
 def _fail(column: str, rule: str, examples: str, fix: str) -> InvalidFrameError:
-    """Build the one error format: column, rule, offending values, fix."""
-    where = f"column {column!r}" if column else "frame"
+    """Build the one error format: column (or parameter), rule, offending values, fix."""
+    if column:
+        where = f"column {column!r}: "
+    elif rule.startswith("parameter "):
+        where = ""
+    else:
+        where = "frame: "
     detail = f": {examples}" if examples else ""
-    return InvalidFrameError(f"{where}: {rule}{detail}. Fix: {fix}")
+    return InvalidFrameError(f"{where}{rule}{detail}. Fix: {fix}")
 
 
 def _describe_rows(df: pd.DataFrame, positions: np.ndarray, columns: Sequence[str]) -> str:
@@ -405,24 +410,24 @@ def _check_columns(df: pd.DataFrame, required: Sequence[str]) -> None:
     if not missing:
         return
     present = [str(c) for c in df.columns]
-    hints = []
+    lower = {p.lower(): p for p in present}
+    renames: dict[str, str] = {}  # existing column -> contract name
     for col in missing:
-        lower = {p.lower(): p for p in present}
-        close = difflib.get_close_matches(col, present, n=3, cutoff=0.6)
-        close += [lower[s] for s in _SYNONYMS.get(col, ()) if s in lower and lower[s] not in close]
+        close = difflib.get_close_matches(col, present, n=1, cutoff=0.6)
+        close += [lower[s] for s in _SYNONYMS.get(col, ()) if s in lower]
+        close = [c for c in close if c not in renames and c not in REQUIRED_COLUMNS]
         if close:
-            hints.append(f"{col!r} <- {close[0]!r}")
-    if hints:
-        mapping = ", ".join(h.split(" <- ")[1] + ": " + h.split(" <- ")[0] for h in hints)
-        fix = f"rename, e.g. df.rename(columns={{{mapping}}})"
+            renames[close[0]] = col
+    if renames:
+        fix = f"rename, e.g. df.rename(columns={renames!r})"
+        if "unique_id" in missing and "unique_id" not in renames.values():
+            fix += '; for a single series add an id, e.g. df.assign(unique_id="utrecht/phone")'
     elif missing == ["unique_id"]:
         fix = 'for a single series add one, e.g. df.assign(unique_id="utrecht/phone")'
     elif "ds" in missing and isinstance(df.index, pd.DatetimeIndex):
         fix = "the timestamps are in the index: df.rename_axis('ds').reset_index()"
     else:
         fix = "provide the columns unique_id (series), ds (interval start) and y (count)"
-    if "unique_id" in missing and hints and fix.startswith("rename"):
-        fix += '; or, for a single series, df.assign(unique_id="utrecht/phone")'
     raise _fail(missing[0], f"required column(s) {missing!r} missing", f"found {present!r}", fix)
 
 
@@ -754,8 +759,9 @@ def _resolve_freq(
                 "ds",
                 "most common spacing is not a supported frequency",
                 f"series {shown}",
-                "resample to 'D', 'W', 'h' or whole minutes (e.g. '30min'); event "
-                "logs go through demandcast.loaders",
+                "resample to 'D', 'W', 'h' or whole minutes (e.g. '30min'), or pass "
+                "freq= when most intervals are absent (e.g. freq='D' for a desk open "
+                "twice a week); event logs go through demandcast.loaders",
             )
         found: dict[str, list[str]] = {}
         for code, spec_ in per_series.items():
@@ -891,6 +897,15 @@ def validate_frame(
     y = _numeric_y(df, allow_missing)
     flags = _open_flags(df, y) if "is_open" in df.columns else None
     if flags is not None:
+        closed_nan = np.flatnonzero(~flags & np.isnan(y))
+        if len(closed_nan):
+            rows = _describe_rows(df, closed_nan, ["unique_id", "ds"])
+            warnings.warn(
+                "validate_frame: y set to 0.0 on closed rows (is_open == False) that held "
+                f"NaN; closed is not missing: {rows}",
+                DataWarning,
+                stacklevel=2,
+            )
         y = np.where(flags, y, 0.0)
 
     if tz is None:
@@ -1158,7 +1173,7 @@ def fill_missing(
         if method == "zero":
             y[target] = 0.0
         elif method == "interpolate":
-            y = _interpolate(out, y)
+            y = _interpolate(out, y, is_open)
         else:
             y = _seasonal_fill(out, y, is_open, spec, season)
         left = np.flatnonzero(np.isnan(y) & target)
@@ -1175,12 +1190,13 @@ def fill_missing(
     return out
 
 
-def _interpolate(out: pd.DataFrame, y: np.ndarray) -> np.ndarray:
-    s = pd.Series(y, index=out.index)
-    filled = s.groupby(out["unique_id"].to_numpy(), sort=False).transform(
+def _interpolate(out: pd.DataFrame, y: np.ndarray, is_open: np.ndarray) -> np.ndarray:
+    # Closed rows (y == 0) are not anchors: interpolate between open observations only.
+    observed = pd.Series(np.where(is_open, y, np.nan), index=out.index)
+    filled = observed.groupby(out["unique_id"].to_numpy(), sort=False).transform(
         lambda g: g.interpolate(method="linear", limit_direction="both")
     )
-    return np.where(np.isnan(y), filled.to_numpy(), y)
+    return np.where(np.isnan(y) & is_open, filled.to_numpy(), y)
 
 
 def _seasonal_fill(

@@ -401,7 +401,8 @@ def test_output_is_sorted_typed_and_input_untouched():
 
 def test_is_open_boolean_like_and_closed_rows():
     df = daily(5, y=[3.0, np.nan, 0.0, np.nan, 2.0], is_open=["yes", "no", "0", "1", "true"])
-    out = validate_frame(df)
+    with pytest.warns(DataWarning, match=r"0\.0 on closed rows.*1 row\(s\), e\.g\. row 1 "):
+        out = validate_frame(df)
     assert out["is_open"].dtype == bool
     assert out["is_open"].tolist() == [True, False, False, True, True]
     # closed NaN becomes 0.0; open NaN stays missing
@@ -589,6 +590,21 @@ def test_fill_missing_zero_and_interpolate():
     y = np.array([2.0, np.nan, 6.0, np.nan, np.nan, 12.0])
     assert fill_missing(daily(6, y=y), "zero")["y"].tolist() == [2, 0, 6, 0, 0, 12]
     assert fill_missing(daily(6, y=y), "interpolate")["y"].tolist() == [2, 4, 6, 8, 10, 12]
+
+
+def test_fill_missing_interpolate_ignores_closed_rows():
+    y = [4.0, 0.0, np.nan, 8.0]
+    df = daily(4, y=y, is_open=[True, False, True, True])
+    out = fill_missing(df, "interpolate")
+    # linear in time between the open 4.0 and 8.0, not from the closed 0.0
+    assert out["y"].tolist() == pytest.approx([4.0, 0.0, 4.0 + 4.0 * 2 / 3, 8.0])
+
+
+def test_parameter_errors_name_the_parameter():
+    with pytest.raises(InvalidFrameError, match=r"^parameter freq='3D'.*Fix:"):
+        local_range("2026-01-01", "2026-02-01", "3D")
+    with pytest.raises(InvalidFrameError, match=r"^parameter tz="):
+        local_range("2026-01-01", "2026-02-01", "D", tz="Mars/Olympus")
 
 
 def test_fill_missing_errors():
