@@ -58,6 +58,7 @@ __all__ = ["DEFAULT_URL", "SCHEMA_VERSION", "ForecastStore"]
 SCHEMA_VERSION = 1
 DEFAULT_URL = "sqlite:///demandcast.db"
 _FALLBACK_TZ = "Europe/Amsterdam"  # for a naive ``as_of`` when no frame says otherwise
+_DEFAULT_UNIT = pd.DatetimeIndex(["2024-01-01"]).unit  # "us" on pandas 3, "ns" on pandas 2
 
 # version v -> function(connection) that turns a schema of version v into v + 1
 _MIGRATIONS: dict[int, Callable[[Any], None]] = {}
@@ -129,6 +130,7 @@ def _schema() -> sa.MetaData:
         sa.Column("tz", sa.String, nullable=False),
         sa.Column("message", sa.Text),
         sa.Index("ix_runs_as_of", "as_of"),
+        sqlite_autoincrement=True,  # never hand a deleted run's id to a new run
     )
     sa.Table(
         "forecasts",
@@ -197,8 +199,15 @@ def _epoch_ns(ds: pd.Series) -> np.ndarray:
     return pd.DatetimeIndex(ds).as_unit("ns").asi8
 
 
-def _from_epoch_ns(values: Any, tz: str) -> pd.DatetimeIndex:
-    return pd.to_datetime(np.asarray(values, dtype="int64"), unit="ns", utc=True).tz_convert(tz)
+def _from_epoch_ns(values: Any, tz: str, unit: str | None = None) -> pd.DatetimeIndex:
+    """Datetimes in ``tz``; in ``unit`` (default: pandas' own default) when that is exact."""
+    ns = np.asarray(values, dtype="int64")
+    index = pd.to_datetime(ns, unit="ns", utc=True).tz_convert(tz)
+    unit = unit or _DEFAULT_UNIT
+    factor = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}.get(unit, 1)
+    if factor > 1 and (ns % factor == 0).all():
+        index = index.as_unit(unit)
+    return index
 
 
 def _timestamp(value: Any, *, name: str, tz: str) -> pd.Timestamp:
@@ -1227,7 +1236,9 @@ class ForecastStore:
         runs_frame = self._runs_frame(run_rows)
         tz = str(runs_frame["as_of"].dt.tz) if len(runs_frame) else _FALLBACK_TZ
         out = out.merge(runs_frame[["run_id", "as_of", "label"]], on="run_id", how="left")
-        out["ds"] = _from_epoch_ns(out["ds"], tz)
+        ds_dtype = json.loads(run_rows[-1].columns).get("ds", "") if run_rows else ""
+        unit = ds_dtype[len("datetime64[") :].split(",")[0] if ds_dtype else None
+        out["ds"] = _from_epoch_ns(out["ds"], tz, unit)
         front = ["run_id", "as_of", "label", "model", "unique_id", "ds", "step", "y", "forecast"]
         out = out[front + [c for c in out.columns if c not in front]]
         return out.sort_values(["run_id", "model", "unique_id", "ds"], ignore_index=True)
