@@ -114,7 +114,8 @@ def _select(mask: ArrayLike | None, **arrays: ArrayLike) -> list[np.ndarray]:
 
 
 def _ratio(num: float, den: float) -> float:
-    return float(num / den) if den != 0 else float("nan")
+    with np.errstate(over="ignore"):
+        return float(np.float64(num) / den) if den != 0 else float("nan")
 
 
 def _check_quantile(quantile: float) -> float:
@@ -129,10 +130,10 @@ def _check_quantile(quantile: float) -> float:
 
 def _check_level(level: float) -> float:
     lv = float(level)
-    if not 0.0 < lv < 100.0:
+    if not 1.0 <= lv < 100.0:
         raise ConfigError(
-            f"level: must lie strictly between 0 and 100 (percent), got {level!r}. "
-            "Fix: pass e.g. 80 for an 80 % interval."
+            f"level: must be a percentage from 1 up to (not including) 100, got {level!r}. "
+            "Fix: pass e.g. 80 for an 80 % interval (not 0.8)."
         )
     return lv
 
@@ -693,15 +694,17 @@ def _dm_from_differential(
         if harvey_correction:
             stat *= math.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n)
 
-    from scipy import stats
+    from scipy import special  # lighter to import than scipy.stats
 
-    dist = stats.t(df=n - 1) if harvey_correction else stats.norm()
+    def cdf(x: float) -> float:
+        return float(special.stdtr(n - 1, x) if harvey_correction else special.ndtr(x))
+
     if alternative == "two-sided":
-        p = 2.0 * dist.sf(abs(stat))
+        p = 2.0 * cdf(-abs(stat))
     elif alternative == "less":
-        p = dist.cdf(stat)
+        p = cdf(stat)
     else:
-        p = dist.sf(stat)
+        p = cdf(-stat)
     return DMResult(float(stat), float(min(p, 1.0)), dbar, n, h, alternative, method)
 
 
@@ -795,7 +798,7 @@ def seasonal_scale(
     has_cut = "cutoff" in train.columns
     keys = ["unique_id", "cutoff"] if has_cut else ["unique_id"]
     y = np.where(_open_flags(train, mask_col), _column_float(train, y_col), np.nan)
-    df = pd.DataFrame({k: train[k].to_numpy() for k in [*keys, "ds"]})
+    df = pd.DataFrame({k: train[k].reset_index(drop=True) for k in [*keys, "ds"]})
     df["_y"] = y
     df = df.sort_values([*keys, "ds"], kind="stable", ignore_index=True)
     diff = df["_y"] - df.groupby(keys, sort=False, dropna=False)["_y"].shift(season)
@@ -1011,7 +1014,8 @@ def evaluate(
 
     y = _column_float(frame, y_col)
     base_ok = ~np.isnan(y) & _open_flags(frame, mask_col)
-    keys_frame = pd.DataFrame({c: frame[c].to_numpy() for c in dict.fromkeys(sub_keys)})
+    groups = _Groups(frame, group_cols)
+    subs = _Groups(frame, sub_keys) if scales is not None else None
     results, bad_pairs = [], []
     for model in model_list:
         f = _column_float(frame, model)
@@ -1020,64 +1024,28 @@ def evaluate(
         den = np.abs(y) + np.abs(f)
         with np.errstate(divide="ignore", invalid="ignore"):
             smape_t = np.where(ok & (den > 0), 200.0 * np.abs(err) / den, 0.0)
-        parts: dict[str, np.ndarray] = {
-            "_n": ok.astype("int64"),
-            "_abs": np.abs(err),
-            "_sq": err**2,
-            "_err": err,
-            "_y": np.where(ok, y, 0.0),
-            "_smape": smape_t,
-        }
-        for lv in level_list:
-            name = _level_name(lv)
-            lo = _column_float(frame, f"{model}-lo-{name}")
-            hi = _column_float(frame, f"{model}-hi-{name}")
-            ok_i = base_ok & ~np.isnan(lo) & ~np.isnan(hi)
-            lo0, hi0, y0 = (np.where(ok_i, a, 0.0) for a in (lo, hi, y))
-            q_lo, q_hi = _level_quantiles(lv)
-            alpha = 1.0 - lv / 100.0
-            d_lo, d_hi = y0 - lo0, y0 - hi0
-            parts[f"_ni_{name}"] = ok_i.astype("int64")
-            parts[f"_in_{name}"] = (ok_i & (lo <= y) & (y <= hi)).astype("int64")
-            parts[f"_w_{name}"] = hi0 - lo0
-            parts[f"_is_{name}"] = (
-                (hi0 - lo0)
-                + 2.0 / alpha * np.clip(-d_lo, 0.0, None)
-                + 2.0 / alpha * np.clip(d_hi, 0.0, None)
-            )
-            parts[f"_pl_{name}"] = np.maximum(q_lo * d_lo, (q_lo - 1.0) * d_lo)
-            parts[f"_ph_{name}"] = np.maximum(q_hi * d_hi, (q_hi - 1.0) * d_hi)
-        tab = pd.DataFrame(parts)
-        for c in keys_frame.columns:
-            tab[c] = keys_frame[c].to_numpy()
-        sums = _group_sum(tab, group_cols, list(parts))
-        n = sums["_n"].to_numpy(dtype=float)
+        n = groups.sum(ok)
+        abs_sum, sq_sum = groups.sum(np.abs(err)), groups.sum(err**2)
+        y_sum, err_sum = groups.sum(np.where(ok, y, 0.0)), groups.sum(err)
+        out = groups.keys.copy()
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = pd.DataFrame(index=sums.index)
-            out["n"] = sums["_n"].astype("int64")
-            out["mae"] = sums["_abs"] / n
-            out["rmse"] = np.sqrt(sums["_sq"] / n)
+            out["n"] = n.astype("int64")
+            out["mae"] = abs_sum / n
+            out["rmse"] = np.sqrt(sq_sum / n)
             out["mase"] = np.nan
             out["rmsse"] = np.nan
-            out["wape"] = _safe_div(sums["_abs"], sums["_y"])
-            out["smape"] = sums["_smape"] / n
-            out["bias"] = sums["_err"] / n
-            out["relative_bias"] = _safe_div(sums["_err"], sums["_y"])
+            out["wape"] = _safe_div(abs_sum, y_sum)
+            out["smape"] = groups.sum(smape_t) / n
+            out["bias"] = err_sum / n
+            out["relative_bias"] = _safe_div(err_sum, y_sum)
             for lv in level_list:
-                name = _level_name(lv)
-                ni = sums[f"_ni_{name}"].to_numpy(dtype=float)
-                q_lo, q_hi = _level_quantiles(lv)
-                out[f"coverage_{name}"] = sums[f"_in_{name}"] / ni
-                out[f"width_{name}"] = sums[f"_w_{name}"] / ni
-                out[f"interval_score_{name}"] = sums[f"_is_{name}"] / ni
-                out[_pinball_name(q_lo)] = sums[f"_pl_{name}"] / ni
-                out[_pinball_name(q_hi)] = sums[f"_ph_{name}"] / ni
-        if scales is not None:
-            mase_, rmsse_, bad = _scaled_errors(tab, group_cols, sub_keys, scale_keys, scales)
-            out["mase"] = mase_.reindex(out.index) if group_cols else mase_
-            out["rmsse"] = rmsse_.reindex(out.index) if group_cols else rmsse_
+                out = out.assign(**_interval_metrics(frame, model, lv, y, base_ok, groups))
+        if subs is not None and scales is not None:
+            mase_, rmsse_, bad = _scaled_errors(
+                subs, groups, ok, np.abs(err), err**2, scale_keys, scales
+            )
+            out["mase"], out["rmsse"] = mase_, rmsse_
             bad_pairs.extend(bad)
-        out = out.reset_index() if group_cols else out.reset_index(drop=True)
         out.insert(0, "model", model)
         results.append(out)
     if bad_pairs:
@@ -1092,45 +1060,94 @@ def evaluate(
     return pd.concat(results, ignore_index=True)
 
 
-def _safe_div(num: pd.Series, den: pd.Series) -> np.ndarray:
-    num_, den_ = num.to_numpy(dtype=float), den.to_numpy(dtype=float)
+class _Groups:
+    """Integer group codes of a frame's key columns, for fast ``np.bincount`` sums."""
+
+    def __init__(self, frame: pd.DataFrame, keys: list[str]) -> None:
+        if keys:
+            grouped = frame.groupby(keys, sort=True, dropna=False, observed=True)
+            self.codes = grouped.ngroup().to_numpy()
+            self.size = int(grouped.ngroups)
+            _, first = np.unique(self.codes, return_index=True)
+            self.first = first
+            self.keys = frame[keys].iloc[first].reset_index(drop=True)
+        else:
+            self.codes = np.zeros(len(frame), dtype="int64")
+            self.size = 1
+            self.first = np.zeros(1, dtype="int64")
+            self.keys = pd.DataFrame(index=pd.RangeIndex(1))
+
+    def sum(self, values: np.ndarray) -> np.ndarray:
+        return np.bincount(self.codes, weights=values, minlength=self.size)
+
+
+def _interval_metrics(
+    frame: pd.DataFrame,
+    model: str,
+    level: float,
+    y: np.ndarray,
+    base_ok: np.ndarray,
+    groups: _Groups,
+) -> dict[str, np.ndarray]:
+    name = _level_name(level)
+    lo = _column_float(frame, f"{model}-lo-{name}")
+    hi = _column_float(frame, f"{model}-hi-{name}")
+    ok = base_ok & ~np.isnan(lo) & ~np.isnan(hi)
+    lo0, hi0, y0 = (np.where(ok, a, 0.0) for a in (lo, hi, y))
+    q_lo, q_hi = _level_quantiles(level)
+    alpha = 1.0 - level / 100.0
+    d_lo, d_hi = y0 - lo0, y0 - hi0
+    score = (
+        (hi0 - lo0)
+        + 2.0 / alpha * np.clip(-d_lo, 0.0, None)
+        + 2.0 / alpha * np.clip(d_hi, 0.0, None)
+    )
+    n = groups.sum(ok)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den_ != 0, num_ / np.where(den_ != 0, den_, 1.0), np.nan)
+        return {
+            f"coverage_{name}": groups.sum(ok & (lo0 <= y0) & (y0 <= hi0)) / n,
+            f"width_{name}": groups.sum(hi0 - lo0) / n,
+            f"interval_score_{name}": groups.sum(score) / n,
+            _pinball_name(q_lo): groups.sum(np.maximum(q_lo * d_lo, (q_lo - 1.0) * d_lo)) / n,
+            _pinball_name(q_hi): groups.sum(np.maximum(q_hi * d_hi, (q_hi - 1.0) * d_hi)) / n,
+        }
 
 
-def _group_sum(tab: pd.DataFrame, group_cols: list[str], cols: list[str]) -> pd.DataFrame:
-    if not group_cols:
-        return tab[cols].sum().to_frame().T
-    return tab.groupby(group_cols, sort=True, dropna=False, observed=True)[cols].sum()
+def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den != 0, num / np.where(den != 0, den, 1.0), np.nan)
 
 
 def _scaled_errors(
-    tab: pd.DataFrame,
-    group_cols: list[str],
-    sub_keys: list[str],
+    subs: _Groups,
+    groups: _Groups,
+    ok: np.ndarray,
+    abs_err: np.ndarray,
+    sq_err: np.ndarray,
     scale_keys: list[str],
     scales: pd.DataFrame,
-) -> tuple[pd.Series | float, pd.Series | float, list[tuple[Any, ...]]]:
+) -> tuple[np.ndarray, np.ndarray, list[tuple[Any, ...]]]:
     """MASE and RMSSE: mean over (series, cutoff) sub-groups of the scaled errors."""
-    sub = (
-        tab.groupby(sub_keys, sort=False, dropna=False, observed=True)[["_n", "_abs", "_sq"]]
-        .sum()
-        .reset_index()
-    )
-    sub = sub[sub["_n"] > 0]
-    sub = sub.merge(scales, on=scale_keys, how="left", validate="many_to_one")
-    mae_scale = sub["mae_scale"].to_numpy(dtype=float)
-    mse_scale = sub["mse_scale"].to_numpy(dtype=float)
-    bad = ~(mae_scale > 0)
+    n = subs.sum(ok)
+    table = subs.keys[scale_keys].merge(scales, on=scale_keys, how="left", validate="many_to_one")
+    mae_scale = table["mae_scale"].to_numpy(dtype=float)
+    mse_scale = table["mse_scale"].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        sub["_mase"] = np.where(bad, np.nan, sub["_abs"] / sub["_n"] / mae_scale)
-        sub["_rmsse"] = np.where(mse_scale > 0, np.sqrt(sub["_sq"] / sub["_n"] / mse_scale), np.nan)
-    bad_rows = sub.loc[bad, scale_keys].drop_duplicates()
-    bad_list = list(bad_rows.itertuples(index=False, name=None))
-    if not group_cols:
-        return float(sub["_mase"].mean()), float(sub["_rmsse"].mean()), bad_list
-    grouped = sub.groupby(group_cols, sort=True, dropna=False, observed=True)
-    return grouped["_mase"].mean(), grouped["_rmsse"].mean(), bad_list
+        q_mase = np.where(mae_scale > 0, subs.sum(abs_err) / n / mae_scale, np.nan)
+        q_rmsse = np.where(mse_scale > 0, np.sqrt(subs.sum(sq_err) / n / mse_scale), np.nan)
+    scored = n > 0
+    bad = scored & ~(mae_scale > 0)
+    bad_list = list(table.loc[bad, scale_keys].drop_duplicates().itertuples(index=False, name=None))
+    parent = groups.codes[subs.first]  # the output group each sub-group belongs to
+
+    def group_mean(q: np.ndarray) -> np.ndarray:
+        use = scored & np.isfinite(q)
+        total = np.bincount(parent, weights=np.where(use, q, 0.0), minlength=groups.size)
+        count = np.bincount(parent, weights=use.astype(float), minlength=groups.size)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(count > 0, total / np.where(count > 0, count, 1.0), np.nan)
+
+    return group_mean(q_mase), group_mean(q_rmsse), bad_list
 
 
 def compare_forecasts(
@@ -1213,7 +1230,9 @@ def compare_forecasts(
     b = _column_float(frame, model_b)
     ok = ~(np.isnan(y) | np.isnan(a) | np.isnan(b)) & _open_flags(frame, mask_col)
     d = np.asarray(loss_fn(y - a), dtype=float) - np.asarray(loss_fn(y - b), dtype=float)
-    tab = pd.DataFrame({c: frame[c].to_numpy() for c in dict.fromkeys([*by_cols, *time_cols])})
+    tab = pd.DataFrame(
+        {c: frame[c].reset_index(drop=True) for c in dict.fromkeys([*by_cols, *time_cols])}
+    )
     tab["_d"] = d
     tab = tab[ok].sort_values([*by_cols, *time_cols], kind="stable")
 
