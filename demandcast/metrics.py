@@ -1234,7 +1234,8 @@ def compare_forecasts(
         {c: frame[c].reset_index(drop=True) for c in dict.fromkeys([*by_cols, *time_cols])}
     )
     tab["_d"] = d
-    tab = tab[ok].sort_values([*by_cols, *time_cols], kind="stable")
+    tab["_ok"] = ok
+    tab = tab.sort_values([*by_cols, *time_cols], kind="stable")
 
     def run(diffs: np.ndarray) -> dict[str, Any]:
         try:
@@ -1264,9 +1265,9 @@ def compare_forecasts(
                 {
                     "scope": "series",
                     **dict(zip(by_cols, key_t, strict=True)),
-                    **run(grp["_d"].to_numpy()),
+                    **run(grp.loc[grp["_ok"], "_d"].to_numpy()),
                 }
             )
-    pooled = tab.groupby(time_cols, sort=True)["_d"].mean().to_numpy()
+    pooled = tab[tab["_ok"]].groupby(time_cols, sort=True)["_d"].mean().to_numpy()
     rows.append({"scope": "pooled", **run(pooled)})
     return pd.DataFrame(rows, columns=["scope", *by_cols, *DMResult.__dataclass_fields__])

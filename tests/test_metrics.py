@@ -539,3 +539,11 @@ def test_compare_forecasts_per_series_and_pooled(data_file):
     assert pooled["p_value"] < 0.01 and pooled["statistic"] < 0
     # default h is the longest step, one forecast path
     assert (M.compare_forecasts(fc, "snaive", "inflated")["h"] == 14).all()
+    # a series without forecasts keeps its row, with n = 0 and no verdict
+    gap = fc.assign(inflated=fc["inflated"].where(fc["unique_id"] != "nyc311_sandy_dob"))
+    res_gap = M.compare_forecasts(gap, "snaive", "inflated", h=1).set_index("unique_id")
+    assert res_gap.loc["nyc311_sandy_dob", "n"] == 0
+    assert math.isnan(res_gap.loc["nyc311_sandy_dob", "p_value"])
+    assert res_gap.loc["nyc311_sandy_hpd", "p_value"] == pytest.approx(
+        res.set_index("unique_id").loc["nyc311_sandy_hpd", "p_value"]
+    )
