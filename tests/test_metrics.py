@@ -547,3 +547,9 @@ def test_compare_forecasts_per_series_and_pooled(data_file):
     assert res_gap.loc["nyc311_sandy_hpd", "p_value"] == pytest.approx(
         res.set_index("unique_id").loc["nyc311_sandy_hpd", "p_value"]
     )
+
+
+def test_poisson_floor_of_bank_test_weeks_matches_benchmarks(bank_30min):
+    # BENCHMARKS.md: count noise puts the floor at about 2.3 % for the 6 test weeks
+    test_weeks = bank_30min["y"].to_numpy()[-6 * 140 :]
+    assert M.poisson_floor_wape(test_weeks) == pytest.approx(0.023, abs=0.001)
