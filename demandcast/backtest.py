@@ -1,0 +1,1141 @@
+"""Backtests: rolling-origin evaluation of forecasters, with what was known at each cutoff.
+
+:func:`backtest` cuts the data into windows (:class:`BacktestWindows`), fits clones
+of the forecasters at each cutoff on the history up to it, forecasts the next
+``gap + h`` steps and keeps the ``h`` scored ones beside the actuals. The result,
+:class:`BacktestResult`, scores them (:meth:`~BacktestResult.metrics`,
+:meth:`~BacktestResult.leaderboard`), tests differences
+(:meth:`~BacktestResult.compare`, Diebold-Mariano with the Harvey-Leybourne-Newbold
+correction) and plots them.
+
+Information sets
+    At cutoff ``c`` a model trains on rows with ``ds <= c`` and regressors for those
+    rows only; past-role regressors never reach beyond ``c``; future-role regressors
+    are given for the forecast horizon only (``ds <= test_last``). When ``X`` has an
+    ``as_of`` column (the publication time of each value), each (series, ``ds``)
+    takes its latest version with ``as_of <= c``, for training and horizon alike.
+
+Closed intervals
+    Rows with ``is_open == False`` stay in the forecasts with forecast 0 and are left
+    out of the metrics. Intervals absent from the frame (nights a loader left out)
+    are treated as closed when the models forecast over them; they are not scored.
+
+Speed
+    ``refit=k`` refits every k windows and in between calls the model's
+    ``update(df_new, X_new)`` (models without it are refitted, with one log
+    message). Work is split into tasks (model x group of windows x chunk of series;
+    global models are never split by series) run in-process, with joblib
+    (``n_jobs``) or on a dask cluster (``engine="dask"``). The output is sorted, so
+    it does not depend on ``n_jobs`` or the engine.
+
+Running on a cluster
+    Start a scheduler and workers where demandcast is installed (``pip install
+    'demandcast[dask]'`` on every machine), e.g. ``dask scheduler`` on one machine and
+    ``dask worker tcp://scheduler:8786`` on the others, then call
+    ``backtest(..., engine="dask", client="tcp://scheduler:8786")`` or pass a
+    ``distributed.Client``. Without ``client`` the current default client
+    (``distributed.get_client()``) is used. The frame and regressors are scattered
+    to the workers once.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import numbers
+import sys
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from demandcast._windows import BacktestWindows, time_grid
+from demandcast.exceptions import (
+    BacktestError,
+    ConfigError,
+    ForecasterFitError,
+    InvalidFrameError,
+    MissingDependencyError,
+)
+from demandcast.forecasters.base import (
+    BaseForecaster,
+    clone,
+    default_season_length,
+    interval_columns,
+    normalise_level,
+)
+
+__all__ = ["BacktestResult", "BacktestWindows", "backtest"]
+
+logger = logging.getLogger("demandcast")
+
+_KEYS = ["unique_id", "ds"]
+_OUT_KEYS = ["unique_id", "cutoff", "ds"]
+_RESERVED = ("unique_id", "ds", "cutoff", "step", "y", "is_open", "as_of", "model")
+_GROUPINGS = ("model", "step", "unique_id", "cutoff")
+_NON_REGRESSORS = ("unique_id", "ds", "as_of", "is_open")
+_MIN_TRAIN = 2
+
+
+def _head(values: Iterable[Any], n: int = 5) -> str:
+    items = list(values)
+    shown = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in items[:n])
+    more = f" (+{len(items) - n} more)" if len(items) > n else ""
+    return f"[{shown}]{more}"
+
+
+# ---------------------------------------------------------------------------
+# inputs: models, frame, regressors
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Model:
+    alias: str
+    name: str
+    proto: BaseForecaster
+
+
+def _resolve_models(forecasters: Any) -> list[_Model]:
+    """Unfitted prototypes (clones) of the forecasters, with unique aliases."""
+    from demandcast.forecasters.registry import get_forecaster
+
+    if isinstance(forecasters, (str, BaseForecaster)):
+        items: list[tuple[str | None, Any]] = [(None, forecasters)]
+    elif isinstance(forecasters, Mapping):
+        items = [(str(k), v) for k, v in forecasters.items()]
+    elif isinstance(forecasters, Iterable):
+        items = [(None, f) for f in forecasters]
+    else:
+        items = [(None, forecasters)]
+    if not items:
+        raise ConfigError(
+            "forecasters: none given; pass a name such as 'seasonal_naive', a forecaster "
+            "object, or a list of them"
+        )
+    out: list[_Model] = []
+    for alias, f in items:
+        if isinstance(f, str):
+            proto = get_forecaster(f)
+        elif isinstance(f, BaseForecaster):
+            proto = clone(f)
+        else:
+            raise ConfigError(
+                f"forecasters: {f!r} ({type(f).__name__}) is neither a forecaster name nor a "
+                "demandcast forecaster; pass e.g. 'sarima' or demandcast.get_forecaster('gbm')"
+            )
+        if alias is not None:
+            if "alias" not in proto.get_params(deep=False):
+                raise ConfigError(
+                    f"forecasters: {type(proto).__name__} takes no 'alias' parameter, so it "
+                    f"cannot be named {alias!r}; pass it in a list instead of a dict"
+                )
+            proto.set_params(alias=alias)
+        out.append(_Model(str(proto.alias_), str(proto.name), proto))
+    aliases = [m.alias for m in out]
+    dup = sorted({a for a in aliases if aliases.count(a) > 1})
+    if dup:
+        raise ConfigError(
+            f"forecasters: output column(s) {_head(dup)} would be used twice; give each "
+            "model its own alias, e.g. get_forecaster('historical_average', k_weeks=8, "
+            "alias='ha8') or a dict {'ha8': ...}"
+        )
+    bad = [a for a in aliases if a in _RESERVED]
+    if bad:
+        raise ConfigError(
+            f"forecasters: alias(es) {_head(bad)} clash with backtest columns "
+            f"{list(_RESERVED)}; choose another alias"
+        )
+    return out
+
+
+def _prepare_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+    """Validated ``unique_id, ds, y, is_open`` frame, and whether is_open was given."""
+    from demandcast.frame import validate_frame
+
+    if not isinstance(df, pd.DataFrame):
+        raise BacktestError(
+            f"df must be a long DataFrame (unique_id, ds, y), got {type(df).__name__}"
+        )
+    if len(df) == 0:
+        raise BacktestError("df is empty: a backtest needs rows with unique_id, ds and y")
+    aware = "ds" in df.columns and isinstance(df["ds"].dtype, pd.DatetimeTZDtype)
+    frame = validate_frame(df, tz=str(df["ds"].dt.tz)) if aware else validate_frame(df)
+    has_open = "is_open" in frame.columns
+    out = frame[["unique_id", "ds", "y"]].copy()
+    out["is_open"] = frame["is_open"].astype(bool).to_numpy() if has_open else True
+    out.attrs["freq"] = frame.attrs["freq"]
+    return out.reset_index(drop=True), has_open
+
+
+def _to_zone(values: pd.Series, tz: Any, name: str) -> pd.Series:
+    try:
+        ds = pd.to_datetime(values)
+    except (TypeError, ValueError) as err:
+        raise InvalidFrameError(
+            f"X column {name!r} cannot be read as timestamps ({err}); give datetimes"
+        ) from None
+    if ds.dt.tz is None:
+        ds = ds.dt.tz_localize(tz, ambiguous="infer", nonexistent="shift_forward")
+    return ds.dt.tz_convert(tz)
+
+
+def _prepare_regressors(
+    X: pd.DataFrame | None, roles: Mapping[str, str] | None, tz: Any
+) -> tuple[pd.DataFrame | None, dict[str, str]]:
+    """Regressors with ``ds``/``as_of`` in the frame's zone, and the role of each column."""
+    from demandcast.signals import validate_roles
+
+    if X is None:
+        if roles:
+            raise ConfigError(
+                f"roles={dict(roles)!r} given without X: pass the regressor frame X or drop roles"
+            )
+        return None, {}
+    if not isinstance(X, pd.DataFrame) or "ds" not in X.columns:
+        raise InvalidFrameError(
+            "X must be a DataFrame with a 'ds' column, optional 'unique_id' and 'as_of' "
+            "(publication time) columns, and one column per regressor"
+        )
+    role_of = validate_roles(roles, X.columns)
+    out = X.copy()
+    out["ds"] = _to_zone(out["ds"], tz, "ds")
+    if "unique_id" in out.columns:
+        out["unique_id"] = out["unique_id"].astype(str)
+    keys = [k for k in ("unique_id", "ds", "as_of") if k in out.columns]
+    if "as_of" in out.columns:
+        out["as_of"] = _to_zone(out["as_of"], tz, "as_of")
+        if out["as_of"].isna().any():
+            rows = out.loc[out["as_of"].isna(), keys].head(5).astype(str).to_dict("records")
+            raise InvalidFrameError(
+                f"X column 'as_of' has missing publication times, e.g. {rows}: give every "
+                "row the time its value became known"
+            )
+    dup = out.duplicated(keys)
+    if dup.any():
+        rows = out.loc[dup, keys].head(5).astype(str).to_dict("records")
+        raise InvalidFrameError(
+            f"X has duplicate rows for {keys}, e.g. {rows}: keep one row per "
+            + ("version (as_of) of " if "as_of" in keys else "")
+            + "series and interval"
+        )
+    return out.sort_values(keys, kind="stable").reset_index(drop=True), role_of
+
+
+def _known_at(X: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
+    """The regressors as they were known at ``cutoff`` (latest version per key)."""
+    if "as_of" not in X.columns:
+        return X
+    keys = [k for k in _KEYS if k in X.columns]
+    known = X[X["as_of"] <= cutoff]
+    known = known.sort_values("as_of", kind="stable").drop_duplicates(keys, keep="last")
+    return known.drop(columns="as_of").sort_values(keys, kind="stable")
+
+
+def _has_update(model: BaseForecaster) -> bool:
+    tags = model.get_tags()
+    if "supports_update" in tags:
+        return bool(tags["supports_update"])
+    return callable(getattr(type(model), "update", None))
+
+
+def _check_refit(refit: Any) -> int | None:
+    """``None`` for ``refit=False`` (fit once), else refit every k windows."""
+    if refit is True:
+        return 1
+    if refit is False:
+        return None
+    if isinstance(refit, numbers.Integral) and refit >= 1:
+        return int(refit)
+    raise ConfigError(
+        f"refit={refit!r} is not allowed: give True (refit every window), False (fit once, "
+        "then update) or a whole number k >= 1 (refit every k windows)"
+    )
+
+
+# ---------------------------------------------------------------------------
+# the unit of work
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Task:
+    """One model over one group of windows for one chunk of series (picklable)."""
+
+    order: tuple[int, int, int]
+    alias: str
+    model: BaseForecaster
+    windows: list[dict[str, Any]]
+    series: list[str] | None
+    columns: list[str]
+    roles: dict[str, str]
+    level: tuple
+    update: bool
+    freq: str
+    payload_first: pd.Timestamp = field(default=None)  # type: ignore[assignment]
+    payload_last: pd.Timestamp = field(default=None)  # type: ignore[assignment]
+
+
+def _rows_between(df: pd.DataFrame, first: Any, last: Any) -> np.ndarray:
+    ds = df["ds"]
+    mask = np.ones(len(df), dtype=bool)
+    if first is not None:
+        mask &= (ds >= first).to_numpy()
+    if last is not None:
+        mask &= (ds <= last).to_numpy()
+    return mask
+
+
+def _train_regressors(
+    Xk: pd.DataFrame | None, task: _Task, train: pd.DataFrame, cutoff: pd.Timestamp
+) -> pd.DataFrame | None:
+    if Xk is None:
+        return None
+    cols = [*task.columns, *(["is_open"] if "is_open" in Xk.columns else [])]
+    if not cols:
+        return None
+    keys = [k for k in _KEYS if k in Xk.columns]
+    first = train["ds"].min()
+    part = Xk.loc[_rows_between(Xk, first, cutoff), [*keys, *cols]]
+    if "unique_id" in keys:
+        part = part[part["unique_id"].isin(train["unique_id"].unique())]
+    return part.reset_index(drop=True)
+
+
+def _check_published(
+    X_train: pd.DataFrame | None, train: pd.DataFrame, cutoff: pd.Timestamp, columns: list[str]
+) -> None:
+    """With ``as_of``: every training row needs a version published by the cutoff."""
+    if X_train is None or not columns:
+        return
+    on = [k for k in _KEYS if k in X_train.columns]
+    hit = train[_KEYS].merge(X_train[on].assign(_hit=True), on=on, how="left")["_hit"]
+    missing = hit.isna().to_numpy()
+    if missing.any():
+        rows = train.loc[missing, _KEYS].head(5).astype(str).to_dict("records")
+        raise BacktestError(
+            f"X: {int(missing.sum())} training row(s) have no regressor values published by "
+            f"the cutoff {cutoff} (as_of <= cutoff), e.g. {rows}: those values were not known "
+            "then; give earlier versions in X or start the backtest later (fewer windows)"
+        )
+
+
+def _future_regressors(
+    Xk: pd.DataFrame | None,
+    task: _Task,
+    grid: pd.DataFrame,
+    df: pd.DataFrame,
+) -> pd.DataFrame:
+    """Future-role regressors and ``is_open`` on the model's forecast grid."""
+    flags = grid.merge(df[[*_KEYS, "is_open"]], on=_KEYS, how="left")["is_open"]
+    present = flags.notna().to_numpy()
+    out = grid.copy()
+    is_open = flags.fillna(False).to_numpy(dtype=bool)  # absent from df: closed
+    future = [c for c in task.columns if task.roles.get(c) == "future"]
+    if Xk is not None and (future or "is_open" in Xk.columns):
+        on = [k for k in _KEYS if k in Xk.columns]
+        extra = [*future, *(["is_open"] if "is_open" in Xk.columns else [])]
+        part = Xk.loc[Xk["ds"] <= grid["ds"].max(), [*on, *extra]]
+        merged = grid.merge(part, on=on, how="left")
+        for col in future:
+            values = merged[col].to_numpy(dtype="float64", na_value=np.nan)
+            # a closed interval absent from df: its forecast is zeroed anyway
+            out[col] = np.where(np.isnan(values) & ~present, 0.0, values)
+        if "is_open" in extra:
+            x_open = merged["is_open"]
+            is_open &= x_open.fillna(True).to_numpy(dtype=bool)
+    out["is_open"] = is_open
+    return out
+
+
+def _horizon(last: pd.Timestamp, test_last: pd.Timestamp, freq: str) -> int:
+    from demandcast.frame import local_range
+
+    return max(1, len(local_range(last, test_last, freq, tz=str(last.tz))) - 1)
+
+
+def _with_note(err: Exception, note: str) -> Exception:
+    if hasattr(err, "add_note"):
+        err.add_note(note)
+    return err
+
+
+def _run_task(task: _Task, df: pd.DataFrame, X: pd.DataFrame | None) -> pd.DataFrame:
+    """Fit, update and predict one model over its windows; the scored rows out."""
+    if task.series is not None:
+        df = df[df["unique_id"].isin(task.series)]
+        if X is not None and "unique_id" in X.columns:
+            X = X[X["unique_id"].isin(task.series)]
+    df = df.reset_index(drop=True)
+    cols = interval_columns(task.alias, task.level)
+    parts: list[pd.DataFrame] = []
+    model: BaseForecaster | None = None
+    fitted: set[str] = set()
+    prev_cutoff = None
+    for w in task.windows:
+        cutoff = w["cutoff"]
+        test = df.loc[_rows_between(df, w["test_first"], w["test_last"]), _KEYS]
+        if test.empty:
+            continue
+        uids = sorted(test["unique_id"].unique())
+        Xk = None if X is None else _known_at(X, cutoff)
+        where = f"backtest window {w['window']} (cutoff {cutoff}), model {task.alias!r}"
+        try:
+            need_fit = model is None or w["refit"] or not task.update or not set(uids) <= fitted
+            if not need_fit:
+                new = df[
+                    (df["ds"] > prev_cutoff)
+                    & (df["ds"] <= cutoff)
+                    & df["unique_id"].isin(sorted(fitted))
+                ]
+                if len(new):
+                    X_new = _train_regressors(Xk, task, new, cutoff)
+                    try:
+                        model.update(new.reset_index(drop=True), X_new)  # type: ignore[union-attr]
+                    except ForecasterFitError as err:
+                        logger.warning("%s: update failed (%s); refitting", where, err)
+                        need_fit = True
+            if need_fit:
+                train = df[
+                    df["unique_id"].isin(uids) & _rows_between(df, w["train_first"], cutoff)
+                ].reset_index(drop=True)
+                X_train = _train_regressors(Xk, task, train, cutoff)
+                if X is not None and "as_of" in X.columns:
+                    _check_published(X_train, train, cutoff, task.columns)
+                model = clone(task.model)
+                roles = {c: task.roles[c] for c in task.columns} or None
+                model.fit(train, X_train, roles=roles if X_train is not None else None)
+                fitted = set(uids)
+            prev_cutoff = cutoff
+            last = min(model.last_ds_[u] for u in uids)
+            h = _horizon(last, w["test_last"], task.freq)
+            grid = model.future_ds(h)
+            X_future = _future_regressors(Xk, task, grid, df)
+            fc = model.predict(h, X_future, level=task.level or None)
+        except Exception as err:
+            raise _with_note(err, f"raised in {where}") from None
+        out = test.merge(fc[[*_KEYS, *cols]], on=_KEYS, how="left")
+        if out[task.alias].isna().any():
+            rows = out.loc[out[task.alias].isna(), _KEYS].head(5).astype(str).to_dict("records")
+            raise ForecasterFitError(
+                task.alias, None, f"{where}: predict gave no forecast for test rows {rows}"
+            )
+        out.insert(1, "cutoff", cutoff)
+        parts.append(out)
+    if not parts:
+        return pd.DataFrame(columns=[*_OUT_KEYS, *cols])
+    return pd.concat(parts, ignore_index=True)
+
+
+# ---------------------------------------------------------------------------
+# engines
+# ---------------------------------------------------------------------------
+
+
+def _show_progress(progress: bool | None) -> bool:
+    if progress is None:
+        try:
+            return bool(sys.stderr.isatty())
+        except (AttributeError, ValueError):
+            return False
+    return bool(progress)
+
+
+def _progress_bar(total: int, show: bool) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="backtest", unit="task", disable=not show, file=sys.stderr)
+
+
+def _payload(
+    task: _Task, df: pd.DataFrame, X: pd.DataFrame | None
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The rows a task needs, so a worker process receives no more than that."""
+    rows = _rows_between(df, task.payload_first, task.payload_last)
+    if task.series is not None:
+        rows &= df["unique_id"].isin(task.series).to_numpy()
+    part = df[rows]
+    if X is None:
+        return part, None
+    xrows = _rows_between(X, None, task.payload_last)
+    if task.series is not None and "unique_id" in X.columns:
+        xrows &= X["unique_id"].isin(task.series).to_numpy()
+    return part, X[xrows]
+
+
+def _run_local(
+    tasks: list[_Task], df: pd.DataFrame, X: pd.DataFrame | None, n_jobs: int, show: bool
+) -> list[pd.DataFrame]:
+    bar = _progress_bar(len(tasks), show)
+    results: list[pd.DataFrame] = []
+    try:
+        if n_jobs == 1:
+            for task in tasks:
+                results.append(_run_task(task, df, X))
+                bar.update(1)
+        else:
+            from joblib import Parallel, delayed
+
+            jobs = (delayed(_run_task)(t, *_payload(t, df, X)) for t in tasks)
+            for res in Parallel(n_jobs=n_jobs, return_as="generator")(jobs):
+                results.append(res)
+                bar.update(1)
+    finally:
+        bar.close()
+    return results
+
+
+def _dask_client(client: Any) -> tuple[Any, bool]:
+    """A ``distributed.Client`` and whether we opened it (and must close it)."""
+    try:
+        import distributed
+    except ImportError as err:
+        raise MissingDependencyError("dask", extra="dask") from err
+    if client is None:
+        try:
+            return distributed.get_client(), False
+        except ValueError:
+            raise ConfigError(
+                "engine='dask' needs a cluster: pass client='tcp://<scheduler>:8786' or a "
+                "distributed.Client (e.g. Client(LocalCluster())), or create a default Client"
+            ) from None
+    if isinstance(client, str):
+        return distributed.Client(client), True
+    if isinstance(client, distributed.Client):
+        return client, False
+    raise ConfigError(
+        f"client={client!r} is not allowed: give a scheduler address such as "
+        "'tcp://scheduler:8786' or a distributed.Client"
+    )
+
+
+def _dask_workers(client: Any) -> int:
+    try:
+        return max(1, int(sum(client.nthreads().values())))
+    except Exception:  # a client that cannot report its workers: no series split
+        return 1
+
+
+def _run_dask(
+    tasks: list[_Task], df: pd.DataFrame, X: pd.DataFrame | None, client: Any, show: bool
+) -> list[pd.DataFrame]:
+    from distributed import as_completed
+
+    df_f = client.scatter(df, broadcast=True)
+    X_f = client.scatter(X, broadcast=True) if X is not None else None
+    futures = [client.submit(_run_task, t, df_f, X_f, pure=False) for t in tasks]
+    bar = _progress_bar(len(tasks), show)
+    try:
+        for _ in as_completed(futures):
+            bar.update(1)
+        return [f.result() for f in futures]
+    finally:
+        bar.close()
+        for f in futures:
+            f.release()
+
+
+def _n_workers(n_jobs: Any) -> int:
+    if n_jobs is None:
+        return 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
+        raise ConfigError(
+            f"n_jobs={n_jobs!r} is not allowed: give 1 (no parallelism), a number of "
+            "processes, or -1 for all cores"
+        )
+    from joblib import effective_n_jobs
+
+    return int(effective_n_jobs(int(n_jobs)))
+
+
+# ---------------------------------------------------------------------------
+# planning: test rows, history check, scales, tasks
+# ---------------------------------------------------------------------------
+
+
+def _test_table(frame: pd.DataFrame, splits: pd.DataFrame, gap: int, h: int) -> pd.DataFrame:
+    grid = time_grid(frame)
+    pos = grid.searchsorted(pd.DatetimeIndex(frame["ds"]))
+    parts = []
+    for w in splits.itertuples(index=False):
+        start = w.cutoff_pos + gap
+        rows = np.flatnonzero((pos > start) & (pos <= start + h))
+        part = frame.iloc[rows][["unique_id", "ds", "y", "is_open"]].reset_index(drop=True)
+        part.insert(2, "cutoff", w.cutoff)
+        part.insert(3, "step", (pos[rows] - start).astype("int64"))
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _check_history(frame: pd.DataFrame, splits: pd.DataFrame, tests: pd.DataFrame) -> None:
+    usable = (frame["y"].notna() & frame["is_open"]).to_numpy()
+    short: list[tuple[str, pd.Timestamp, int]] = []
+    for w in splits.itertuples(index=False):
+        need = tests.loc[tests["cutoff"] == w.cutoff, "unique_id"].unique()
+        rows = usable & _rows_between(frame, w.train_first, w.cutoff)
+        have = frame.loc[rows].groupby("unique_id").size()
+        for uid in need:
+            n = int(have.get(uid, 0))
+            if n < _MIN_TRAIN:
+                short.append((str(uid), w.cutoff, n))
+    if short:
+        shown = [f"{u!r} at cutoff {c}: {n}" for u, c, n in short[:5]]
+        more = f" (+{len(short) - 5} more)" if len(short) > 5 else ""
+        series = sorted({u for u, _, _ in short})
+        raise BacktestError(
+            f"not enough history: series need at least {_MIN_TRAIN} open observations with a "
+            f"value before each cutoff they are tested at; {len(series)} series have fewer "
+            f"({'; '.join(shown)}{more}). Drop them (df[~df['unique_id'].isin({series[:5]})]), "
+            "or use fewer windows, a smaller step or h"
+        )
+
+
+def _train_scale(
+    frame: pd.DataFrame, splits: pd.DataFrame, tests: pd.DataFrame, freq: str, season: int
+) -> pd.DataFrame:
+    """Seasonal-naive in-sample scale of each (series, cutoff), looked up in wall-clock time."""
+    from demandcast.metrics import seasonal_scale
+
+    pairs = tests[["unique_id", "cutoff"]].drop_duplicates().reset_index(drop=True)
+    try:
+        offset = season * pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
+    except (TypeError, ValueError):  # weeks, months: no fixed length, count positions
+        out = seasonal_scale(frame, season, cutoffs=pairs)
+        return out[["unique_id", "cutoff", "mae_scale", "mse_scale", "n_scale"]]
+    ok = frame[(frame["y"].notna() & frame["is_open"]).to_numpy()].reset_index(drop=True)
+    now = ok[["unique_id", "ds", "y"]].copy()
+    now["_w"] = pd.DatetimeIndex(ok["ds"]).tz_localize(None)  # wall-clock, as seasonal_naive
+    back = now.rename(columns={"y": "y_back", "ds": "ds_back"}).drop_duplicates(["unique_id", "_w"])
+    back["_w"] = back["_w"] + offset
+    pairs_df = now.merge(back, on=["unique_id", "_w"], how="inner")
+    diff = (pairs_df["y"] - pairs_df["y_back"]).to_numpy(dtype="float64")
+    ds = pd.DatetimeIndex(pairs_df["ds"])
+    ds_back = pd.DatetimeIndex(pairs_df["ds_back"])
+    rows = []
+    for w in splits.itertuples(index=False):
+        sel = (ds <= w.cutoff) & (ds_back >= w.train_first)
+        d = pd.DataFrame({"unique_id": pairs_df["unique_id"].to_numpy()[sel], "d": diff[sel]})
+        g = d.groupby("unique_id")["d"]
+        tab = pd.DataFrame(
+            {
+                "mae_scale": g.apply(lambda s: float(np.mean(np.abs(s)))),
+                "mse_scale": g.apply(lambda s: float(np.mean(np.square(s)))),
+                "n_scale": g.size(),
+            }
+        )
+        tab.index.name = "unique_id"
+        rows.append(tab.reset_index().assign(cutoff=w.cutoff))
+    table = pd.concat(rows, ignore_index=True)
+    out = pairs.merge(table, on=["unique_id", "cutoff"], how="left")
+    out["n_scale"] = out["n_scale"].fillna(0).astype("int64")
+    return out.sort_values(["unique_id", "cutoff"], kind="stable", ignore_index=True)
+
+
+def _chunks(series: list[str], n: int) -> list[list[str] | None]:
+    if n <= 1:
+        return [None]
+    return [list(part) for part in np.array_split(np.asarray(series, dtype=object), n)]
+
+
+def _plan(
+    models: list[_Model],
+    splits: pd.DataFrame,
+    series: list[str],
+    every: int | None,
+    level: tuple,
+    role_of: dict[str, str],
+    freq: str,
+    workers: int,
+) -> list[_Task]:
+    windows = splits.to_dict("records")
+    tasks: list[_Task] = []
+    plans = []
+    for m in models:
+        update = _has_update(m.proto)
+        tags = m.proto.get_tags()
+        if every != 1 and not update:
+            logger.warning(
+                "model %r has no update(): refitted at every window (refit=%r asks for "
+                "updates between refits), which is slower",
+                m.alias,
+                every if every is not None else False,
+            )
+        if not update or every == 1:
+            groups = [[dict(w, refit=True)] for w in windows]
+        else:
+            k = every or len(windows)
+            groups = [
+                [dict(w, refit=(j == 0)) for j, w in enumerate(windows[i : i + k])]
+                for i in range(0, len(windows), k)
+            ]
+        columns = [c for c, r in role_of.items() if tags.get(f"{r}_regressors", False)]
+        dropped = [c for c in role_of if c not in columns]
+        if dropped:
+            logger.info(
+                "model %r takes no regressors of the role of %s: backtested without them",
+                m.alias,
+                _head(dropped),
+            )
+        lv = level if tags.get("intervals", True) else ()
+        if level and not lv:
+            logger.info("model %r gives no intervals: its interval columns are NaN", m.alias)
+        plans.append((m, update, tags, groups, columns, lv))
+    n_groups = sum(len(p[3]) for p in plans)
+    for i, (m, update, tags, groups, columns, lv) in enumerate(plans):
+        if tags.get("global_model", False) or workers <= 1:
+            n_chunks = 1
+        else:
+            n_chunks = min(len(series), max(1, math.ceil(2 * workers / max(1, n_groups))))
+        for g, group in enumerate(groups):
+            for c, chunk in enumerate(_chunks(series, n_chunks)):
+                tasks.append(
+                    _Task(
+                        order=(i, g, c),
+                        alias=m.alias,
+                        model=m.proto,
+                        windows=group,
+                        series=chunk,
+                        columns=columns,
+                        roles={c_: role_of[c_] for c_ in columns},
+                        level=lv,
+                        update=update,
+                        freq=freq,
+                        payload_first=min(w["train_first"] for w in group),
+                        payload_last=max(w["test_last"] for w in group),
+                    )
+                )
+    return tasks
+
+
+# ---------------------------------------------------------------------------
+# public entry point
+# ---------------------------------------------------------------------------
+
+
+def backtest(
+    forecasters: Any,
+    df: pd.DataFrame,
+    *,
+    h: int | None = None,
+    n_windows: int | None = None,
+    step: int | None = None,
+    gap: int = 0,
+    window: str = "expanding",
+    input_size: int | None = None,
+    windows: BacktestWindows | None = None,
+    refit: bool | int = True,
+    X: pd.DataFrame | None = None,
+    roles: Mapping[str, str] | None = None,
+    level: Iterable[float] | float | None = None,
+    season_length: int | None = None,
+    n_jobs: int | None = 1,
+    engine: str = "local",
+    client: Any = None,
+    dask_client: Any = None,
+    progress: bool | None = None,
+) -> BacktestResult:
+    """Rolling-origin backtest of one or more forecasters.
+
+    Parameters
+    ----------
+    forecasters : str, forecaster, list of them, or dict alias -> forecaster
+        Registry names (``"seasonal_naive"``) or forecaster objects; objects are
+        cloned, never fitted or changed. A dict sets each model's ``alias``.
+    df : DataFrame
+        Long frame ``unique_id, ds, y`` (optional ``is_open``); other columns are
+        not used (give regressors in ``X``).
+    h, n_windows, step, gap, window, input_size
+        The windows; see :class:`BacktestWindows` (steps count distinct ``ds`` of
+        the frame). Or pass ``windows=BacktestWindows(...)`` instead.
+    windows : BacktestWindows, optional
+        The windows as one object (then leave ``h`` etc. unset).
+    refit : bool or int, default True
+        ``True``: fit at every cutoff; ``False``: fit at the first cutoff and
+        ``update`` afterwards; ``k``: refit every k windows, update in between.
+        Models without an ``update`` method are refitted at every window (logged).
+        Updated models keep their earlier history (no sliding between refits).
+    X : DataFrame, optional
+        Regressors: ``ds``, optional ``unique_id`` (absent: shared by all series),
+        optional ``as_of`` (publication time of the value; the latest version
+        published by each cutoff is used), optional ``is_open`` and the regressor
+        columns. Each model gets the columns whose role its tags support (others
+        are left out, with a log message); ``is_open`` flags closures.
+    roles : dict, optional
+        Column -> ``"future"`` (default) or ``"past"``.
+    level : float or sequence of float, optional
+        Prediction interval levels in percent, e.g. ``(80, 95)``.
+    season_length : int, optional
+        Season of the MASE/RMSSE scale in intervals (default one week, as in
+        ``seasonal_naive``); the scale is looked up in wall-clock time.
+    n_jobs : int, default 1
+        joblib processes for ``engine="local"`` (``-1``: all cores).
+    engine : {"local", "dask"}
+        Where tasks run.
+    client, dask_client : str or distributed.Client, optional
+        The dask scheduler address or client for ``engine="dask"`` (the two names
+        are synonyms).
+    progress : bool, optional
+        Show a tqdm bar; default only when stderr is a terminal.
+
+    Returns
+    -------
+    BacktestResult
+
+    Raises
+    ------
+    BacktestError
+        Windows cannot be built: bad ``h``/``n_windows``/``step``/``gap``, too few
+        steps, an empty frame, a series with too little history.
+    ConfigError
+        Bad ``refit``, ``engine``, ``n_jobs``, forecaster names or aliases.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> ds = pd.date_range("2024-01-01", periods=70, freq="D", tz="Europe/Amsterdam")
+    >>> y = 100.0 + 20 * (ds.day_of_week == 0) + np.arange(70) % 3
+    >>> df = pd.DataFrame({"unique_id": "utrecht/phone", "ds": ds, "y": y})
+    >>> res = backtest(["seasonal_naive", "historical_average"], df, h=7, n_windows=3)
+    >>> res.forecasts.columns.tolist()
+    ['unique_id', 'ds', 'cutoff', 'step', 'y', 'seasonal_naive', 'historical_average']
+    >>> len(res.forecasts), int(res.forecasts["step"].max())
+    (21, 7)
+    >>> res.leaderboard()[["rank", "model"]].to_dict("list")
+    {'rank': [1, 2], 'model': ['historical_average', 'seasonal_naive']}
+    """
+    models = _resolve_models(forecasters)
+    given = {"h": h, "n_windows": n_windows, "step": step, "input_size": input_size}
+    if windows is not None:
+        clash = [k for k, v in given.items() if v is not None]
+        if clash or gap or window != "expanding":
+            raise ConfigError(
+                f"windows= given together with {clash or ['gap/window']}: set the windows "
+                "either as one BacktestWindows object or through h, n_windows, ..."
+            )
+        if not isinstance(windows, BacktestWindows):
+            raise ConfigError(f"windows must be a BacktestWindows, got {type(windows).__name__}")
+        win = windows
+    else:
+        if h is None or n_windows is None:
+            raise BacktestError(
+                "h and n_windows are required, e.g. backtest(models, df, h=28, n_windows=6)"
+            )
+        win = BacktestWindows(h, n_windows, step, gap, window, input_size)
+    every = _check_refit(refit)
+    if engine not in ("local", "dask"):
+        raise ConfigError(f"engine={engine!r} is not allowed: choose 'local' or 'dask'")
+    if client is not None and dask_client is not None:
+        raise ConfigError("give the dask client once: client= or dask_client=, not both")
+    levels = normalise_level(level)
+
+    frame, has_open = _prepare_frame(df)
+    freq = str(frame.attrs["freq"])
+    splits = win.split(frame)
+    Xp, role_of = _prepare_regressors(X, roles, frame["ds"].dt.tz)
+    tests = _test_table(frame, splits, win.gap, win.h)
+    _check_history(frame, splits, tests)
+    season = season_length if season_length is not None else default_season_length(freq)
+    scales = _train_scale(frame, splits, tests, freq, int(season))
+
+    series = sorted(frame["unique_id"].unique())
+    show = _show_progress(progress)
+    dask_c, opened = None, False
+    if engine == "dask":
+        dask_c, opened = _dask_client(client if client is not None else dask_client)
+        workers = _dask_workers(dask_c)
+    else:
+        workers = _n_workers(n_jobs)
+    tasks = _plan(models, splits, series, every, levels, role_of, freq, workers)
+    try:
+        if engine == "dask":
+            results = _run_dask(tasks, frame, Xp, dask_c, show)
+        else:
+            results = _run_local(tasks, frame, Xp, workers, show)
+    finally:
+        if opened:
+            dask_c.close()
+
+    out = tests if has_open else tests.drop(columns="is_open")
+    out = out.sort_values(_OUT_KEYS, kind="stable", ignore_index=True)
+    for i, m in enumerate(models):
+        cols = interval_columns(m.alias, levels)
+        mine = [r for t, r in zip(tasks, results, strict=True) if t.order[0] == i]
+        fc = pd.concat(mine, ignore_index=True) if mine else pd.DataFrame(columns=_OUT_KEYS)
+        fc = fc.drop_duplicates(_OUT_KEYS)
+        for col in cols:  # no interval columns from a model without intervals
+            if col not in fc.columns:
+                fc[col] = np.nan
+        for key in ("cutoff", "ds"):
+            fc[key] = pd.DatetimeIndex(fc[key]).tz_convert(out[key].dt.tz)
+        fc["unique_id"] = fc["unique_id"].astype(out["unique_id"].dtype)
+        merged = out[_OUT_KEYS].merge(fc[[*_OUT_KEYS, *cols]], on=_OUT_KEYS, how="left")
+        for col in cols:
+            out[col] = merged[col].to_numpy(dtype="float64")
+    return BacktestResult(
+        forecasts=out,
+        models=[m.alias for m in models],
+        names={m.alias: m.name for m in models},
+        level=levels,
+        windows=win,
+        splits=splits.drop(columns="cutoff_pos"),
+        train_scale=scales,
+        season_length=int(season),
+        freq=freq,
+    )
+
+
+# ---------------------------------------------------------------------------
+# the result
+# ---------------------------------------------------------------------------
+
+
+class BacktestResult:
+    """Forecasts of every window beside the actuals, with scoring and plots.
+
+    Attributes
+    ----------
+    forecasts : DataFrame
+        ``unique_id, ds, cutoff, step, y`` (``is_open`` when the input had it), one
+        column per model and ``<model>-lo-<l>``/``<model>-hi-<l>`` per level; sorted
+        by ``unique_id, cutoff, ds``. ``step`` is 1..h within each window.
+    models : list of str
+        The model columns (aliases), in the order given.
+    level : tuple
+        The interval levels.
+    windows : BacktestWindows
+        The window definition.
+    splits : DataFrame
+        Per window: ``window, cutoff, train_first, test_first, test_last``.
+    train_scale : DataFrame
+        ``unique_id, cutoff, mae_scale, mse_scale, n_scale``: the in-sample
+        seasonal-naive errors of each training part (MASE/RMSSE denominators).
+    season_length : int
+        Season of that scale, in intervals.
+    """
+
+    def __init__(
+        self,
+        *,
+        forecasts: pd.DataFrame,
+        models: list[str],
+        names: dict[str, str],
+        level: tuple,
+        windows: BacktestWindows,
+        splits: pd.DataFrame,
+        train_scale: pd.DataFrame,
+        season_length: int,
+        freq: str,
+    ) -> None:
+        self.forecasts = forecasts
+        self.models = list(models)
+        self.names = dict(names)
+        self.level = tuple(level)
+        self.windows = windows
+        self.splits = splits
+        self.train_scale = train_scale
+        self.season_length = season_length
+        self.freq = freq
+
+    def __repr__(self) -> str:
+        w = self.windows
+        return (
+            f"BacktestResult(models={self.models}, h={w.h}, n_windows={w.n_windows}, "
+            f"step={w.step_}, series={self.forecasts['unique_id'].nunique()}, "
+            f"rows={len(self.forecasts)})"
+        )
+
+    def _check_model(self, name: str, what: str) -> None:
+        if name not in self.models:
+            raise ConfigError(f"{what}={name!r} is not a model of this backtest: {self.models}")
+
+    def metrics(
+        self, by: str | Sequence[str] = ("model",), metrics: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """Accuracy per model and group (via :func:`demandcast.metrics.evaluate`).
+
+        Parameters
+        ----------
+        by : str or sequence of str, default ("model",)
+            Any of ``"model"``, ``"step"``, ``"unique_id"``, ``"cutoff"``.
+        metrics : sequence of str, optional
+            Keep only these metric columns (e.g. ``("wape", "bias")``); default all:
+            ``n, mae, rmse, mase, rmsse, wape, smape, bias, relative_bias`` and per
+            level coverage, width, interval score and pinball losses.
+
+        Returns
+        -------
+        DataFrame
+            One row per model and group. Closed rows and missing actuals are left out.
+        """
+        from demandcast.metrics import evaluate
+
+        group = [by] if isinstance(by, str) else list(by)
+        bad = [g for g in group if g not in _GROUPINGS]
+        if bad:
+            raise ConfigError(f"by: {_head(bad)} not allowed; group by any of {list(_GROUPINGS)}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            table = evaluate(
+                self.forecasts,
+                self.models,
+                by=group,
+                levels=self.level,
+                train=self.train_scale,
+            )
+        if metrics is None:
+            return table
+        keys = ["model", *[g for g in group if g != "model"]]
+        names = [metrics] if isinstance(metrics, str) else list(metrics)
+        unknown = [m for m in names if m not in table.columns or m in keys]
+        if unknown:
+            choices = [c for c in table.columns if c not in keys]
+            raise ConfigError(f"metrics: unknown {_head(unknown)}; choose from {choices}")
+        return table[[*keys, *names]]
+
+    def leaderboard(self, metric: str = "wape") -> pd.DataFrame:
+        """Models ranked by one metric over all series, windows and steps.
+
+        Lower is better; for ``bias``/``relative_bias`` the absolute value counts and
+        for ``coverage_<l>`` the distance to ``l`` %. With a ``seasonal_naive`` model
+        in the backtest, ``vs_seasonal_naive`` is the relative improvement over it on
+        that score (0.2 = 20 % better, negative = worse).
+
+        Returns
+        -------
+        DataFrame
+            ``rank``, ``model`` and every metric, best model first.
+        """
+        table = self.metrics(by=("model",))
+        if metric not in table.columns or metric in ("model", "n"):
+            choices = [c for c in table.columns if c not in ("model", "n")]
+            raise ConfigError(f"metric={metric!r} is unknown; choose from {choices}")
+        values = table[metric].to_numpy(dtype="float64")
+        if metric in ("bias", "relative_bias"):
+            score = np.abs(values)
+        elif metric.startswith("coverage_"):
+            score = np.abs(values - float(metric.split("_", 1)[1]) / 100.0)
+        else:
+            score = values
+        table = table.assign(_score=score)
+        table = table.sort_values(["_score", "model"], kind="stable", na_position="last")
+        table.insert(0, "rank", np.arange(1, len(table) + 1))
+        naive = [a for a in self.models if self.names.get(a) == "seasonal_naive"]
+        if naive:
+            base = float(table.loc[table["model"] == naive[0], "_score"].iloc[0])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                table["vs_seasonal_naive"] = 1.0 - table["_score"] / base if base > 0 else np.nan
+        return table.drop(columns="_score").reset_index(drop=True)
+
+    def compare(
+        self, a: str, b: str, loss: str = "squared", alternative: str = "two-sided"
+    ) -> pd.DataFrame:
+        """Diebold-Mariano test of model ``a`` against ``b``, per series and pooled.
+
+        Uses :func:`demandcast.metrics.compare_forecasts` with the
+        Harvey-Leybourne-Newbold correction and ``h`` = the backtest horizon: the
+        loss differentials are put in time order (cutoff, then ``ds``) and their
+        autocovariances up to lag ``h - 1`` enter the variance, since the errors of
+        one window's path of ``h`` forecasts are correlated. The pooled row tests
+        the mean differential over series at each (cutoff, ``ds``).
+
+        Parameters
+        ----------
+        a, b : str
+            Model columns. A negative statistic means ``a`` has the smaller loss.
+        loss : {"squared", "absolute"}
+        alternative : {"two-sided", "less", "greater"}
+
+        Returns
+        -------
+        DataFrame
+            ``scope`` ("series"/"pooled"), ``unique_id``, ``statistic``,
+            ``p_value``, ``mean_loss_difference``, ``n``, ``h``, ...
+        """
+        from demandcast.metrics import compare_forecasts
+
+        self._check_model(a, "a")
+        self._check_model(b, "b")
+        return compare_forecasts(
+            self.forecasts, a, b, h=self.windows.h, loss=loss, alternative=alternative
+        )
+
+    def plot(self, unique_id: str | None = None, ax: Any = None) -> Any:
+        """Forecasts against actuals per window, and WAPE by horizon step.
+
+        Parameters
+        ----------
+        unique_id : str, optional
+            The series of the top panel (default the first); the bottom panel shows
+            that series too, or all series pooled when ``unique_id`` is None.
+        ax : matplotlib Axes or pair of Axes, optional
+            Draw into these; one Axes gets only the forecast panel.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError as err:
+            raise MissingDependencyError("matplotlib") from err
+        fc = self.forecasts
+        uid = unique_id if unique_id is not None else str(fc["unique_id"].iloc[0])
+        one = fc[fc["unique_id"] == uid]
+        if one.empty:
+            raise ConfigError(
+                f"unique_id={unique_id!r} is not in the backtest; series: "
+                f"{_head(sorted(fc['unique_id'].unique()))}"
+            )
+        if ax is None:
+            fig, axes = plt.subplots(2, 1, figsize=(10, 7), constrained_layout=True)
+        else:
+            axes = list(ax) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
+            fig = axes[0].figure
+        top = axes[0]
+        actual = one.drop_duplicates("ds").sort_values("ds")
+        top.plot(actual["ds"], actual["y"], color="black", lw=1.2, label="actual")
+        colors = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
+        for i, model in enumerate(self.models):
+            color = colors[i % len(colors)]
+            for j, (_, part) in enumerate(one.groupby("cutoff", sort=True)):
+                top.plot(
+                    part["ds"], part[model], color=color, lw=1, label=model if j == 0 else None
+                )
+        for cut in one["cutoff"].unique():
+            top.axvline(cut, color="grey", ls=":", lw=0.8)
+        top.set_title(f"{uid}: forecasts per window (dotted: cutoffs)")
+        top.legend(loc="upper left", fontsize="small")
+        if len(axes) > 1:
+            sub = self.forecasts if unique_id is None else one
+            part = BacktestResult(
+                forecasts=sub,
+                models=self.models,
+                names=self.names,
+                level=(),
+                windows=self.windows,
+                splits=self.splits,
+                train_scale=self.train_scale,
+                season_length=self.season_length,
+                freq=self.freq,
+            ).metrics(by=("model", "step"), metrics=("wape",))
+            for i, model in enumerate(self.models):
+                rows = part[part["model"] == model]
+                axes[1].plot(
+                    rows["step"], 100 * rows["wape"], marker=".", label=model,
+                    color=colors[i % len(colors)],
+                )  # fmt: skip
+            axes[1].set_xlabel("step ahead")
+            axes[1].set_ylabel("WAPE (%)")
+            axes[1].set_title("error by horizon" + ("" if unique_id is None else f" ({uid})"))
+            axes[1].legend(loc="upper left", fontsize="small")
+        return fig
+
+    def to_csv(self, path: str | Path) -> Path:
+        """Write :attr:`forecasts` to a CSV file (ISO times with UTC offset); returns the path."""
+        path = Path(path)
+        self.forecasts.to_csv(path, index=False)
+        return path
