@@ -1250,8 +1250,12 @@ class ForecastStore:
         models: Sequence[str] | None = None,
         by: Sequence[str] = ("run_id", "model", "step"),
         label: str | None = None,
+        season: int | None = None,
     ) -> pd.DataFrame:
         """Forecast accuracy against the stored actuals, per group (forecast snapshots).
+
+        The metrics are those of :func:`demandcast.metrics.evaluate`, so stored runs
+        and backtests are scored alike.
 
         Parameters
         ----------
@@ -1259,15 +1263,20 @@ class ForecastStore:
             Which forecasts to score, as in :meth:`forecast_vs_actual`.
         by : sequence of str, default ("run_id", "model", "step")
             Group keys, from ``run_id``, ``as_of``, ``label``, ``model``, ``unique_id``
-            and ``step`` (the horizon).
+            and ``step`` (the horizon). Models are always scored apart.
+        season : int, optional
+            Seasonal period in intervals (7 for daily data). With it ``mase`` and
+            ``rmsse`` are scaled by the seasonal-naive error of each series' stored
+            actuals up to the run's ``as_of``; without it they are NaN.
 
         Returns
         -------
         DataFrame
-            The ``by`` columns, then ``n`` (forecasts scored), ``mae``, ``rmse``,
-            ``wape`` (sum of absolute errors / sum of actuals), ``bias`` (mean of
-            forecast - actual: positive means over-forecast) and ``coverage_<level>``
-            (share of actuals inside the interval) per stored level.
+            ``model`` and the ``by`` columns, then ``n`` (forecasts scored), ``mae``,
+            ``rmse``, ``mase``, ``rmsse``, ``wape`` (sum of absolute errors / sum of
+            actuals), ``smape``, ``bias`` (mean of forecast - actual: positive means
+            over-forecast), ``relative_bias`` and per stored level ``coverage_<l>``,
+            ``width_<l>``, ``interval_score_<l>`` and two ``pinball_q..`` columns.
 
         Examples
         --------
@@ -1278,42 +1287,49 @@ class ForecastStore:
         ...     _ = store.save_run(pd.DataFrame({"unique_id": "a", "ds": ds, "m": [5.0, 6.0]}),
         ...                        as_of="2024-05-05")
         ...     _ = store.save_actuals(pd.DataFrame({"unique_id": "a", "ds": ds, "y": [4.0, 8.0]}))
-        ...     store.accuracy(by=["model"])
-          model  n  mae      rmse  wape  bias
-        0     m  2  1.5  1.581139  0.25  -0.5
+        ...     store.accuracy(by=["model"])[["model", "n", "mae", "wape", "bias"]]
+          model  n  mae  wape  bias
+        0     m  2  1.5  0.25  -0.5
         """
+        from demandcast.metrics import evaluate
+
         by = [by] if isinstance(by, str) else list(by)
         bad = [k for k in by if k not in _ACCURACY_KEYS]
         if bad or not by:
             raise StoreError(
                 f"by={by!r} is not allowed: group by one or more of {list(_ACCURACY_KEYS)}"
             )
+        keys = by if "model" in by else ["model", *by]
+        groups = [k for k in by if k != "model"]
         joined = self.forecast_vs_actual(run_ids=run_ids, models=models, label=label)
-        levels = [c[3:] for c in joined.columns if c.startswith("lo-")]
-        scored = joined[joined["forecast"].notna() & joined["y"].notna()]
-        error = scored["forecast"] - scored["y"]
-        parts = pd.DataFrame(
-            {
-                **{k: scored[k] for k in by},
-                "n": 1,
-                "abs": error.abs(),
-                "sq": error**2,
-                "err": error,
-                "y": scored["y"],
-            }
-        )
-        for lv in levels:
-            lo, hi = scored[f"lo-{lv}"], scored[f"hi-{lv}"]
-            inside = ((scored["y"] >= lo) & (scored["y"] <= hi)).astype("float64")
-            parts[f"coverage_{lv}"] = inside.where(lo.notna() & hi.notna())
-        grouped = parts.groupby(by, dropna=False, sort=True)
-        sums = grouped[["n", "abs", "sq", "err", "y"]].sum()
-        result = pd.DataFrame(index=sums.index)
-        result["n"] = sums["n"].astype("int64")
-        result["mae"] = sums["abs"] / sums["n"]
-        result["rmse"] = np.sqrt(sums["sq"] / sums["n"])
-        result["wape"] = sums["abs"] / sums["y"].where(sums["y"] > 0)
-        result["bias"] = sums["err"] / sums["n"]
-        for lv in levels:
-            result[f"coverage_{lv}"] = grouped[f"coverage_{lv}"].mean()
-        return result.reset_index()
+        levels = [c[len("lo-") :] for c in joined.columns if c.startswith("lo-")]
+        train = None
+        if season is not None and len(joined):
+            train = self.load_actuals(
+                joined["unique_id"].unique().tolist(), tz=str(joined["ds"].dt.tz)
+            )
+        scored = []
+        for model, part in joined.groupby("model", sort=True):
+            renamed = {"forecast": model}
+            for lv in levels:
+                renamed.update({f"lo-{lv}": f"{model}-lo-{lv}", f"hi-{lv}": f"{model}-hi-{lv}"})
+            part = part.rename(columns=renamed)
+            if train is not None:
+                part = part.assign(cutoff=part["as_of"])
+            scored.append(
+                evaluate(
+                    part,
+                    str(model),
+                    by=groups,
+                    levels=[float(lv) for lv in levels],
+                    train=train,
+                    season=season,
+                    mask_col=None,
+                )
+            )
+        if not scored:
+            metrics = ["n", "mae", "rmse", "mase", "rmsse", "wape", "smape", "bias"]
+            return pd.DataFrame(columns=[*keys, *metrics, "relative_bias"])
+        out = pd.concat(scored, ignore_index=True)
+        out = out[keys + [c for c in out.columns if c not in keys]]
+        return out.sort_values(keys, ignore_index=True)
