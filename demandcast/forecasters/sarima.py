@@ -1,0 +1,767 @@
+"""SARIMA with future regressors: statsmodels' state-space SARIMAX, one model per series.
+
+Daily (and coarser) series are modelled on their full grid: closed and missing days
+enter the model as NaN, which the Kalman filter skips, so a closure is never taken
+for zero demand. Weekdays without any open day in the last ``k_weeks_profile`` weeks
+(weekends of an office) are forecast as 0.
+
+Intraday series are *not* modelled with a seasonal polynomial of 336 lags: the open
+intervals are summed to local daily totals, a daily SARIMA (season 7) forecasts the
+totals, and weekday-specific intraday profiles from the last ``k_weeks_profile`` weeks
+spread them over the intervals (:mod:`demandcast.forecasters._intraday`).
+Interval-level variance = ``share^2 x daily forecast variance + phi x share x daily
+mean``, where ``phi`` is the count dispersion of the in-sample intervals around
+their share of the day's actual total (1 = Poisson), so an 80 % interval holds about
+80 % of interval actuals.
+
+Future regressors enter as ``exog`` (regression with SARIMA errors). On intraday data
+a regressor enters the daily model as its mean over the day's open intervals. A
+regressor constant over a series' training data cannot be estimated: it is dropped
+for that series with a :class:`~demandcast.exceptions.DataWarning` and recorded in
+``dropped_regressors_``. Past-role regressors are not supported
+(:class:`~demandcast.exceptions.UnsupportedRegressorError`): lag them yourself with
+:func:`demandcast.signals.lag_past_regressors` by at least the horizon and pass them
+as future regressors.
+
+Between refits (backtests with ``refit=k``), :meth:`SARIMA.update` applies new
+observations with the fitted parameters fixed; ``warm_start=True`` starts a refit
+from the previous parameters of the same series.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import numbers
+import warnings
+from dataclasses import dataclass, field
+from statistics import NormalDist
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from demandcast.exceptions import (
+    ConfigError,
+    DataWarning,
+    ForecasterFitError,
+    InvalidFrameError,
+)
+from demandcast.forecasters import _intraday
+from demandcast.forecasters.base import (
+    FallbackState,
+    LocalForecaster,
+    _align_regressors,
+    check_is_fitted,
+    default_season_length,
+    interval_columns,
+)
+
+__all__ = ["SARIMA"]
+
+logger = logging.getLogger("demandcast")
+
+TRANSFORMS = ("none", "log1p")
+INTRADAY_MODES = ("daily_profile",)
+_DAY = pd.Timedelta(days=1)
+
+
+@dataclass
+class SeriesFit:
+    """What SARIMA keeps per series (in ``SARIMA.states_``).
+
+    Attributes
+    ----------
+    results : statsmodels SARIMAXResults
+        The fitted (or updated) state-space results; its ``endog`` is on the model grid.
+    last : Timestamp
+        Last step of the model grid (naive local date for daily/intraday data,
+        naive wall-clock time for coarser grids).
+    exog_cols : list of str
+        Regressors in the model (after dropping constant ones).
+    open_days : DatetimeIndex
+        Dates with an open interval (daily data: to find never-open weekdays).
+    history : DataFrame or None
+        Intraday only: ``ds, y`` of the open intervals of the last weeks (profiles).
+    profiles : DataFrame or None
+        Intraday only: :func:`~demandcast.forecasters._intraday.weekday_profiles`.
+    dispersion : float
+        Intraday only: count dispersion of intervals around their share of the day.
+    """
+
+    results: Any
+    last: pd.Timestamp
+    exog_cols: list[str]
+    open_days: pd.DatetimeIndex
+    history: pd.DataFrame | None = None
+    profiles: pd.DataFrame | None = None
+    dispersion: float = 1.0
+    warnings: list[str] = field(default_factory=list)
+
+
+def _is_int(value: Any, low: int) -> bool:
+    return not isinstance(value, bool) and isinstance(value, numbers.Integral) and int(value) >= low
+
+
+def _triple(value: Any, name: str, example: str) -> tuple[int, int, int]:
+    ok = isinstance(value, (tuple, list)) and len(value) == 3 and all(_is_int(v, 0) for v in value)
+    if not ok:
+        raise ConfigError(
+            f"{name}={value!r} is not allowed: give three non-negative whole numbers, "
+            f"e.g. {name}={example}"
+        )
+    return tuple(int(v) for v in value)  # type: ignore[return-value]
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager:
+    """Limit BLAS to one thread: the state-space matrices are tiny, and OpenBLAS
+    threads make a fit up to ten times slower on a busy machine."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # optional: only a speed-up
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
+
+
+def _wall(ds: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    ds = pd.DatetimeIndex(ds)
+    return ds.tz_localize(None) if ds.tz is not None else ds
+
+
+class SARIMA(LocalForecaster):
+    """Seasonal ARIMA with future regressors (statsmodels SARIMAX), one model per series.
+
+    Parameters
+    ----------
+    order : tuple of int, default (1, 0, 1)
+        Non-seasonal ``(p, d, q)``.
+    seasonal_order : tuple of int, default (0, 1, 1)
+        Seasonal ``(P, D, Q)``; the period is ``season_length``.
+    season_length : int, optional
+        Seasonal period in steps of the *model* grid. Default: one week (7 for daily
+        data and for intraday data, which is modelled per day; 52 for weekly data).
+    trend : str, optional
+        statsmodels trend term (``"c"``, ``"t"``, ``"ct"``) or None.
+    transform : {"none", "log1p"}, default "none"
+        Model ``log(1 + y)``: for series with multiplicative spikes (web traffic).
+        Forecasts are back-transformed medians.
+    intraday : {"daily_profile"}, default "daily_profile"
+        How sub-daily data is modelled: daily SARIMA spread by weekday profiles.
+    k_weeks_profile : int, default 8
+        Weeks of history for the intraday profiles and for detecting never-open
+        weekdays.
+    warm_start : bool, default False
+        On a refit, start the optimiser from the previous parameters of each series.
+    fallback : str, optional
+        Registry name of a model that takes over a series whose fit fails (with a
+        logged warning), e.g. ``"seasonal_naive"``. Default: raise
+        :class:`~demandcast.exceptions.ForecasterFitError`.
+    alias : str, optional
+        Name of the forecast column; default ``"sarima"``.
+    maxiter : int, default 50
+        Optimiser iterations.
+    method : str, default "lbfgs"
+        statsmodels optimiser.
+
+    Attributes
+    ----------
+    states_ : dict
+        Series id -> :class:`SeriesFit` (or the fallback's state).
+    results_ : dict
+        Series id -> statsmodels results (series served by the fallback are absent).
+    convergence_ : dict
+        Series id -> ``{"converged": bool, "warnings": [messages]}``; statsmodels'
+        convergence warnings are logged at DEBUG level and kept here.
+    dropped_regressors_ : dict
+        Series id -> regressors dropped because they were constant in its training data.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> ds = pd.date_range("2024-01-01", periods=140, freq="D", tz="Europe/Amsterdam")
+    >>> y = 100 + 20 * (ds.day_of_week == 0) + np.random.default_rng(0).normal(0, 5, 140)
+    >>> df = pd.DataFrame({"unique_id": "a/phone", "ds": ds, "y": y})
+    >>> fc = SARIMA().fit(df).predict(7, level=(80, 95))
+    >>> fc.columns.tolist()[2:4]
+    ['sarima', 'sarima-lo-80']
+    >>> bool(fc["sarima"].iloc[0] > fc["sarima"].iloc[1])  # Mondays are busier
+    True
+    """
+
+    name: ClassVar[str] = "sarima"
+    tags: ClassVar[dict[str, bool]] = {
+        "future_regressors": True,
+        "handles_missing": True,
+        "deterministic": True,
+    }
+
+    def __init__(
+        self,
+        order: tuple[int, int, int] = (1, 0, 1),
+        seasonal_order: tuple[int, int, int] = (0, 1, 1),
+        season_length: int | None = None,
+        trend: str | None = None,
+        transform: str = "none",
+        intraday: str = "daily_profile",
+        k_weeks_profile: int = 8,
+        warm_start: bool = False,
+        fallback: str | None = None,
+        alias: str | None = None,
+        maxiter: int = 50,
+        method: str = "lbfgs",
+    ) -> None:
+        self.order = order
+        self.seasonal_order = seasonal_order
+        self.season_length = season_length
+        self.trend = trend
+        self.transform = transform
+        self.intraday = intraday
+        self.k_weeks_profile = k_weeks_profile
+        self.warm_start = warm_start
+        self.fallback = fallback
+        self.alias = alias
+        self.maxiter = maxiter
+        self.method = method
+
+    # -- configuration --------------------------------------------------------
+
+    @property
+    def results_(self) -> dict[str, Any]:
+        """Series id -> statsmodels results (fallback series are absent)."""
+        check_is_fitted(self)
+        return {u: s.results for u, s in self.states_.items() if isinstance(s, SeriesFit)}
+
+    def _is_intraday(self) -> bool:
+        try:
+            step = pd.Timedelta(pd.tseries.frequencies.to_offset(self.freq_))
+        except (TypeError, ValueError):
+            return False
+        return step < _DAY
+
+    def _is_daily(self) -> bool:
+        offset = pd.tseries.frequencies.to_offset(self.freq_)
+        return getattr(offset, "name", "") == "D" and getattr(offset, "n", 1) == 1
+
+    def _check_params(self) -> dict[str, Any]:
+        order = _triple(self.order, "order", "(1, 0, 1)")
+        seasonal = _triple(self.seasonal_order, "seasonal_order", "(0, 1, 1)")
+        if self.transform not in TRANSFORMS:
+            raise ConfigError(
+                f"transform={self.transform!r} is not allowed: choose one of {list(TRANSFORMS)}"
+            )
+        if self.intraday not in INTRADAY_MODES:
+            raise ConfigError(
+                f"intraday={self.intraday!r} is not allowed: choose one of {list(INTRADAY_MODES)}"
+            )
+        for name in ("k_weeks_profile", "maxiter"):
+            if not _is_int(getattr(self, name), 1):
+                raise ConfigError(
+                    f"{name}={getattr(self, name)!r} is not allowed: give a positive whole number"
+                )
+        if self.trend not in (None, "n", "c", "t", "ct"):
+            raise ConfigError(f"trend={self.trend!r} is not allowed: use None, 'c', 't' or 'ct'")
+        s = self.season_length
+        if s is None:
+            s = 7 if self._is_intraday() else default_season_length(self.freq_)
+        if not _is_int(s, 2):
+            raise ConfigError(
+                f"season_length={self.season_length!r} is not allowed: give a whole number "
+                ">= 2 (e.g. 7 for a week of days) or None for one week"
+            )
+        if any(seasonal) and s > 60:
+            raise ConfigError(
+                f"season_length={s}: a seasonal polynomial of {s} lags is too slow; model "
+                "daily data (intraday series are modelled per day automatically) or set "
+                "seasonal_order=(0, 0, 0)"
+            )
+        if self.fallback is not None and not isinstance(self.fallback, str):
+            raise ConfigError(
+                f"fallback={self.fallback!r} is not allowed: give a registry name such as "
+                "'seasonal_naive' or None"
+            )
+        return {"order": order, "seasonal": (*seasonal, int(s) if any(seasonal) else 0)}
+
+    # -- fit ------------------------------------------------------------------
+
+    def _fit(self, df: pd.DataFrame, X: pd.DataFrame | None) -> None:
+        self.spec_ = self._check_params()
+        self.intraday_ = self._is_intraday()
+        self.convergence_: dict[str, dict[str, Any]] = {}
+        self.dropped_regressors_: dict[str, list[str]] = {}
+        with _one_blas_thread():
+            super()._fit(df, X)
+        self._warm_params = {
+            u: np.asarray(s.results.params)
+            for u, s in self.states_.items()
+            if isinstance(s, SeriesFit)
+        }
+        dropped = {u: c for u, c in self.dropped_regressors_.items() if c}
+        if dropped:
+            shown = list(dropped.items())[:5]
+            warnings.warn(
+                f"sarima: regressors constant over the training data cannot be estimated and "
+                f"were dropped for {len(dropped)} series, e.g. {shown}; they are listed in "
+                "dropped_regressors_ (give them variation in the training window to use them)",
+                DataWarning,
+                stacklevel=4,
+            )
+
+    def _keys(self, ds: pd.DatetimeIndex) -> pd.DatetimeIndex:
+        """Model-grid keys of interval starts: local dates, or wall-clock times."""
+        wall = _wall(ds)
+        return wall.normalize() if (self.intraday_ or self._is_daily()) else wall
+
+    def _grid(self, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
+        if self.intraday_ or self._is_daily():
+            return pd.date_range(first, last, freq="D")
+        from demandcast.frame import local_range
+
+        tz = str(self.tz_)
+        grid = local_range(first.tz_localize(tz), last.tz_localize(tz), self.freq_, tz=tz)
+        return _wall(grid)
+
+    def _transform(self, y: np.ndarray) -> np.ndarray:
+        if self.transform == "log1p":
+            return np.log1p(np.clip(y, 0.0, None))
+        return y
+
+    def _inverse(self, z: np.ndarray) -> np.ndarray:
+        if self.transform == "log1p":
+            return np.expm1(np.clip(z, None, 50.0))
+        return z
+
+    def _observations(
+        self,
+        y: np.ndarray,
+        ds: pd.DatetimeIndex,
+        X_one: pd.DataFrame | None,
+        profiles: pd.DataFrame | None,
+    ) -> tuple[pd.Series, pd.DataFrame | None]:
+        """Observations and regressors per model-grid key (not yet on the full grid)."""
+        if self.intraday_:
+            totals = _intraday.daily_totals(pd.DataFrame({"ds": ds, "y": y}), profiles)
+            obs = pd.Series(totals["y"].to_numpy(), index=pd.DatetimeIndex(totals["date"]))
+        else:
+            obs = pd.Series(y, index=self._keys(ds)).groupby(level=0).mean()
+        exog = None
+        if X_one is not None:
+            cols = [c for c in X_one.columns if c not in ("unique_id", "ds")]
+            if cols:
+                values = X_one[cols].astype("float64").set_axis(self._keys(ds))
+                exog = values.groupby(level=0).mean()
+        return obs, exog
+
+    def _fit_one(self, y: np.ndarray, ds: pd.DatetimeIndex, X_one: pd.DataFrame | None) -> Any:
+        uid = self._current_id
+        if len(ds) == 0 or not np.isfinite(y).any():
+            raise ValueError("the series has no open interval with a value (all NaN or closed)")
+        k = int(self.k_weeks_profile)
+        profiles = history = None
+        dispersion = 1.0
+        if self.intraday_:
+            history = pd.DataFrame({"ds": ds, "y": y})
+            profiles = _intraday.weekday_profiles(history, k)
+            dispersion = _intraday.count_dispersion(history, profiles, k)
+            keep_from = _wall(ds).max() - pd.Timedelta(weeks=k + 1)
+            history = history[_wall(ds) > keep_from].reset_index(drop=True)
+        obs, exog = self._observations(y, ds, X_one, profiles)
+        last = self._keys(pd.DatetimeIndex([self.last_ds_[uid]]))[0]
+        grid = self._grid(obs.index.min(), max(last, obs.index.max()))
+        endog = self._transform(obs.reindex(grid).to_numpy(dtype="float64"))
+        cols: list[str] = []
+        exog_arr = None
+        if exog is not None:
+            exog = exog.reindex(grid).fillna(0.0)
+            seen = np.isfinite(endog)
+            varying = [c for c in exog.columns if np.ptp(exog[c].to_numpy()[seen]) > 0]
+            self.dropped_regressors_[uid] = [c for c in exog.columns if c not in varying]
+            cols = varying
+            exog_arr = exog[cols].to_numpy() if cols else None
+        self._check_length(endog)
+        results, notes = self._estimate(endog, exog_arr, uid)
+        self.convergence_[uid] = {
+            "converged": bool(results.mle_retvals.get("converged", True))
+            if isinstance(getattr(results, "mle_retvals", None), dict)
+            else True,
+            "warnings": notes,
+        }
+        open_days = pd.DatetimeIndex(sorted(set(_wall(ds).normalize())))
+        return SeriesFit(
+            results=results,
+            last=grid[-1],
+            exog_cols=cols,
+            open_days=open_days,
+            history=history,
+            profiles=profiles,
+            dispersion=dispersion,
+            warnings=notes,
+        )
+
+    def _check_length(self, endog: np.ndarray) -> None:
+        p, d, q = self.spec_["order"]
+        P, D, Q, s = self.spec_["seasonal"]
+        need = d + D * s + p + q + P + Q + 2
+        have = int(np.isfinite(endog).sum())
+        if have < need:
+            raise ValueError(
+                f"only {have} observed steps on the model grid; SARIMA{(p, d, q)}"
+                f"{(P, D, Q, s)} needs at least {need}: use a longer history or a smaller order"
+            )
+
+    def _model(self, endog: np.ndarray, exog: np.ndarray | None) -> Any:
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+        return SARIMAX(
+            endog,
+            exog=exog,
+            order=self.spec_["order"],
+            seasonal_order=self.spec_["seasonal"],
+            trend=self.trend,
+            concentrate_scale=True,
+            simple_differencing=False,
+        )
+
+    def _estimate(self, endog: np.ndarray, exog: np.ndarray | None, uid: str) -> tuple[Any, list]:
+        start = None
+        previous = getattr(self, "_warm_params", None) if self.warm_start else None
+        if previous is not None and uid in previous:
+            start = previous[uid]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model = self._model(endog, exog)
+            if start is not None and len(start) != len(model.start_params):
+                start = None
+            results = model.fit(
+                start_params=start, disp=False, maxiter=int(self.maxiter), method=self.method
+            )
+        notes = [f"{w.category.__name__}: {w.message}" for w in caught]
+        for note in notes:
+            logger.debug("sarima on series %r: %s", uid, note)
+        if not np.all(np.isfinite(results.params)) or not np.isfinite(results.llf):
+            raise ValueError(
+                f"the estimated parameters or likelihood are not finite ({results.params})"
+            )
+        return results, notes
+
+    # -- update ---------------------------------------------------------------
+
+    def update(self, df_new: pd.DataFrame, X_new: pd.DataFrame | None = None) -> SARIMA:
+        """Apply new observations with the fitted parameters fixed (no re-estimation).
+
+        The statsmodels results of each series are extended with
+        ``results.append(..., refit=False)``: the same as filtering all data with the
+        fitted parameters. Intraday profiles and the count dispersion are recomputed
+        from the last ``k_weeks_profile`` weeks (they are data summaries, not
+        estimated parameters).
+
+        Parameters
+        ----------
+        df_new : DataFrame
+            Long frame of observations after each series' last ``ds`` (series may be
+            left out). Intraday data must start on a new local day.
+        X_new : DataFrame, optional
+            The future regressors used in fit, for the rows of ``df_new``.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        InvalidFrameError
+            A new row is not after the series' last ``ds``, an unknown series, or
+            regressors missing.
+        ForecasterFitError
+            A series is served by the fallback model, which cannot be updated.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> ds = pd.date_range("2024-01-01", periods=84, freq="D", tz="Europe/Amsterdam")
+        >>> y = 50 + 10 * (ds.day_of_week == 0) + np.random.default_rng(1).normal(0, 3, 84)
+        >>> df = pd.DataFrame({"unique_id": "a", "ds": ds, "y": y})
+        >>> f = SARIMA().fit(df.iloc[:77])
+        >>> params = f.results_["a"].params.copy()
+        >>> f.update(df.iloc[77:]).last_ds_["a"] == ds[-1]
+        True
+        >>> bool((f.results_["a"].params == params).all())
+        True
+        """
+        check_is_fitted(self)
+        from demandcast.frame import validate_frame
+
+        frame = validate_frame(df_new, tz=str(self.tz_)).reset_index(drop=True)
+        if "is_open" not in frame.columns:
+            frame["is_open"] = True
+        frame["is_open"] = frame["is_open"].astype(bool)
+        unknown = sorted(set(frame["unique_id"]) - set(self.series_))
+        if unknown:
+            raise InvalidFrameError(
+                f"df_new has series {unknown[:5]} that were not in fit: update only extends "
+                "fitted series; refit with fit() to add series"
+            )
+        future_cols = [c for c, r in self.roles_.items() if r == "future"]
+        X_aligned = None
+        if future_cols:
+            if X_new is None:
+                raise InvalidFrameError(
+                    f"update needs X_new with the regressors {future_cols[:5]} used in fit, "
+                    "for every row of df_new"
+                )
+            X_aligned = _align_regressors(
+                X_new, frame[["unique_id", "ds"]], future_cols, what="X_new"
+            )
+        new_states = dict(self.states_)
+        new_last = dict(self.last_ds_)
+        with _one_blas_thread():
+            self._update_all(frame, X_aligned, new_states, new_last)
+        self.states_ = new_states
+        self.last_ds_ = new_last
+        return self
+
+    def _update_all(
+        self,
+        frame: pd.DataFrame,
+        X_aligned: pd.DataFrame | None,
+        new_states: dict[str, Any],
+        new_last: dict[str, pd.Timestamp],
+    ) -> None:
+        for uid, idx in frame.groupby("unique_id", sort=True).indices.items():
+            uid = str(uid)
+            part = frame.iloc[idx]
+            early = part["ds"] <= self.last_ds_[uid]
+            if early.any():
+                shown = part.loc[early, "ds"].astype(str).head(5).tolist()
+                raise InvalidFrameError(
+                    f"df_new: series {uid!r} has rows at or before its last fitted ds "
+                    f"{self.last_ds_[uid]}, e.g. {shown}: pass only newer observations"
+                )
+            state = self.states_[uid]
+            if not isinstance(state, SeriesFit):
+                raise ForecasterFitError(
+                    self.name,
+                    uid,
+                    "the series is served by the fallback model, which cannot be updated "
+                    "with fixed parameters; refit with fit()",
+                )
+            open_rows = part["is_open"].to_numpy()
+            sub = part[open_rows]
+            X_one = None if X_aligned is None else X_aligned.iloc[idx][open_rows]
+            new_states[uid] = self._update_one(uid, state, sub, X_one, part["ds"].max())
+            new_last[uid] = part["ds"].max()
+
+    def _update_one(
+        self,
+        uid: str,
+        state: SeriesFit,
+        sub: pd.DataFrame,
+        X_one: pd.DataFrame | None,
+        last_ds: pd.Timestamp,
+    ) -> SeriesFit:
+        y = sub["y"].to_numpy(dtype="float64")
+        ds = pd.DatetimeIndex(sub["ds"])
+        profiles, history, dispersion = state.profiles, state.history, state.dispersion
+        if self.intraday_:
+            early = self._keys(ds) <= state.last
+            if early.any():
+                raise InvalidFrameError(
+                    f"df_new: series {uid!r} has intervals on {state.last.date()}, a day "
+                    "already in the model; update intraday models with whole new days"
+                )
+            k = int(self.k_weeks_profile)
+            history = pd.concat([history, pd.DataFrame({"ds": ds, "y": y})], ignore_index=True)
+            keep_from = _wall(pd.DatetimeIndex(history["ds"])).max() - pd.Timedelta(weeks=k + 1)
+            history = history[_wall(pd.DatetimeIndex(history["ds"])) > keep_from]
+            history = history.reset_index(drop=True)
+            profiles = _intraday.weekday_profiles(history, k)
+            dispersion = _intraday.count_dispersion(history, profiles, k)
+        obs, exog = self._observations(y, ds, X_one, profiles)
+        last = self._keys(pd.DatetimeIndex([last_ds]))[0]
+        grid = self._grid(state.last, last)[1:]
+        if len(grid) == 0:
+            return state
+        endog = self._transform(obs.reindex(grid).to_numpy(dtype="float64"))
+        exog_arr = None
+        if state.exog_cols:
+            exog_arr = exog.reindex(grid).fillna(0.0)[state.exog_cols].to_numpy()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            results = state.results.append(endog, exog=exog_arr, refit=False)
+        open_days = state.open_days.append(pd.DatetimeIndex(sorted(set(_wall(ds).normalize()))))
+        return SeriesFit(
+            results=results,
+            last=grid[-1],
+            exog_cols=state.exog_cols,
+            open_days=open_days,
+            history=history,
+            profiles=profiles,
+            dispersion=dispersion,
+            warnings=state.warnings,
+        )
+
+    # -- predict --------------------------------------------------------------
+
+    def _check_future(
+        self, X_future: pd.DataFrame | None, grid: pd.DataFrame, future_cols: list[str]
+    ) -> tuple[pd.DataFrame | None, np.ndarray | None]:
+        # keep the open flags of the horizon: intraday shares renormalise over them
+        X_aligned, is_open = super()._check_future(X_future, grid, future_cols)
+        self._future_open = is_open
+        return X_aligned, is_open
+
+    def predict(
+        self,
+        h: int,
+        X_future: pd.DataFrame | None = None,
+        level: Any = None,
+    ) -> pd.DataFrame:
+        """Forecast the next ``h`` intervals of every series (see the base class).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> ds = pd.date_range("2024-01-01", periods=84, freq="D", tz="Europe/Amsterdam")
+        >>> y = 50 + 10 * (ds.day_of_week == 0) + np.random.default_rng(1).normal(0, 3, 84)
+        >>> df = pd.DataFrame({"unique_id": "a", "ds": ds, "y": y})
+        >>> len(SARIMA().fit(df).predict(14, level=(80,)))
+        14
+        """
+        self._future_open = None
+        try:
+            with _one_blas_thread():
+                return super().predict(h, X_future=X_future, level=level)
+        finally:
+            self.__dict__.pop("_future_open", None)
+
+    def _predict(self, h: int, X_future: pd.DataFrame | None, level: tuple) -> pd.DataFrame:
+        grid = self.future_ds(h)
+        mask = getattr(self, "_future_open", None)
+        cols = interval_columns(self.alias_, level)
+        keys = ["mean"] + [f"{side}-{lv}" for lv in level for side in ("lo", "hi")]
+        values = np.empty((len(grid), len(cols)))
+        for uid, idx in grid.groupby("unique_id", sort=False).indices.items():
+            state = self.states_[uid]
+            if isinstance(state, FallbackState):
+                res = state.predict(h, level)
+            else:
+                ds_future = pd.DatetimeIndex(grid["ds"].iloc[idx])
+                X_one = None if X_future is None else X_future.iloc[idx].reset_index(drop=True)
+                is_open = None if mask is None else mask[idx]
+                res = self._forecast_series(state, ds_future, X_one, is_open, level)
+            for j, key in enumerate(keys):
+                values[idx, j] = np.asarray(res[key], dtype="float64")
+        out = grid.copy()
+        for j, col in enumerate(cols):
+            out[col] = values[:, j]
+        return out
+
+    def _predict_one(
+        self,
+        state: SeriesFit,
+        h: int,
+        ds_future: pd.DatetimeIndex,
+        X_future_one: pd.DataFrame | None,
+        level: tuple,
+    ) -> dict[str, np.ndarray]:
+        return self._forecast_series(state, ds_future, X_future_one, None, level)
+
+    def _steps(self, state: SeriesFit, keys: pd.DatetimeIndex) -> np.ndarray:
+        if self.intraday_ or self._is_daily():
+            return np.asarray((keys - state.last) / _DAY, dtype="int64")
+        ahead = self._grid(state.last, keys.max())
+        return np.asarray(ahead.get_indexer(keys), dtype="int64")
+
+    def _model_forecast(
+        self, state: SeriesFit, steps: np.ndarray, exog: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and variance (model scale) at model steps (<= 0: in-sample one-step)."""
+        res = state.results
+        n = int(res.nobs)
+        first = min(int(steps.min()), 1)
+        last = max(int(steps.max()), 0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pred = res.get_prediction(
+                start=n - 1 + first, end=n - 1 + last, exog=exog if last > 0 else None
+            )
+        mean = np.asarray(pred.predicted_mean, dtype="float64")
+        var = np.asarray(pred.var_pred_mean, dtype="float64").reshape(len(mean))
+        pos = steps - first
+        return mean[pos], np.clip(var[pos], 0.0, None)
+
+    def _future_exog(
+        self,
+        state: SeriesFit,
+        keys: pd.DatetimeIndex,
+        X_one: pd.DataFrame | None,
+        weight: np.ndarray,
+        n_steps: int,
+    ) -> np.ndarray | None:
+        if not state.exog_cols:
+            return None
+        values = X_one[state.exog_cols].astype("float64")
+        w = pd.Series(weight, dtype="float64")
+        # mean over the open intervals of each key (all intervals if none is open)
+        num = values.mul(w.to_numpy(), axis=0).groupby(keys.to_numpy()).sum()
+        den = w.groupby(keys.to_numpy()).sum()
+        plain = values.groupby(keys.to_numpy()).mean()
+        per_key = num.div(den.where(den > 0), axis=0).fillna(plain)
+        ahead = self._grid(state.last, keys.max())[1 : n_steps + 1]
+        return per_key.reindex(ahead).fillna(0.0).to_numpy()
+
+    def _forecast_series(
+        self,
+        state: SeriesFit,
+        ds_future: pd.DatetimeIndex,
+        X_one: pd.DataFrame | None,
+        is_open: np.ndarray | None,
+        level: tuple,
+    ) -> dict[str, np.ndarray]:
+        keys = self._keys(ds_future)
+        if self.intraday_:
+            parts = _intraday.local_parts(ds_future)
+            table = state.profiles.set_index(["weekday", "slot"])["share"]
+            known = table.reindex(pd.MultiIndex.from_arrays([parts["weekday"], parts["slot"]]))
+            weight = np.nan_to_num(known.to_numpy(dtype="float64"), nan=0.0) > 0
+        else:
+            weight = np.ones(len(ds_future), dtype=bool)
+        if is_open is not None:
+            weight = weight & np.asarray(is_open, dtype=bool)
+        uniq = pd.DatetimeIndex(keys.unique())
+        steps = self._steps(state, uniq)
+        exog = self._future_exog(state, keys, X_one, weight.astype(float), int(max(steps.max(), 0)))
+        mu, var = self._model_forecast(state, steps, exog)
+        sd = np.sqrt(var)
+        z = {lv: NormalDist().inv_cdf((100 + lv) / 200) for lv in level}
+        if not self.intraday_:
+            pos = uniq.get_indexer(keys)
+            mu, sd = mu[pos], sd[pos]
+            out = {"mean": self._inverse(mu)}
+            for lv in level:
+                out[f"lo-{lv}"] = self._inverse(mu - z[lv] * sd)
+                out[f"hi-{lv}"] = self._inverse(mu + z[lv] * sd)
+            if self._is_daily():
+                recent = state.open_days[
+                    state.open_days > state.last - pd.Timedelta(weeks=int(self.k_weeks_profile))
+                ]
+                days = recent if len(recent) else state.open_days
+                never = ~np.isin(keys.day_of_week, np.unique(days.day_of_week))
+                for key in out:
+                    out[key] = np.where(never, 0.0, out[key])
+            return out
+        if self.transform == "log1p":
+            mean_day = np.expm1(np.clip(mu, None, 50.0))
+            var_day = np.expm1(sd**2) * np.exp(np.clip(2 * mu + sd**2, None, 100.0))
+        else:
+            mean_day, var_day = mu, sd**2
+        daily = pd.DataFrame({"date": uniq, "mean": mean_day, "var": var_day})
+        spread = _intraday.spread(
+            daily, state.profiles, ds_future, is_open, dispersion=state.dispersion
+        )
+        mean = spread["mean"].to_numpy()
+        sd_i = np.sqrt(spread["var"].to_numpy())
+        out = {"mean": mean}
+        for lv in level:
+            out[f"lo-{lv}"] = mean - z[lv] * sd_i
+            out[f"hi-{lv}"] = mean + z[lv] * sd_i
+        return out
