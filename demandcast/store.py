@@ -12,9 +12,10 @@ Tables (created and versioned on first use, ``SCHEMA_VERSION``):
   versions), ``n_series``, ``n_rows``, ``models`` (JSON list), ``columns`` (JSON: column
   -> dtype of the saved frame, in order), ``tz``, ``message``.
 - ``forecasts``: ``run_id``, ``unique_id``, ``ds``, ``model``, ``step`` (1-based position
-  of the interval in its series), ``point``. Primary key (run_id, model, unique_id, ds).
+  of the interval in its series), ``point``. Primary key (run_id, model, unique_id, ds),
+  index (unique_id, ds).
 - ``forecast_intervals``: ``run_id``, ``unique_id``, ``ds``, ``model``, ``level``, ``lo``,
-  ``hi``: one long row per level, so any set of levels fits.
+  ``hi``: one long row per level, so any set of levels fits. Index (run_id).
 - ``actuals``: ``unique_id``, ``ds``, ``y``, ``updated_at``; keyed on (unique_id, ds),
   the newest value wins.
 
@@ -210,8 +211,8 @@ def _from_epoch_ns(values: Any, tz: str, unit: str | None = None) -> pd.Datetime
     return index
 
 
-def _timestamp(value: Any, *, name: str, tz: str) -> pd.Timestamp:
-    """A tz-aware timestamp from a date, string or timestamp; naive means local in ``tz``."""
+def _timestamp(value: Any, *, name: str, tz: str | None) -> pd.Timestamp:
+    """A timestamp from a date, string or timestamp; a naive one is localised to ``tz``."""
     try:
         ts = pd.Timestamp(value)
     except (TypeError, ValueError) as exc:
@@ -220,7 +221,7 @@ def _timestamp(value: Any, *, name: str, tz: str) -> pd.Timestamp:
         ) from exc
     if ts is pd.NaT:
         raise StoreError(f"{name} is missing (NaT); pass a date such as {name}='2024-03-01'")
-    return ts.tz_localize(tz) if ts.tzinfo is None else ts
+    return ts.tz_localize(tz) if ts.tzinfo is None and tz is not None else ts
 
 
 def _fetch(conn: sa.Connection, statement: Any) -> list[tuple]:
@@ -513,11 +514,14 @@ class ForecastStore:
         column_list = ", ".join(columns)
         marker = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
         use_copy = dialect.name == "postgresql" and dialect.driver == "psycopg"
+        pg_types = [table.c[c].type.compile(dialect=dialect).lower() for c in columns]
 
         def write(chunk: list[tuple]) -> None:
             if use_copy:
                 cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-                with cursor, cursor.copy(f"COPY {name} ({column_list}) FROM STDIN") as copy:
+                sql = f"COPY {name} ({column_list}) FROM STDIN (FORMAT BINARY)"
+                with cursor, cursor.copy(sql) as copy:
+                    copy.set_types(pg_types)
                     for row in chunk:
                         copy.write_row(row)
             elif marker is not None:
@@ -543,7 +547,7 @@ class ForecastStore:
         """A WHERE clause for runs at ``as_of``; a naive as_of is read in each run's zone."""
         sa = _sqlalchemy()
         runs = self._tables()["runs"]
-        ts = pd.Timestamp(as_of) if not isinstance(as_of, pd.Timestamp) else as_of
+        ts = _timestamp(as_of, name="as_of", tz=None)
         if ts.tzinfo is not None:
             return runs.c.as_of == int(ts.as_unit("ns").value)
         zones = conn.execute(sa.select(runs.c.tz).distinct()).scalars().all() or [_FALLBACK_TZ]
