@@ -367,6 +367,47 @@ def test_accuracy_on_real_311_calls(store, data_file):
         store.accuracy(run_ids=[12345])
 
 
+@pytest.fixture(scope="module")
+def simulated():
+    """Three months of a simulated municipality (daily) and nightly seasonal-naive runs."""
+    datasets = pytest.importorskip("demandcast.datasets")
+    registry = pytest.importorskip("demandcast.forecasters.registry")
+    sim = datasets.simulate_municipality(seed=3, start="2024-01-01", end="2024-03-31")
+    daily = sim.frame(freq="D")
+    nights = pd.to_datetime(["2024-03-03", "2024-03-10", "2024-03-17"]).tz_localize(AMS)
+    runs = []
+    for night in nights:
+        history = daily.loc[daily["ds"] <= night, ["unique_id", "ds", "y"]]
+        model = registry.get_forecaster("seasonal_naive").fit(history)
+        runs.append((night, model.predict(14, level=(80,))))
+    return daily, runs
+
+
+def test_nightly_runs_on_a_simulated_municipality(store, simulated):
+    daily, runs = simulated
+    ids = [store.save_run(fc, as_of=night, config_hash="cfg-1") for night, fc in runs]
+    # the CLI's --as-of rerun of the second night replaces it, nothing else
+    rerun = store.save_run(runs[1][1], as_of=runs[1][0].strftime("%Y-%m-%d"))
+    assert store.runs()["run_id"].tolist() == [ids[0], ids[2], rerun]
+    pd.testing.assert_frame_equal(store.load_forecast(as_of="2024-03-10"), runs[1][1])
+    # actuals straight from the long frame: side columns are ignored
+    assert store.save_actuals(daily) == int(daily["y"].notna().sum())
+
+    result = store.accuracy(by=("run_id", "model"))
+    assert result["run_id"].tolist() == sorted([ids[0], ids[2], rerun])
+    for night, fc in runs:
+        run_id = store.runs().set_index("as_of").loc[night, "run_id"]
+        both = fc.merge(daily[["unique_id", "ds", "y"]], on=["unique_id", "ds"]).dropna()
+        err = both["seasonal_naive"] - both["y"]
+        got = result.set_index("run_id").loc[run_id]
+        assert got["n"] == len(both) > 0
+        assert got["mae"] == pytest.approx(err.abs().mean())
+        assert got["wape"] == pytest.approx(err.abs().sum() / both["y"].sum())
+        assert 0 <= got["coverage_80"] <= 1
+    per_step = store.accuracy(by=("step",))
+    assert per_step["step"].tolist() == list(range(1, 15))
+
+
 def test_accuracy_without_actuals_is_empty(store):
     store.save_run(make_forecast(), as_of="2024-03-24")
     result = store.accuracy()
