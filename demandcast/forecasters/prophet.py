@@ -1,0 +1,607 @@
+"""Prophet with the Dutch calendar, opening hours, time zones and seeded intervals.
+
+A thin, careful wrapper around ``prophet.Prophet`` (one model per series):
+
+- **Calendar.** Dutch public holidays are Prophet holidays (each with the day after
+  as a catch-up window); the school holidays of ``holidays_region`` are one extra 0/1
+  regressor ``dc_school_holiday`` (cheaper than one holiday per break).
+- **Time zones.** Prophet rejects tz-aware ``ds``; the model sees local wall-clock
+  time, and forecasts are put back on the tz-aware grid of the base class, so the
+  25-hour day in October keeps its 25 intervals.
+- **Opening hours.** Closed intervals and missing values are left out of the fit; the
+  base class zeroes closed intervals in the output. On intraday grids the daily
+  profile has a Fourier order fit for an opening-hours shape, with one conditional
+  daily profile per *day type* (weekdays with the same opening hours in the history,
+  e.g. a late Thursday).
+- **Quiet and reproducible.** cmdstanpy/prophet logging is silenced during the fit
+  (and restored); intervals are sampled with numpy seeded from ``random_state`` and
+  the series id, the caller's global random state is restored afterwards.
+- **Fast when asked less.** Uncertainty is only sampled when ``level`` is given (one
+  sampling for all levels); ``warm_start`` starts each fit from the previous one's
+  parameters (Prophet's "Updating fitted models").
+
+Default ``seasonality_mode="multiplicative"``: on a rolling backtest of the simulated
+municipality (phone and desk, daily and 30-minute, 3 locations) it had a lower WAPE
+than ``"additive"``, since weekly, yearly and intraday effects scale with the level.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import zlib
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from demandcast.exceptions import ConfigError, MissingDependencyError
+from demandcast.forecasters.base import LocalForecaster, check_is_fitted
+
+__all__ = ["Prophet"]
+
+_MODES = ("additive", "multiplicative")
+_TRANSFORMS = (None, "log1p")
+_GROWTHS = ("linear", "flat")
+_SCHOOL = "dc_school_holiday"
+_DAYTYPE = "dc_daytype_{}"
+_QUIET_LOGGERS = ("cmdstanpy", "prophet", "prophet.models", "prophet.forecaster", "prophet.plot")
+_ITER_LINE = re.compile(r"^\s*(\d+)\s+-?\d")
+_STAN_SCALARS = ("k", "m", "sigma_obs")
+_STAN_VECTORS = ("delta", "beta")
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+
+def _drop_info(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Drop prophet's and cmdstanpy's records below WARNING; leave the loggers as found."""
+    loggers = [logging.getLogger(name) for name in _QUIET_LOGGERS]
+    for log in loggers:
+        log.addFilter(_drop_info)
+    try:
+        yield
+    finally:
+        for log in loggers:
+            log.removeFilter(_drop_info)
+
+
+def _import_prophet() -> type:
+    """``prophet.Prophet``, imported quietly (no plotly complaint)."""
+    with _quiet_import():
+        try:
+            from prophet import Prophet as ProphetModel
+        except ImportError as err:
+            raise MissingDependencyError("prophet") from err
+        with contextlib.suppress(Exception):
+            # cmdstanpy sets up its logger on first use; do it now, not inside _quiet
+            from cmdstanpy.utils import get_logger
+
+            get_logger()
+    return ProphetModel
+
+
+@contextlib.contextmanager
+def _quiet_import() -> Iterator[None]:
+    """Prophet logs an ERROR when plotly is absent: noise for a forecasting library."""
+    log = logging.getLogger("prophet.plot")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
+def _wall(ds: pd.DatetimeIndex, tz: Any) -> pd.DatetimeIndex:
+    """Local wall-clock times without zone, as Prophet needs them."""
+    ds = pd.DatetimeIndex(ds)
+    if ds.tz is None:
+        return ds
+    return ds.tz_convert(tz).tz_localize(None)
+
+
+def _series_seed(random_state: int, uid: str) -> int:
+    """A seed per series: one series' intervals never depend on the others."""
+    seq = np.random.SeedSequence([int(random_state), zlib.crc32(uid.encode("utf-8"))])
+    return int(seq.generate_state(1)[0])
+
+
+def _iterations(model: Any) -> int | None:
+    """Number of optimiser iterations Stan reported for the last fit, if readable."""
+    try:
+        path = model.stan_fit.runset.stdout_files[0]
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            lines = fh.read().splitlines()
+    except Exception:
+        return None
+    last = None
+    for line in lines:
+        match = _ITER_LINE.match(line)
+        if match:
+            last = int(match.group(1))
+    return last
+
+
+def _day_types(wall: pd.DatetimeIndex) -> np.ndarray:
+    """Group weekdays by their opening hours in the history: array weekday -> group.
+
+    A time slot is open on a weekday when it holds data on at least half of that
+    weekday's dates; weekdays with the same set of open slots share a group. Weekdays
+    without data join the largest group.
+    """
+    frame = pd.DataFrame(
+        {
+            "date": wall.normalize(),
+            "wd": wall.day_of_week,
+            "slot": wall.hour * 60 + wall.minute,
+        }
+    )
+    n_dates = frame.groupby("wd")["date"].nunique()
+    seen = frame.groupby(["wd", "slot"])["date"].nunique().reset_index(name="n")
+    seen = seen[seen["n"] >= 0.5 * seen["wd"].map(n_dates)]
+    signature = seen.groupby("wd")["slot"].agg(lambda s: tuple(sorted(s)))
+    groups: dict[tuple, int] = {}
+    out = np.full(7, -1, dtype=np.int64)
+    for wd, sig in signature.items():
+        out[int(wd)] = groups.setdefault(sig, len(groups))
+    if (out < 0).any():
+        counts = np.bincount(out[out >= 0], minlength=max(len(groups), 1))
+        out[out < 0] = int(np.argmax(counts))
+    return out
+
+
+def _public_holidays(start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """Prophet holiday frame of Dutch public holidays, each with a catch-up day after."""
+    from demandcast.calendar import dutch_holidays
+
+    pub = dutch_holidays(start.date(), end.date(), region=None, school=False)
+    return pd.DataFrame(
+        {
+            "holiday": pub["name"].astype(object).to_numpy(),
+            "ds": pd.to_datetime(pd.Series(pub["date"].to_numpy(), dtype=object)),
+            "lower_window": 0,
+            "upper_window": 1,
+        }
+    )
+
+
+def _school_flags(wall: pd.DatetimeIndex, region: str) -> np.ndarray:
+    """1.0 on days in a school holiday of ``region``, else 0.0."""
+    from demandcast.calendar import dutch_holidays
+
+    days = wall.normalize()
+    hol = dutch_holidays(days.min().date(), days.max().date(), region=region, school=True)
+    school = pd.DatetimeIndex(pd.to_datetime(hol.loc[hol["kind"] == "school", "date"]))
+    return np.asarray(days.isin(school), dtype="float64")
+
+
+# ---------------------------------------------------------------------------
+# the model
+# ---------------------------------------------------------------------------
+
+
+class Prophet(LocalForecaster):
+    """Prophet per series, with Dutch holidays, opening hours and time zones handled.
+
+    Parameters
+    ----------
+    growth : {"linear", "flat"}, default "linear"
+        Trend type (logistic growth needs a capacity and is not offered).
+    changepoint_prior_scale : float, default 0.05
+        Flexibility of the trend.
+    seasonality_mode : {"multiplicative", "additive"}, default "multiplicative"
+        How seasonality, holidays and regressors combine with the trend.
+        Multiplicative won the backtest on the simulated municipality (see the
+        module docstring). With ``transform="log1p"`` use ``"additive"``: additive
+        on the log scale is multiplicative on counts.
+    yearly_seasonality, weekly_seasonality : "auto", bool or int, default "auto"
+        As in Prophet (an int is the Fourier order).
+    daily_seasonality : "auto", bool or int, default "auto"
+        Intraday grids only: "auto" or True fit a daily profile with a Fourier order
+        up to 12 (one per day type of the opening hours); an int sets the order;
+        False leaves it out. Ignored for daily and coarser data.
+    holidays_region : {"noord", "midden", "zuid"} or None, default "midden"
+        Dutch calendar: public holidays (with a catch-up day after) and, with
+        ``school_holidays``, the school holidays of this region. None switches the
+        Dutch calendar off (series from elsewhere).
+    school_holidays : bool, default True
+        Add the school holidays as the 0/1 regressor ``dc_school_holiday``.
+    holidays_prior_scale : float, default 10.0
+        Prior scale of holiday effects and the school-holiday regressor.
+    uncertainty_samples : int, default 300
+        Draws for the prediction intervals (only drawn when ``level`` is asked).
+    mcmc_samples : int, default 0
+        0 for the MAP fit; > 0 for full MCMC (slow).
+    random_state : int or None, default 0
+        Seed of the interval draws; the same seed gives bit-identical forecasts.
+    transform : {None, "log1p"}, default None
+        Fit on ``log1p(y)`` and back-transform with ``expm1``: keeps shock-and-decay
+        and spiky series positive and stable.
+    warm_start : bool, default False
+        Start each fit from the parameters of the previous fit of the same series
+        (or those given to :meth:`set_init_params`): a backtest refits faster.
+    fallback : str or None, default None
+        Registry name of a model (e.g. ``"seasonal_naive"``) that takes over a series
+        Prophet fails on, with a logged warning; None raises ForecasterFitError.
+    alias : str or None, default None
+        Name of the forecast column; default ``"prophet"``.
+    n_jobs : int, default 1
+        Series fitted at once (threads: Stan runs in its own process). -1 for all
+        cores.
+
+    Attributes
+    ----------
+    states_ : dict
+        Series id -> fitted state (the Prophet model, its design, ``n_iter``).
+    n_iter_ : dict
+        Series id -> optimiser iterations of its fit (None when not readable).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ds = pd.date_range("2024-01-01", periods=56, freq="D", tz="Europe/Amsterdam")
+    >>> y = [100.0 + 20 * (d.weekday() == 0) - 60 * (d.weekday() >= 5) for d in ds]
+    >>> df = pd.DataFrame({"unique_id": "centrum/phone", "ds": ds, "y": y})
+    >>> fc = Prophet(holidays_region=None).fit(df).predict(7, level=(80,))
+    >>> list(fc.columns)
+    ['unique_id', 'ds', 'prophet', 'prophet-lo-80', 'prophet-hi-80']
+    >>> bool(fc["prophet"].iloc[6] > fc["prophet"].iloc[5] + 30)   # Mon above Sun
+    True
+    """
+
+    name: ClassVar[str] = "prophet"
+    tags: ClassVar[dict[str, bool]] = {"future_regressors": True, "handles_missing": True}
+
+    def __init__(
+        self,
+        growth: str = "linear",
+        changepoint_prior_scale: float = 0.05,
+        seasonality_mode: str = "multiplicative",
+        yearly_seasonality: str | bool | int = "auto",
+        weekly_seasonality: str | bool | int = "auto",
+        daily_seasonality: str | bool | int = "auto",
+        holidays_region: str | None = "midden",
+        school_holidays: bool = True,
+        holidays_prior_scale: float = 10.0,
+        uncertainty_samples: int = 300,
+        mcmc_samples: int = 0,
+        random_state: int | None = 0,
+        transform: str | None = None,
+        warm_start: bool = False,
+        fallback: str | None = None,
+        alias: str | None = None,
+        n_jobs: int = 1,
+    ) -> None:
+        self.growth = growth
+        self.changepoint_prior_scale = changepoint_prior_scale
+        self.seasonality_mode = seasonality_mode
+        self.yearly_seasonality = yearly_seasonality
+        self.weekly_seasonality = weekly_seasonality
+        self.daily_seasonality = daily_seasonality
+        self.holidays_region = holidays_region
+        self.school_holidays = school_holidays
+        self.holidays_prior_scale = holidays_prior_scale
+        self.uncertainty_samples = uncertainty_samples
+        self.mcmc_samples = mcmc_samples
+        self.random_state = random_state
+        self.transform = transform
+        self.warm_start = warm_start
+        self.fallback = fallback
+        self.alias = alias
+        self.n_jobs = n_jobs
+
+    # -- checks -----------------------------------------------------------------
+
+    def _check_params(self) -> None:
+        def bad(name: str, rule: str) -> ConfigError:
+            value = getattr(self, name)
+            return ConfigError(f"Prophet parameter {name}={value!r} is not allowed: {rule}")
+
+        if self.growth not in _GROWTHS:
+            raise bad("growth", f"use one of {list(_GROWTHS)}")
+        if self.seasonality_mode not in _MODES:
+            raise bad("seasonality_mode", f"use one of {list(_MODES)}")
+        if self.transform not in _TRANSFORMS:
+            raise bad("transform", "use None or 'log1p'")
+        for name in ("changepoint_prior_scale", "holidays_prior_scale"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise bad(name, "give a positive number, e.g. 0.05")
+        for name in ("uncertainty_samples", "mcmc_samples"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+                raise bad(name, "give a whole number >= 0")
+        for name in ("yearly_seasonality", "weekly_seasonality", "daily_seasonality"):
+            value = getattr(self, name)
+            ok = value == "auto" or isinstance(value, bool)
+            ok = ok or (isinstance(value, (int, np.integer)) and value > 0)
+            if not ok:
+                raise bad(name, "use 'auto', True, False or a positive Fourier order")
+        rs = self.random_state
+        if rs is not None and (
+            isinstance(rs, bool) or not isinstance(rs, (int, np.integer)) or rs < 0
+        ):
+            raise bad("random_state", "give None or a whole number >= 0")
+        if self.holidays_region is not None:
+            from demandcast.calendar import REGIONS
+
+            if str(self.holidays_region).lower() not in REGIONS:
+                raise bad("holidays_region", f"use one of {sorted(REGIONS)} or None")
+        n = self.n_jobs
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n == 0 or n < -1:
+            raise bad("n_jobs", "give a positive number of threads or -1 for all cores")
+
+    # -- warm start ---------------------------------------------------------------
+
+    def get_init_params(self) -> dict[str, dict[str, Any]]:
+        """Stan start values from this fit, per series (for :meth:`set_init_params`).
+
+        Returns
+        -------
+        dict
+            Series id -> ``{"k", "m", "sigma_obs"}`` floats and ``{"delta", "beta"}``
+            arrays (posterior means under MCMC). Series taken over by the fallback
+            model are left out.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> ds = pd.date_range("2024-01-01", periods=42, freq="D", tz="Europe/Amsterdam")
+        >>> df = pd.DataFrame({"unique_id": "a/web", "ds": ds, "y": range(42)})
+        >>> init = Prophet(holidays_region=None).fit(df).get_init_params()
+        >>> sorted(init["a/web"])
+        ['beta', 'delta', 'k', 'm', 'sigma_obs']
+        """
+        check_is_fitted(self)
+        out: dict[str, dict[str, Any]] = {}
+        for uid, state in self.states_.items():
+            if isinstance(state, dict):
+                out[uid] = {k: np.copy(v) if np.ndim(v) else v for k, v in state["init"].items()}
+        return out
+
+    def set_init_params(self, init: Mapping[str, Mapping[str, Any]]) -> Prophet:
+        """Give Stan start values for the next fit (series id -> parameters); returns self.
+
+        The next :meth:`fit` starts each listed series from these values (as
+        returned by :meth:`get_init_params`, e.g. of a fit at an earlier backtest
+        cutoff). Values whose shape no longer fits the model (new seasonality terms)
+        are replaced by Prophet's defaults. With ``warm_start=False`` they are used
+        once; with ``warm_start=True`` every fit then passes its own on.
+
+        Raises
+        ------
+        ConfigError
+            When ``init`` is not a mapping of series id to parameter mappings.
+        """
+        if not isinstance(init, Mapping) or not all(isinstance(v, Mapping) for v in init.values()):
+            raise ConfigError(
+                f"init must map series id -> {{'k', 'm', 'sigma_obs', 'delta', 'beta'}}, got "
+                f"{type(init).__name__}: pass the result of get_init_params()"
+            )
+        need = {*_STAN_SCALARS, *_STAN_VECTORS}
+        short = {str(k): sorted(need - set(v)) for k, v in init.items() if need - set(v)}
+        if short:
+            shown = dict(list(short.items())[:5])
+            raise ConfigError(
+                f"init lacks Stan parameters for {len(short)} series, e.g. {shown}: give "
+                f"{sorted(need)} per series, as get_init_params() returns them"
+            )
+        self._init_params = {str(k): dict(v) for k, v in init.items()}
+        return self
+
+    # -- fit ----------------------------------------------------------------------
+
+    def _fit(self, df: pd.DataFrame, X: pd.DataFrame | None) -> None:
+        self._check_params()
+        model_cls = _import_prophet()
+        step = pd.Timedelta(pd.tseries.frequencies.to_offset(self.freq_))
+        given = getattr(self, "_init_params", None) or {}
+        groups = df.groupby("unique_id", sort=True).indices
+
+        def work(uid: str, idx: np.ndarray) -> Any:
+            part = df.iloc[idx]
+            open_rows = part["is_open"].to_numpy(dtype=bool)
+            sub = part[open_rows]
+            y = sub["y"].to_numpy(dtype="float64")
+            ds = pd.DatetimeIndex(sub["ds"])
+            X_one = None if X is None else X.iloc[idx][open_rows].reset_index(drop=True)
+            init = given.get(uid)
+            return self._fit_with_fallback(
+                uid, lambda: self._fit_series(uid, y, ds, X_one, init, model_cls, step), part
+            )
+
+        items = [(str(uid), idx) for uid, idx in groups.items()]
+        with _quiet():
+            if self.n_jobs == 1 or len(items) < 2:
+                results = [work(uid, idx) for uid, idx in items]
+            else:
+                from joblib import Parallel, delayed
+
+                results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+                    delayed(work)(uid, idx) for uid, idx in items
+                )
+        self.states_ = dict(zip((uid for uid, _ in items), results, strict=True))
+        self.n_iter_ = {
+            uid: s["n_iter"] if isinstance(s, dict) else None for uid, s in self.states_.items()
+        }
+        if self.warm_start:
+            self._init_params = self.get_init_params()
+        else:
+            self.__dict__.pop("_init_params", None)
+
+    def _design(
+        self, state: dict, wall: pd.DatetimeIndex, X_one: pd.DataFrame | None
+    ) -> pd.DataFrame:
+        """Prophet's input frame: ds (wall time), regressors, school flag, day types."""
+        frame = pd.DataFrame({"ds": wall})
+        for col in state["regressors"]:
+            frame[col] = X_one[col].to_numpy(dtype="float64")
+        if state["school"]:
+            frame[_SCHOOL] = _school_flags(wall, state["region"])
+        types = state["day_types"]
+        if types is not None:
+            kind = types[np.asarray(wall.day_of_week)]
+            for k in range(int(types.max()) + 1):
+                frame[_DAYTYPE.format(k)] = kind == k
+        return frame
+
+    def _fit_series(
+        self,
+        uid: str,
+        y: np.ndarray,
+        ds: pd.DatetimeIndex,
+        X_one: pd.DataFrame | None,
+        init: Mapping[str, Any] | None,
+        model_cls: type,
+        step: pd.Timedelta,
+    ) -> dict:
+        keep = np.isfinite(y)
+        if keep.sum() < 2:
+            raise ValueError(
+                f"the series has {int(keep.sum())} open interval(s) with a value; Prophet "
+                "needs at least 2"
+            )
+        wall = _wall(ds[keep], self.tz_)
+        X_keep = None if X_one is None else X_one[keep].reset_index(drop=True)
+        region = None if self.holidays_region is None else str(self.holidays_region).lower()
+        intraday = step < pd.Timedelta(days=1)
+        state: dict[str, Any] = {
+            "uid": uid,
+            "regressors": list(self.regressors_),
+            "region": region,
+            "school": False,
+            "day_types": None,
+        }
+        if region is not None and self.school_holidays:
+            flags = _school_flags(wall, region)
+            state["school"] = bool(0 < flags.sum() < len(flags))  # must vary to be learnt
+        daily = self.daily_seasonality
+        if intraday and daily is not False:
+            per_day = int(pd.Timedelta(days=1) / step)
+            order = int(daily) if not isinstance(daily, (bool, str)) else min(12, per_day // 2)
+            state["day_types"] = _day_types(wall)
+            state["daily_order"] = max(order, 1)
+
+        history = self._design(state, wall, X_keep)
+        target = y[keep]
+        history["y"] = np.log1p(np.clip(target, 0, None)) if self.transform == "log1p" else target
+
+        holidays = None
+        if region is not None:
+            holidays = _public_holidays(wall.min(), wall.max())
+            state["holidays_span"] = (wall.min(), wall.max())
+        model = model_cls(
+            growth=self.growth,
+            changepoint_prior_scale=float(self.changepoint_prior_scale),
+            seasonality_mode=self.seasonality_mode,
+            yearly_seasonality=self.yearly_seasonality,
+            weekly_seasonality=self.weekly_seasonality,
+            daily_seasonality=False if intraday else self.daily_seasonality,
+            holidays=holidays if holidays is not None and len(holidays) else None,
+            holidays_prior_scale=float(self.holidays_prior_scale),
+            uncertainty_samples=0,
+            mcmc_samples=int(self.mcmc_samples),
+        )
+        for col in state["regressors"]:
+            model.add_regressor(col)
+        if state["school"]:
+            model.add_regressor(_SCHOOL, prior_scale=float(self.holidays_prior_scale))
+        types = state["day_types"]
+        if types is not None:
+            n_types = int(types.max()) + 1
+            for k in range(n_types):
+                model.add_seasonality(
+                    name="daily" if n_types == 1 else f"daily_type{k}",
+                    period=1,
+                    fourier_order=state["daily_order"],
+                    condition_name=None if n_types == 1 else _DAYTYPE.format(k),
+                )
+        kwargs = (
+            {"init": {k: np.asarray(v, dtype="float64") for k, v in init.items()}} if init else {}
+        )
+        model.fit(history, **kwargs)
+        state["n_iter"] = _iterations(model)
+        state["warm_started"] = bool(init)
+        state["init"] = self._stan_init(model)
+        model.stan_fit = None  # holds temp-file handles; not needed to predict
+        model.stan_backend = None
+        state["model"] = model
+        return state
+
+    @staticmethod
+    def _stan_init(model: Any) -> dict[str, Any]:
+        """Start values from a fitted model (posterior mean under MCMC)."""
+        out: dict[str, Any] = {}
+        for name in _STAN_SCALARS:
+            out[name] = float(np.mean(model.params[name]))
+        for name in _STAN_VECTORS:
+            out[name] = np.asarray(np.mean(model.params[name], axis=0), dtype="float64")
+        return out
+
+    # -- predict ------------------------------------------------------------------
+
+    def _predict_one(
+        self,
+        state: Any,
+        h: int,
+        ds_future: pd.DatetimeIndex,
+        X_future_one: pd.DataFrame | None,
+        level: tuple,
+    ) -> dict[str, np.ndarray]:
+        model = state["model"]
+        wall = _wall(ds_future, self.tz_)
+        future = self._design(state, wall, X_future_one)
+        back = np.expm1 if self.transform == "log1p" else (lambda v: v)
+        saved_holidays = model.holidays
+        if state["region"] is not None and model.holidays is not None:
+            first, last = state["holidays_span"]
+            if wall.min() < first or wall.max() > last:  # keep every holiday seen in fit
+                model.holidays = _public_holidays(min(wall.min(), first), max(wall.max(), last))
+        try:
+            model.uncertainty_samples = 0
+            with _quiet():
+                point = model.predict(future)["yhat"].to_numpy(dtype="float64")
+            out = {"mean": back(point)}
+            if level:
+                samples = self._samples(model, future, state)
+                for lv in level:
+                    lo, hi = np.quantile(samples, [(100 - lv) / 200, (100 + lv) / 200], axis=1)
+                    out[f"lo-{lv}"] = back(lo)
+                    out[f"hi-{lv}"] = back(hi)
+        finally:
+            model.holidays = saved_holidays
+            model.uncertainty_samples = 0
+        return out
+
+    def _samples(self, model: Any, future: pd.DataFrame, state: dict) -> np.ndarray:
+        """Posterior predictive draws of ``yhat`` (rows x draws), seeded per series."""
+        n = int(self.uncertainty_samples)
+        if n < 1:
+            raise ConfigError(
+                "Prophet parameter uncertainty_samples=0 gives no prediction intervals: set "
+                "uncertainty_samples (e.g. 300) or call predict with level=None"
+            )
+        model.uncertainty_samples = n
+        saved = np.random.get_state()
+        try:
+            if self.random_state is not None:
+                np.random.seed(_series_seed(self.random_state, state["uid"]))
+            with _quiet():
+                return np.asarray(model.predictive_samples(future)["yhat"], dtype="float64")
+        finally:
+            np.random.set_state(saved)
