@@ -189,6 +189,11 @@ def _examples(values: Sequence[Any] | pd.Index | pd.Series, n: int = 5) -> str:
     return f"{shown}{more}"
 
 
+def _mask(url: str) -> str:
+    """The URL with any password replaced by ***."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
 def _nullable_floats(values: np.ndarray) -> list[float | None]:
     """Floats for the driver, NaN as None (SQL NULL)."""
     out = values.astype(object)
@@ -396,7 +401,11 @@ class ForecastStore:
         self.url = url
         self._engine = self._create_engine(url)
         self._shown_url = self._engine.url.render_as_string(hide_password=True)
-        self._ensure_schema()
+        try:
+            self._ensure_schema()
+        except BaseException:
+            self._engine.dispose()
+            raise
 
     # -- plumbing -------------------------------------------------------------------
 
@@ -408,10 +417,12 @@ class ForecastStore:
         except ImportError as exc:
             if url.startswith("postgres"):
                 raise MissingDependencyError("psycopg", extra="postgres") from exc
-            raise StoreError(f"the database driver for {url!r} is not installed: {exc}") from exc
+            raise StoreError(
+                f"the database driver for {_mask(url)!r} is not installed: {exc}"
+            ) from exc
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError) as exc:
             raise StoreError(
-                f"url {url!r} is not a database URL SQLAlchemy understands ({exc}); use "
+                f"url {_mask(url)!r} is not a database URL SQLAlchemy understands; use "
                 "'sqlite:///path/to/file.db' or 'postgresql+psycopg://user:pw@host/db'"
             ) from exc
         if engine.dialect.name == "sqlite":
@@ -713,7 +724,8 @@ class ForecastStore:
         """Record that the run for ``as_of`` failed (status ``"failed"``, no forecasts).
 
         A complete run of the same night is kept; a later successful ``save_run`` with
-        ``replace=True`` removes the failure record. Returns the failed run's id.
+        ``replace=True`` removes the failure record. A naive ``as_of`` is read in
+        Europe/Amsterdam. Returns the failed run's id.
 
         Examples
         --------
