@@ -583,14 +583,14 @@ def _check_history(frame: pd.DataFrame, splits: pd.DataFrame, tests: pd.DataFram
             if n < _MIN_TRAIN:
                 short.append((str(uid), w.cutoff, n))
     if short:
-        shown = [f"{u!r} at cutoff {c}: {n}" for u, c, n in short[:5]]
+        shown = [f"{u!r} has {n} up to cutoff {c}" for u, c, n in short[:5]]
         more = f" (+{len(short) - 5} more)" if len(short) > 5 else ""
         series = sorted({u for u, _, _ in short})
         raise BacktestError(
-            f"not enough history: series need at least {_MIN_TRAIN} open observations with a "
-            f"value before each cutoff they are tested at; {len(series)} series have fewer "
-            f"({'; '.join(shown)}{more}). Drop them (df[~df['unique_id'].isin({series[:5]})]), "
-            "or use fewer windows, a smaller step or h"
+            f"not enough history: each series tested in a window needs at least {_MIN_TRAIN} "
+            f"open observations with a value up to its cutoff; {'; '.join(shown)}{more}. "
+            f"Drop those series (df[~df['unique_id'].isin({series[:5]})]), or use fewer "
+            "windows, a smaller step or h"
         )
 
 
@@ -689,7 +689,7 @@ def _plan(
         if tags.get("global_model", False) or workers <= 1:
             n_chunks = 1
         else:
-            n_chunks = min(len(series), max(1, math.ceil(2 * workers / max(1, n_groups))))
+            n_chunks = min(len(series), max(1, math.ceil(4 * workers / max(1, n_groups))))
         for g, group in enumerate(groups):
             for c, chunk in enumerate(_chunks(series, n_chunks)):
                 tasks.append(

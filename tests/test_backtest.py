@@ -1,0 +1,561 @@
+"""Backtests: windows per the BENCHMARKS.md protocol, no look-ahead, engines, scoring."""
+
+from __future__ import annotations
+
+import logging
+import math
+import pickle
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from demandcast import metrics as M  # noqa: N812
+from demandcast.backtest import BacktestResult, BacktestWindows, backtest
+from demandcast.exceptions import BacktestError, ConfigError
+from demandcast.forecasters.base import BaseForecaster
+from demandcast.forecasters.naive import HistoricalAverage, SeasonalNaive
+
+TZ = "Europe/Amsterdam"
+
+
+# --------------------------------------------------------------------------- data
+
+
+@pytest.fixture(scope="module")
+def bank():
+    """The bank's calls summed to 30 minutes (weekdays 07:00-21:00 starts, rest absent)."""
+    from conftest import find_data_file
+
+    path = find_data_file("bank_calls_5min_2003-07-14_2003-09-19.csv")
+    if path is None:
+        pytest.skip("bank_calls_5min_2003-07-14_2003-09-19.csv not found")
+    raw = pd.read_csv(path, parse_dates=["timestamp"])
+    ds = raw["timestamp"].dt.floor("30min").dt.tz_localize("UTC")
+    out = raw.assign(ds=ds).groupby("ds", as_index=False)["count"].sum()
+    return out.rename(columns={"count": "y"}).assign(unique_id="na_bank_calls")
+
+
+@pytest.fixture(scope="module")
+def phone():
+    """Simulated daily phone calls of three locations; weekends and holidays absent."""
+    from demandcast.datasets import simulate_municipality
+
+    sim = simulate_municipality(seed=3, start="2024-01-01", end="2024-03-31")
+    return sim.frame("phone", freq="D")
+
+
+def _daily(n_days: int = 60, series: tuple[str, ...] = ("a", "b"), seed: int = 0):
+    rng = np.random.default_rng(seed)
+    ds = pd.date_range("2024-01-01", periods=n_days, freq="D", tz=TZ)
+    parts = []
+    for i, uid in enumerate(series):
+        lam = 40 + 10 * i + 15 * (ds.day_of_week == 0)
+        parts.append(pd.DataFrame({"unique_id": uid, "ds": ds, "y": rng.poisson(lam) * 1.0}))
+    return pd.concat(parts, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- a spy model
+
+
+class Spy(BaseForecaster):
+    """Records what the harness hands it: training rows, regressors, update rows."""
+
+    name: ClassVar[str] = "spy"
+    tags: ClassVar[dict[str, bool]] = {
+        "future_regressors": True,
+        "past_regressors": True,
+        "handles_missing": True,
+        "deterministic": True,
+    }
+    log: ClassVar[list[tuple[str, Any, Any]]] = []
+
+    def __init__(self, alias: str | None = None) -> None:
+        self.alias = alias
+
+    def fit(self, df, X=None, roles=None):
+        Spy.log.append(("fit", df.copy(), None if X is None else X.copy()))
+        return super().fit(df, X, roles)
+
+    def _fit(self, df, X):
+        self.mean_ = df.groupby("unique_id")["y"].mean()
+
+    def predict(self, h, X_future=None, level=None):
+        Spy.log.append(("predict", h, None if X_future is None else X_future.copy()))
+        return super().predict(h, X_future, level)
+
+    def _predict(self, h, X_future, level):
+        grid = self.future_ds(h)
+        grid[self.alias_] = grid["unique_id"].map(self.mean_).to_numpy(dtype=float)
+        return grid
+
+
+class UpdatingSpy(Spy):
+    """A spy that can take new observations without refitting."""
+
+    name: ClassVar[str] = "updating_spy"
+
+    def update(self, df_new, X_new=None):
+        Spy.log.append(("update", df_new.copy(), None if X_new is None else X_new.copy()))
+        last = df_new.groupby("unique_id")["ds"].max()
+        self.last_ds_ = {**self.last_ds_, **{str(k): v for k, v in last.items()}}
+        return self
+
+
+def _versions(df: pd.DataFrame) -> pd.DataFrame:
+    """Regressors with publication times: revisions of a past signal, forecasts of a future one.
+
+    ``p`` (past): a first value published at ``ds``, revised 3 days later.
+    ``f`` (future): a forecast published 10 days ahead, the final value 1 day after.
+    Each value encodes its version so the test can tell which one a model saw.
+    """
+    keys = df[["unique_id", "ds"]]
+    day = (keys["ds"] - keys["ds"].min()).dt.days.to_numpy()
+    one = pd.Timedelta(days=1)
+    rows = [
+        keys.assign(as_of=keys["ds"], p=1000.0 + day, f=np.nan),
+        keys.assign(as_of=keys["ds"] + 3 * one, p=2000.0 + day, f=np.nan),
+    ]
+    p = pd.concat(rows, ignore_index=True)
+    rows = [
+        keys.assign(as_of=keys["ds"] - 10 * one, f=3000.0 + day),
+        keys.assign(as_of=keys["ds"] + one, f=4000.0 + day),
+    ]
+    f = pd.concat(rows, ignore_index=True)
+    # one frame, one row per (unique_id, ds, as_of): carry the other column forward
+    X = pd.concat([p, f], ignore_index=True).sort_values(["unique_id", "ds", "as_of"])
+    X[["p", "f"]] = X.groupby(["unique_id", "ds"])[["p", "f"]].ffill().bfill()
+    return X.reset_index(drop=True)
+
+
+def _expected(X: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
+    known = X[X["as_of"] <= cutoff].sort_values("as_of")
+    return known.groupby(["unique_id", "ds"])[["p", "f"]].last()
+
+
+# --------------------------------------------------------------------------- windows
+
+
+def test_windows_follow_the_benchmarks_protocol_on_a_daily_grid():
+    ds = pd.date_range("2024-01-01", periods=200, freq="D", tz=TZ)
+    w = BacktestWindows(h=28, n_windows=6, step=28)
+    cut = w.cutoffs(ds)
+    # folds are the last 6 x 28 + (28 - 28) = 168 days: the first test day is day 32
+    assert list(cut) == [ds[i] for i in (31, 59, 87, 115, 143, 171)]
+    sp = w.split(pd.DataFrame({"ds": ds}))
+    assert sp["test_first"].iloc[0] == ds[200 - 168]
+    assert (sp["test_last"] == ds[sp["cutoff_pos"] + 28]).all()
+    assert sp["test_last"].iloc[-1] == ds[-1]
+    assert (sp["train_first"] == ds[0]).all()
+    # step < h: the last 6 x 7 + 21 = 63 days
+    sp = BacktestWindows(h=28, n_windows=6, step=7).split(ds)
+    assert sp["test_first"].iloc[0] == ds[200 - 63]
+    # gap and sliding: train on the input_size steps before the cutoff
+    sp = BacktestWindows(h=7, n_windows=2, gap=2, window="sliding", input_size=30).split(ds)
+    assert list(sp["cutoff_pos"]) == [199 - 2 - 7 - 7, 199 - 2 - 7]
+    assert list(sp["test_first"]) == [ds[183 + 2 + 1], ds[190 + 2 + 1]]
+    assert list(sp["train_first"]) == [ds[183 - 29], ds[190 - 29]]
+
+
+def test_windows_count_steps_on_the_frames_grid_bank_calls(bank):
+    # 29 half hours a weekday, nights and weekends absent, Labor Day 2003-09-01 absent:
+    # five weekdays are 145 steps, the week of Labor Day only 116
+    w = BacktestWindows(h=145, n_windows=3)
+    cut = w.cutoffs(bank)
+    utc = "UTC"
+    assert list(cut) == [
+        pd.Timestamp("2003-08-28 21:00", tz=utc),
+        pd.Timestamp("2003-09-05 21:00", tz=utc),
+        pd.Timestamp("2003-09-12 21:00", tz=utc),
+    ]
+    sp = w.split(bank)
+    assert sp["test_first"].iloc[0] == pd.Timestamp("2003-08-29 07:00", tz=utc)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"h": 0, "n_windows": 2}, "h=0"),
+        ({"h": 7, "n_windows": 0}, "n_windows=0"),
+        ({"h": 7, "n_windows": 2, "step": 0}, "step=0"),
+        ({"h": 7, "n_windows": 2, "gap": -1}, "gap=-1"),
+        ({"h": 7.5, "n_windows": 2}, "h=7.5"),
+        ({"h": 7, "n_windows": 2, "window": "rolling"}, "window='rolling'"),
+        ({"h": 7, "n_windows": 2, "window": "sliding"}, "needs input_size"),
+        ({"h": 7, "n_windows": 2, "input_size": 10}, "only used with window='sliding'"),
+    ],
+)
+def test_window_parameters_are_checked(kwargs, match):
+    with pytest.raises(BacktestError, match=match):
+        BacktestWindows(**kwargs)
+
+
+def test_too_few_observations_and_h_beyond_the_data():
+    df = _daily(30)
+    with pytest.raises(BacktestError, match=r"30 steps.*need 35 steps for testing"):
+        backtest("seasonal_naive", df, h=7, n_windows=5)
+    with pytest.raises(BacktestError, match="h=40"):
+        backtest("seasonal_naive", df, h=40, n_windows=1)
+    with pytest.raises(BacktestError, match="input_size=25"):
+        backtest("seasonal_naive", df, h=7, n_windows=1, window="sliding", input_size=25)
+    with pytest.raises(BacktestError, match="empty"):
+        backtest("seasonal_naive", df.iloc[:0], h=7, n_windows=1)
+
+
+def test_series_with_too_little_history_are_named():
+    df = _daily(60, series=("old", "new"))
+    # "new" opens on the day of the first cutoff (2024-02-15): one observation before it
+    df = df[(df["unique_id"] == "old") | (df["ds"] >= df["ds"].iloc[0] + pd.Timedelta(days=45))]
+    with pytest.raises(BacktestError, match=r"at least 2 .*'new' has 1 up to cutoff 2024-02-15"):
+        backtest("seasonal_naive", df, h=7, n_windows=2)
+    # one window later it has enough
+    res = backtest("seasonal_naive", df, h=7, n_windows=1)
+    assert set(res.forecasts["unique_id"]) == {"old", "new"}
+
+
+def test_bad_arguments_raise_config_errors():
+    df = _daily(60)
+    for kwargs, match in [
+        ({"refit": 0}, "refit=0"),
+        ({"engine": "spark"}, "engine='spark'"),
+        ({"n_jobs": 0}, "n_jobs=0"),
+        ({"roles": {"x": "past"}}, "without X"),
+    ]:
+        with pytest.raises(ConfigError, match=match):
+            backtest("seasonal_naive", df, h=7, n_windows=2, **kwargs)
+    with pytest.raises(ConfigError, match="used twice"):
+        backtest(["seasonal_naive", SeasonalNaive()], df, h=7, n_windows=2)
+    with pytest.raises(ConfigError, match="clash"):
+        backtest({"y": SeasonalNaive()}, df, h=7, n_windows=2)
+    res = backtest(
+        {"sn": "seasonal_naive", "ha2": HistoricalAverage(k_weeks=2)}, df, h=7, n_windows=2
+    )
+    assert res.models == ["sn", "ha2"]
+    with pytest.raises(ConfigError, match="group by any of"):
+        res.metrics(by=("model", "weekday"))
+    with pytest.raises(ConfigError, match="choose from"):
+        res.leaderboard("accuracy")
+    with pytest.raises(ConfigError, match="not a model"):
+        res.compare("sn", "gbm")
+
+
+# --------------------------------------------------------------------------- information sets
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    h=st.integers(1, 5),
+    n_windows=st.integers(1, 3),
+    step=st.integers(1, 6),
+    gap=st.integers(0, 2),
+    sliding=st.booleans(),
+    refit=st.sampled_from([True, False, 2]),
+    updating=st.booleans(),
+)
+def test_windows_never_leak_the_future(h, n_windows, step, gap, sliding, refit, updating):
+    df = _daily(45)
+    X = _versions(df)
+    model = UpdatingSpy() if updating else Spy()
+    kwargs = {"window": "sliding", "input_size": 20} if sliding else {}
+    Spy.log.clear()
+    res = backtest(
+        model,
+        df,
+        h=h,
+        n_windows=n_windows,
+        step=step,
+        gap=gap,
+        refit=refit,
+        X=X,
+        roles={"p": "past", "f": "future"},
+        **kwargs,
+    )
+    splits = res.splits
+    grid = pd.DatetimeIndex(sorted(df["ds"].unique()))
+    predicts = [i for i, rec in enumerate(Spy.log) if rec[0] == "predict"]
+    assert len(predicts) == n_windows
+    prev_cutoff = None
+    for w, at in zip(splits.itertuples(), predicts, strict=True):
+        kind, seen, X_seen = Spy.log[at - 1]
+        assert kind in ("fit", "update")
+        assert seen["ds"].max() == w.cutoff  # trained up to the cutoff, never after
+        if kind == "fit":
+            assert seen["ds"].min() == (w.train_first if sliding else grid[0])
+        else:
+            assert seen["ds"].min() > prev_cutoff  # only the new observations
+        # regressors of training rows: nothing after the cutoff, as published by then
+        assert X_seen["ds"].max() <= w.cutoff
+        expect = _expected(X, w.cutoff)
+        got = X_seen.set_index(["unique_id", "ds"])[["p", "f"]]
+        pd.testing.assert_frame_equal(got, expect.loc[got.index], check_names=False)
+        # the horizon: future regressors only, up to the last scored step, as known then
+        _, h_asked, X_future = Spy.log[at]
+        assert "p" not in X_future.columns
+        assert X_future["ds"].max() == w.test_last == grid[grid.get_loc(w.cutoff) + gap + h]
+        assert h_asked == gap + h
+        fut = X_future.set_index(["unique_id", "ds"])["f"]
+        np.testing.assert_array_equal(fut.to_numpy(), expect.loc[fut.index, "f"].to_numpy())
+        prev_cutoff = w.cutoff
+    assert set(res.forecasts["step"]) == set(range(1, h + 1))
+
+
+def test_regressor_published_after_the_cutoff_is_not_used():
+    df = _daily(40)
+    keys = df[["unique_id", "ds"]]
+    # the signal for each day is only published two days later
+    X = keys.assign(as_of=keys["ds"] + pd.Timedelta(days=2), p=1.0)
+    with pytest.raises(BacktestError, match=r"no regressor values published by the cutoff"):
+        backtest(Spy(), df, h=7, n_windows=1, X=X, roles={"p": "past"})
+
+
+def test_models_get_only_the_regressors_their_tags_allow(caplog):
+    df = _daily(60)
+    X = df[["unique_id", "ds"]].assign(letters=(df["ds"].dt.day == 1) * 1000.0)
+    with caplog.at_level(logging.INFO, logger="demandcast"):
+        res = backtest(["seasonal_naive", Spy()], df, h=7, n_windows=2, X=X)
+    assert "backtested without them" in caplog.text
+    assert res.forecasts[["seasonal_naive", "spy"]].notna().all().all()
+
+
+# --------------------------------------------------------------------------- never mutated
+
+
+def test_forecasters_passed_in_are_not_mutated():
+    df = _daily(60)
+    fresh = HistoricalAverage(k_weeks=3)
+    fitted = SeasonalNaive().fit(df[df["ds"] < df["ds"].iloc[20]])
+    before = [pickle.dumps(vars(fresh)), pickle.dumps(vars(fitted))]
+    res = backtest([fresh, fitted], df, h=7, n_windows=3, level=(80,))
+    assert [pickle.dumps(vars(fresh)), pickle.dumps(vars(fitted))] == before
+    assert fresh.get_params() == {"alias": None, "k_weeks": 3}
+    assert not hasattr(fresh, "freq_")
+    assert fitted.last_ds_ == {"a": df["ds"].iloc[19], "b": df["ds"].iloc[19]}
+    assert res.forecasts["seasonal_naive"].notna().all()
+
+
+# --------------------------------------------------------------------------- refit and update
+
+
+def test_refit_k_updates_between_refits(caplog):
+    df = _daily(60)
+    Spy.log.clear()
+    backtest(UpdatingSpy(), df, h=5, n_windows=5, refit=2)
+    assert [r[0] for r in Spy.log if r[0] != "predict"] == [
+        "fit", "update", "fit", "update", "fit",
+    ]  # fmt: skip
+    Spy.log.clear()
+    res = backtest(UpdatingSpy(), df, h=5, n_windows=5, refit=False)
+    assert [r[0] for r in Spy.log if r[0] != "predict"] == ["fit"] + ["update"] * 4
+    # the updated model forecasts from the mean of its first training part only
+    first = df[df["ds"] <= res.splits["cutoff"].iloc[0]].groupby("unique_id")["y"].mean()
+    last = res.forecasts[res.forecasts["cutoff"] == res.splits["cutoff"].iloc[-1]]
+    np.testing.assert_allclose(last["updating_spy"], last["unique_id"].map(first))
+    # no update(): refitted at every window, and the log says so once
+    Spy.log.clear()
+    with caplog.at_level(logging.WARNING, logger="demandcast"):
+        backtest(Spy(), df, h=5, n_windows=5, refit=2)
+    assert [r[0] for r in Spy.log if r[0] != "predict"] == ["fit"] * 5
+    assert caplog.text.count("has no update()") == 1
+
+
+# --------------------------------------------------------------------------- results on real data
+
+
+def test_forecasts_equal_direct_fits_and_metrics_match_hand_computation(bank):
+    res = backtest(["seasonal_naive", "historical_average"], bank, h=145, n_windows=3, level=(80,))
+    fc = res.forecasts
+    assert len(fc) == 3 * 145 and list(fc["step"].iloc[:3]) == [1, 2, 3]
+    hist = bank.set_index("ds")["y"]
+    for cutoff, part in fc.groupby("cutoff"):
+        train = bank[bank["ds"] <= cutoff]
+        for model in (SeasonalNaive(), HistoricalAverage()):
+            direct = model.fit(train).predict(10 * 48, level=(80,)).set_index("ds")
+            cols = [model.name, f"{model.name}-lo-80", f"{model.name}-hi-80"]
+            np.testing.assert_allclose(part[cols], direct.loc[part["ds"], cols])
+        np.testing.assert_array_equal(part["y"], hist[part["ds"]])
+
+    week = pd.Timedelta(days=7)
+    table = res.metrics(by=("model",)).set_index("model")
+    for model in res.models:
+        err = (fc[model] - fc["y"]).abs()
+        assert table.loc[model, "wape"] == pytest.approx(err.sum() / fc["y"].sum(), rel=1e-12)
+        assert table.loc[model, "n"] == len(fc)
+        # MASE: mean over cutoffs of MAE / in-sample |y_t - y_(t - 1 week)|
+        ratios = []
+        for cutoff, part in fc.groupby("cutoff"):
+            train = hist[hist.index <= cutoff]
+            back = train.reindex(train.index - week).to_numpy()
+            scale = np.nanmean(np.abs(train.to_numpy() - back))
+            ratios.append((part[model] - part["y"]).abs().mean() / scale)
+        assert table.loc[model, "mase"] == pytest.approx(np.mean(ratios), rel=1e-12)
+        inside = (fc[f"{model}-lo-80"] <= fc["y"]) & (fc["y"] <= fc[f"{model}-hi-80"])
+        assert table.loc[model, "coverage_80"] == pytest.approx(inside.mean())
+
+    board = res.leaderboard()
+    assert list(board["rank"]) == [1, 2]
+    assert board["wape"].is_monotonic_increasing
+    sn = table.loc["seasonal_naive", "wape"]
+    got = board.set_index("model")["vs_seasonal_naive"]
+    assert got["historical_average"] == pytest.approx(
+        1 - table.loc["historical_average", "wape"] / sn
+    )
+    assert got["seasonal_naive"] == 0.0
+    by_step = res.metrics(by=("model", "step"), metrics=("wape",))
+    assert len(by_step) == 2 * 145 and list(by_step.columns) == ["model", "step", "wape"]
+    assert set(res.metrics(by="cutoff")["cutoff"]) == set(res.splits["cutoff"])
+
+
+def _dm_reference(d: np.ndarray, h: int) -> tuple[float, float]:
+    """Diebold-Mariano with the Harvey-Leybourne-Newbold correction, written out."""
+    n = len(d)
+    c = d - d.mean()
+    gamma = [np.sum(c[k:] * c[: n - k]) / n for k in range(h)]
+    var = (gamma[0] + 2 * sum(gamma[1:])) / n
+    stat = d.mean() / math.sqrt(var) * math.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n)
+    return stat, 2 * stats.t.sf(abs(stat), df=n - 1)
+
+
+def test_compare_is_the_hln_diebold_mariano_test(phone):
+    res = backtest(["seasonal_naive", "historical_average"], phone, h=5, n_windows=8)
+    out = res.compare("historical_average", "seasonal_naive")
+    assert list(out["scope"]) == ["series"] * 3 + ["pooled"]
+    fc = res.forecasts.sort_values(["cutoff", "ds"], kind="stable")
+    loss = {m: (fc["y"] - fc[m]) ** 2 for m in res.models}
+    # pooled: the mean loss over series at each (cutoff, ds), tested with h = 5
+    pooled = {m: loss[m].groupby([fc["cutoff"], fc["ds"]]).mean().to_numpy() for m in res.models}
+    ref = M.diebold_mariano(
+        pooled["historical_average"], pooled["seasonal_naive"], h=5, loss=lambda e: e
+    )
+    row = out.iloc[-1]
+    assert row["p_value"] == pytest.approx(ref.p_value, rel=1e-10)
+    assert row["statistic"] == pytest.approx(ref.statistic, rel=1e-10)
+    stat, p = _dm_reference(pooled["historical_average"] - pooled["seasonal_naive"], 5)
+    assert (row["statistic"], row["p_value"]) == (pytest.approx(stat), pytest.approx(p))
+    # per series: the same test on that series' errors in time order
+    one = fc[fc["unique_id"] == "noord/phone"]
+    ref = M.diebold_mariano(
+        one["y"] - one["historical_average"], one["y"] - one["seasonal_naive"], h=5
+    )
+    got = out.set_index("unique_id").loc["noord/phone"]
+    assert got["p_value"] == pytest.approx(ref.p_value, rel=1e-10) and got["n"] == ref.n
+    absolute = res.compare("historical_average", "seasonal_naive", loss="absolute")
+    assert not np.allclose(absolute["statistic"], out["statistic"])
+
+
+def test_closed_intervals_stay_with_zero_forecast_and_are_not_scored(phone):
+    # Sundays present but closed, the frame otherwise as loaded (Saturdays absent)
+    sundays = phone.drop_duplicates("unique_id")[["unique_id"]].merge(
+        pd.DataFrame({"ds": pd.date_range("2024-01-07", "2024-03-31", freq="7D", tz=TZ)}),
+        how="cross",
+    )
+    df = pd.concat(
+        [phone[["unique_id", "ds", "y", "is_open"]], sundays.assign(y=0.0, is_open=False)]
+    ).sort_values(["unique_id", "ds"], ignore_index=True)
+    res = backtest(["seasonal_naive", "historical_average"], df, h=6, n_windows=4, level=(80,))
+    fc = res.forecasts
+    closed = ~fc["is_open"]
+    assert closed.sum() == 3 * 4  # one Sunday per window and series: a step of the grid
+    assert (fc.loc[closed, ["seasonal_naive", "historical_average-hi-80"]] == 0).all().all()
+    assert (fc.loc[~closed, "seasonal_naive"] > 0).all()
+    table = res.metrics(by=("model",)).set_index("model")
+    assert (table["n"] == (~closed).sum()).all()
+    open_ = fc[~closed]
+    err = (open_["seasonal_naive"] - open_["y"]).abs().sum() / open_["y"].sum()
+    assert table.loc["seasonal_naive", "wape"] == pytest.approx(err)
+
+
+# --------------------------------------------------------------------------- engines
+
+
+def test_n_jobs_gives_identical_results(phone):
+    from demandcast import backtest as B  # noqa: N812
+
+    kwargs = {"h": 5, "n_windows": 2, "level": (80, 95)}
+    models = ["seasonal_naive", HistoricalAverage(k_weeks=3)]
+    one = backtest(models, phone, n_jobs=1, **kwargs)
+    two = backtest(models, phone, n_jobs=2, **kwargs)
+    pd.testing.assert_frame_equal(one.forecasts, two.forecasts)
+    pd.testing.assert_frame_equal(one.metrics(), two.metrics())
+    # with two workers the local models were split by series too
+    plan = B._plan(
+        B._resolve_models(models), BacktestWindows(5, 2).split(phone),
+        sorted(phone["unique_id"].unique()), 1, (), {}, "D", workers=2,
+    )  # fmt: skip
+    assert len(plan) == 2 * 2 * 2 and {len(t.series) for t in plan} == {1, 2}
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as lc:
+        yield lc
+
+
+def test_dask_engine_equals_local(phone, cluster):
+    from distributed import Client
+
+    kwargs = {"h": 5, "n_windows": 3, "refit": 2, "level": (80,)}
+    models = ["seasonal_naive", "historical_average"]
+    local = backtest(models, phone, **kwargs)
+    with Client(cluster) as client:
+        remote = backtest(models, phone, engine="dask", client=client, **kwargs)
+    pd.testing.assert_frame_equal(local.forecasts, remote.forecasts)
+    # an address works too, and so does the dask_client name
+    by_address = backtest(
+        models, phone, engine="dask", dask_client=cluster.scheduler_address, **kwargs
+    )
+    pd.testing.assert_frame_equal(local.forecasts, by_address.forecasts)
+
+
+def test_dask_without_a_client_says_how_to_get_one(phone):
+    pytest.importorskip("distributed")
+    from distributed import get_client
+
+    try:
+        get_client()
+        pytest.skip("a default dask client exists in this process")
+    except ValueError:
+        pass
+    with pytest.raises(ConfigError, match="client='tcp://"):
+        backtest("seasonal_naive", phone, h=5, n_windows=2, engine="dask")
+
+
+# --------------------------------------------------------------------------- output
+
+
+def test_progress_bar_only_when_asked(phone, capsys):
+    backtest("seasonal_naive", phone, h=5, n_windows=2)
+    assert capsys.readouterr().err == ""  # not a terminal: silent
+    backtest("seasonal_naive", phone, h=5, n_windows=2, progress=True)
+    assert "backtest" in capsys.readouterr().err
+
+
+def test_plot_and_csv(phone, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    res = backtest(["seasonal_naive", "historical_average"], phone, h=5, n_windows=3)
+    fig = res.plot("zuid/phone")
+    top, bottom = fig.axes
+    # actuals, one line per model and window, one dotted line per cutoff
+    assert len(top.get_lines()) == 1 + 2 * 3 + 3
+    assert len(bottom.get_lines()) == 2 and len(bottom.get_lines()[0].get_xdata()) == 5
+    plt.close(fig)
+    with pytest.raises(ConfigError, match="not in the backtest"):
+        res.plot("elsewhere/phone")
+    path = res.to_csv(tmp_path / "bt.csv")
+    back = pd.read_csv(path)
+    assert len(back) == len(res.forecasts) and list(back.columns) == list(res.forecasts.columns)
+    assert isinstance(res, BacktestResult) and "n_windows=3" in repr(res)
