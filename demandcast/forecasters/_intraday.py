@@ -239,5 +239,7 @@ def spread(
         else np.zeros(len(parts))
     )
     mean = share * np.clip(mean_day, 0.0, None)
-    var = share**2 * var_day + dispersion * mean
+    # a slot with share 0 gets no variance, even from a day the model never saw
+    var = np.where(share > 0, share**2 * np.nan_to_num(var_day, posinf=0.0), 0.0)
+    var = var + dispersion * mean
     return pd.DataFrame({"ds": grid_ds, "share": share, "mean": mean, "var": var})

@@ -240,7 +240,7 @@ class SARIMA(LocalForecaster):
 
     def _is_daily(self) -> bool:
         offset = pd.tseries.frequencies.to_offset(self.freq_)
-        return getattr(offset, "name", "") == "D" and getattr(offset, "n", 1) == 1
+        return offset.freqstr == "D"
 
     def _check_params(self) -> dict[str, Any]:
         order = _triple(self.order, "order", "(1, 0, 1)")
@@ -751,7 +751,8 @@ class SARIMA(LocalForecaster):
             return out
         if self.transform == "log1p":
             mean_day = np.expm1(np.clip(mu, None, 50.0))
-            var_day = np.expm1(sd**2) * np.exp(np.clip(2 * mu + sd**2, None, 100.0))
+            s2 = np.clip(sd**2, None, 25.0)
+            var_day = np.expm1(s2) * np.exp(np.clip(2 * mu + s2, None, 100.0))
         else:
             mean_day, var_day = mu, sd**2
         daily = pd.DataFrame({"date": uniq, "mean": mean_day, "var": var_day})
