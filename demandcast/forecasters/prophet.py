@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import warnings
 import zlib
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
@@ -64,12 +65,19 @@ def _drop_info(record: logging.LogRecord) -> bool:
 
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
-    """Drop prophet's and cmdstanpy's records below WARNING; leave the loggers as found."""
+    """Drop prophet's and cmdstanpy's records below WARNING; leave the loggers as found.
+
+    Deprecation warnings raised inside prophet's own code (about its pandas calls)
+    are hidden too: the user cannot act on them.
+    """
     loggers = [logging.getLogger(name) for name in _QUIET_LOGGERS]
     for log in loggers:
         log.addFilter(_drop_info)
     try:
-        yield
+        with warnings.catch_warnings():
+            for category in (DeprecationWarning, FutureWarning):
+                warnings.filterwarnings("ignore", category=category, module=r"prophet(\.|$)")
+            yield
     finally:
         for log in loggers:
             log.removeFilter(_drop_info)
@@ -255,7 +263,7 @@ class Prophet(LocalForecaster):
     >>> fc = Prophet(holidays_region=None).fit(df).predict(7, level=(80,))
     >>> list(fc.columns)
     ['unique_id', 'ds', 'prophet', 'prophet-lo-80', 'prophet-hi-80']
-    >>> bool(fc["prophet"].iloc[6] > fc["prophet"].iloc[5] + 30)   # Mon above Sun
+    >>> bool(fc["prophet"].iloc[0] > fc["prophet"].iloc[6] + 30)   # Monday above Sunday
     True
     """
 

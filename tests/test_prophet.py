@@ -1,0 +1,388 @@
+"""Prophet forecaster: conformance, Dutch calendar, DST, seeding, warm start, real data.
+
+Prophet fits take a few tenths of a second each, so the default tests use small
+simulated series; the real-data holdouts are marked slow.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import subprocess
+import sys
+import warnings
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from demandcast.datasets import simulate_municipality
+from demandcast.exceptions import (
+    ConfigError,
+    DataWarning,
+    ForecasterFitError,
+    MissingDependencyError,
+)
+from demandcast.forecasters.naive import SeasonalNaive
+from demandcast.forecasters.prophet import Prophet
+from demandcast.testing import check_forecaster, example_data, expected_checks
+
+# find_spec, not importorskip: importing prophet here would log its plotly complaint
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("prophet") is None, reason="prophet is not installed"
+)
+
+TZ = "Europe/Amsterdam"
+
+
+def _at(day: str) -> pd.Timestamp:
+    return pd.Timestamp(day, tz=TZ)
+
+
+@lru_cache(maxsize=1)
+def _desk_sim():
+    """One location, January 2023 to April 2024: two Easters and two King's Days."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        return simulate_municipality(
+            seed=7, start="2023-01-01", end="2024-04-30", locations=("centrum",)
+        )
+
+
+def _is_open(forecaster, h: int, hours) -> pd.DataFrame:
+    grid = forecaster.future_ds(h)
+    mask = hours.is_open(pd.DatetimeIndex(grid["ds"]), freq=forecaster.freq_)
+    return grid.assign(is_open=np.asarray(mask, dtype=bool))
+
+
+def _wape(actual: np.ndarray, forecast: np.ndarray) -> float:
+    return float(np.abs(actual - forecast).sum() / actual.sum())
+
+
+# ---------------------------------------------------------------------------
+# conformance
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("freq", ["D", "30min"])
+def test_conformance_suite(freq):
+    report = check_forecaster(Prophet(), freq=freq)
+    assert report.n_checks == len(expected_checks(Prophet.tags)) == 19
+    assert "missing_future_regressor" in report.passed
+    assert "past_regressor_observed_only" in report.skipped
+
+
+# ---------------------------------------------------------------------------
+# parameters and dependencies (no fit)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("param", "value"),
+    [
+        ("seasonality_mode", "geometric"),
+        ("transform", "log"),
+        ("growth", "logistic"),
+        ("holidays_region", "oost"),
+        ("uncertainty_samples", -1),
+        ("random_state", 1.5),
+        ("n_jobs", 0),
+        ("daily_seasonality", "sometimes"),
+    ],
+)
+def test_bad_parameters_are_named(param, value):
+    df = example_data("D")
+    with pytest.raises(ConfigError, match=param):
+        Prophet(**{param: value}).fit(df)
+
+
+def test_missing_prophet_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "prophet", None)  # import prophet -> ImportError
+    with pytest.raises(MissingDependencyError, match="pip install prophet"):
+        Prophet().fit(example_data("D"))
+
+
+def test_import_does_not_load_prophet():
+    code = (
+        "import sys, demandcast, demandcast.forecasters.prophet; "
+        "print('prophet' in sys.modules, 'cmdstanpy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+# ---------------------------------------------------------------------------
+# calendar: closures, holidays, school holidays
+# ---------------------------------------------------------------------------
+
+
+def test_closed_on_easter_monday_with_catch_up_next_day():
+    sim = _desk_sim()
+    df = sim.frame("desk", freq="D")
+    cut = _at("2024-03-24")  # a Sunday: the next two weeks hold Easter 2024
+    model = Prophet().fit(df[df["ds"] <= cut])
+    Xf = _is_open(model, 14, sim.opening_hours["desk"])
+    fc = model.predict(14, X_future=Xf, level=(80, 95)).set_index("ds")
+    values = fc.drop(columns="unique_id")
+
+    closed = ~Xf.set_index("ds")["is_open"]
+    assert closed[_at("2024-04-01")]  # Easter Monday
+    assert (values[closed.to_numpy()].to_numpy() == 0).all()  # point and intervals
+    assert (values.loc[~closed.to_numpy(), "prophet"] > 0).all()
+    # the Tuesday after Easter Monday 2023 had a catch-up peak: learnt as the +1 day
+    assert fc.loc[_at("2024-04-02"), "prophet"] > 1.15 * fc.loc[_at("2024-03-26"), "prophet"]
+    # ... which a model without the Dutch calendar does not know
+    plain = Prophet(holidays_region=None).fit(df[df["ds"] <= cut]).predict(14).set_index("ds")
+    assert plain.loc[_at("2024-04-02"), "prophet"] < fc.loc[_at("2024-04-02"), "prophet"]
+    # and the forecast follows the simulator's truth on open days
+    truth = sim.truth.assign(day=sim.truth["ds"].dt.tz_convert(TZ).dt.normalize())
+    truth = truth[truth["unique_id"] == "centrum/desk"].groupby("day")["y"].sum()
+    open_days = fc.index[~closed.to_numpy()]
+    assert _wape(truth.reindex(open_days).to_numpy(), fc.loc[open_days, "prophet"]) < 0.15
+
+
+def test_school_holiday_regressor_only_when_it_varies():
+    sim = _desk_sim()
+    desk = sim.frame("desk", freq="D")
+    # March to mid-April 2024: no school break in region midden
+    spring = desk[(desk["ds"] >= _at("2024-03-01")) & (desk["ds"] < _at("2024-04-20"))]
+    state = Prophet().fit(spring).states_["centrum/desk"]
+    assert state["school"] is False
+    assert "dc_school_holiday" not in state["model"].extra_regressors
+    fitted = Prophet(yearly_seasonality=False).fit(desk[desk["ds"] < _at("2023-06-01")])
+    state = fitted.states_["centrum/desk"]
+    assert state["school"] is True
+    assert "dc_school_holiday" in state["model"].extra_regressors
+
+
+# ---------------------------------------------------------------------------
+# time zones and DST, intraday profiles
+# ---------------------------------------------------------------------------
+
+
+def test_hourly_forecast_across_october_dst_change():
+    sim = simulate_municipality(seed=2, start="2024-10-07", end="2024-10-30", freq="h")
+    web = sim.frame("web", freq="h")
+    cut = _at("2024-10-26 23:00")
+    train = web[web["ds"] <= cut]
+    model = Prophet().fit(train)
+    fc = model.predict(48, level=(80,))
+    local = fc["ds"].dt.tz_convert(TZ)
+    assert str(fc["ds"].dt.tz) == TZ
+    # 27 October 2024 has 25 hourly intervals, each on the base-class grid
+    assert (local.dt.date == pd.Timestamp("2024-10-27").date()).sum() == 25
+    pd.testing.assert_series_equal(fc["ds"], model.future_ds(48)["ds"], check_names=False)
+    # both 02:00 intervals are the same wall-clock hour: same forecast
+    two = fc[local.dt.strftime("%Y-%m-%d %H") == "2024-10-27 02"]
+    assert len(two) == 2 and two["prophet"].iloc[0] == two["prophet"].iloc[1]
+    # the daily profile sits at the right local hours after the change
+    truth = sim.truth[sim.truth["unique_id"] == "website/web"].set_index("ds")["y"]
+    actual = truth.reindex(fc["ds"]).to_numpy()
+    assert np.corrcoef(actual, fc["prophet"])[0, 1] > 0.9
+    assert _wape(actual, fc["prophet"].to_numpy()) < 0.2
+
+
+def test_intraday_day_types_follow_opening_hours():
+    sim = _desk_sim()
+    df = sim.frame("desk", freq="30min")
+    # five quiet weeks of autumn 2023 (no holiday, mailing or school break)
+    train = df[(df["ds"] >= _at("2023-09-04")) & (df["ds"] < _at("2023-10-09"))]
+    model = Prophet(yearly_seasonality=False).fit(train)
+    types = model.states_["centrum/desk"]["day_types"]
+    # Mon-Wed and Fri 08:30-17:00 share a profile; Thursday opens late until 20:00
+    assert types[0] == types[1] == types[2] == types[4] != types[3]
+    Xf = _is_open(model, 7 * 48, sim.opening_hours["desk"])
+    fc = model.predict(7 * 48, X_future=Xf)
+    local = fc["ds"].dt.tz_convert(TZ)
+    thu_evening = (local.dt.day_of_week == 3) & local.dt.hour.isin([18, 19])
+    fri_evening = (local.dt.day_of_week == 4) & local.dt.hour.isin([18, 19])
+    assert (fc.loc[thu_evening, "prophet"] > 0).all()
+    assert (fc.loc[fri_evening, "prophet"] == 0).all()
+    truth = sim.truth[sim.truth["unique_id"] == "centrum/desk"].set_index("ds")["y"]
+    open_ = Xf["is_open"].to_numpy()
+    actual = truth.reindex(fc["ds"]).to_numpy()[open_]
+    naive = SeasonalNaive().fit(train).predict(7 * 48)["seasonal_naive"].to_numpy()[open_]
+    wape = _wape(actual, fc["prophet"].to_numpy()[open_])
+    assert wape < 0.15 and wape < 0.5 * _wape(actual, naive)
+
+
+# ---------------------------------------------------------------------------
+# reproducibility, quiet fits, per-series seeds
+# ---------------------------------------------------------------------------
+
+
+def test_seeded_intervals_quiet_fit_and_untouched_global_state(capfd):
+    df = example_data("D")
+    cmdstan_level = logging.getLogger("cmdstanpy").level
+    np.random.seed(123)
+    state = np.random.get_state()
+    a = Prophet(random_state=5).fit(df).predict(14, level=(80, 95))
+    b = Prophet(random_state=5).fit(df).predict(14, level=(80, 95))
+    c = Prophet(random_state=6).fit(df).predict(14, level=(80, 95))
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert not a["prophet-hi-95"].equals(c["prophet-hi-95"])  # other draws
+    np.testing.assert_array_equal(a["prophet"], c["prophet"])  # same MAP point
+    after = np.random.get_state()
+    assert after[0] == state[0] and np.array_equal(after[1], state[1])
+    assert logging.getLogger("cmdstanpy").level == cmdstan_level
+    err = capfd.readouterr().err
+    assert "cmdstanpy" not in err and "plotly" not in err
+
+
+def test_series_forecast_does_not_depend_on_the_other_series():
+    df = example_data("D")
+    both = Prophet().fit(df).predict(14, level=(80,))
+    uid = sorted(df["unique_id"].unique())[1]
+    alone = Prophet().fit(df[df["unique_id"] == uid]).predict(14, level=(80,))
+    pd.testing.assert_frame_equal(
+        both[both["unique_id"] == uid].reset_index(drop=True), alone, check_exact=True
+    )
+
+
+def test_without_level_no_draws_are_made(monkeypatch):
+    df = example_data("D")
+    model = Prophet(uncertainty_samples=0).fit(df)
+    with pytest.raises(ConfigError, match="uncertainty_samples"):
+        model.predict(14, level=(80,))
+    calls = []
+    monkeypatch.setattr(Prophet, "_samples", lambda *a, **k: calls.append(1))
+    fc = model.predict(14)
+    assert calls == [] and list(fc.columns) == ["unique_id", "ds", "prophet"]
+
+
+# ---------------------------------------------------------------------------
+# failures and fallback
+# ---------------------------------------------------------------------------
+
+
+def _with_dead_series() -> pd.DataFrame:
+    """A third series with one observed day: too little for Prophet."""
+    df = example_data("D")
+    dead = df[df["unique_id"] == df["unique_id"].iloc[0]].assign(unique_id="west/phone")
+    dead.loc[dead.index[:-1], "y"] = np.nan
+    return pd.concat([df, dead], ignore_index=True)
+
+
+def test_fit_failure_names_model_and_series():
+    with pytest.raises(ForecasterFitError, match=r"'prophet' failed on series 'west/phone'"):
+        Prophet().fit(_with_dead_series())
+
+
+def test_fallback_takes_over_with_a_logged_warning(caplog):
+    df = _with_dead_series()
+    with caplog.at_level(logging.WARNING, logger="demandcast"):
+        fc = Prophet(fallback="seasonal_naive").fit(df).predict(14, level=(80,))
+    assert any("west/phone" in r.getMessage() for r in caplog.records)
+    assert fc.groupby("unique_id").size().to_dict() == {
+        "centrum/phone": 14,
+        "noord/phone": 14,
+        "west/phone": 14,
+    }
+    assert np.isfinite(fc.iloc[:, 2:].to_numpy()).all()
+
+
+# ---------------------------------------------------------------------------
+# regressors and warm start
+# ---------------------------------------------------------------------------
+
+
+def test_mailing_regressor_raises_the_forecast_after_the_tax_letters():
+    sim = _desk_sim()
+    phone = sim.frame("phone", freq="D")
+    X = sim.regressors("D")[["ds", "mailing_letters"]]
+    # callers respond over the days after the letters: a known-ahead response window
+    sent = X["mailing_letters"].to_numpy() > 0
+    window = np.convolve(sent, np.ones(7), mode="full")[: len(sent)] - sent
+    X = pd.DataFrame({"ds": X["ds"], "after_mailing": (window > 0).astype("float64")})
+    cut = _at("2024-02-25")  # tax letters go out on Thursday 29 February 2024
+    train = phone[phone["ds"] <= cut]
+    truth = sim.truth[sim.truth["unique_id"] == "centrum/phone"]
+    truth = truth.groupby(truth["ds"].dt.tz_convert(TZ).dt.normalize())["y"].sum()
+
+    with_x = Prophet().fit(train, X=X)
+    Xf = _is_open(with_x, 14, sim.opening_hours["phone"]).merge(X, on="ds")
+    fc = with_x.predict(14, X_future=Xf).set_index("ds")["prophet"]
+    without = Prophet().fit(train).predict(14, X_future=Xf[["ds", "is_open"]])
+    without = without.set_index("ds")["prophet"]
+    assert fc[_at("2024-03-01")] > 1.5 * without[_at("2024-03-01")]
+    open_ = Xf["is_open"].to_numpy()
+    actual = truth.reindex(fc.index).to_numpy()[open_]
+    assert _wape(actual, fc.to_numpy()[open_]) < 0.6 * _wape(actual, without.to_numpy()[open_])
+
+
+def test_warm_start_reuses_the_previous_fit():
+    sim = _desk_sim()
+    df = sim.frame("desk", freq="D")
+    first, second = _at("2024-03-03"), _at("2024-03-10")
+    earlier = Prophet().fit(df[df["ds"] <= first])
+    init = earlier.get_init_params()
+    assert set(init["centrum/desk"]) == {"k", "m", "sigma_obs", "delta", "beta"}
+
+    cold = Prophet().fit(df[df["ds"] <= second])
+    warm = Prophet().set_init_params(init).fit(df[df["ds"] <= second])
+    assert warm.states_["centrum/desk"]["warm_started"]
+    assert not cold.states_["centrum/desk"]["warm_started"]
+    n_cold, n_warm = cold.n_iter_["centrum/desk"], warm.n_iter_["centrum/desk"]
+    assert n_cold is not None and n_warm is not None and n_warm < n_cold
+    a, b = cold.predict(14)["prophet"], warm.predict(14)["prophet"]
+    np.testing.assert_allclose(b, a, rtol=0.03, atol=1.0)
+
+    # warm_start=True passes each fit on to the next refit of the same object
+    rolling = Prophet(warm_start=True).fit(df[df["ds"] <= first])
+    rolling.fit(df[df["ds"] <= second])
+    assert rolling.states_["centrum/desk"]["warm_started"]
+    with pytest.raises(ConfigError, match="sigma_obs"):
+        Prophet().set_init_params({"centrum/desk": {"k": 0.1}})
+
+
+# ---------------------------------------------------------------------------
+# real data (slow)
+# ---------------------------------------------------------------------------
+
+
+def _load(data_file, name: str, series: str | None = None) -> pd.DataFrame:
+    raw = pd.read_csv(data_file(name))
+    if series is not None:
+        raw = raw[raw["series_id"] == series]
+    ds = pd.to_datetime(raw["timestamp"]).dt.tz_localize("America/New_York")
+    return pd.DataFrame({"unique_id": raw["series_id"], "ds": ds, "y": raw["count"] * 1.0})
+
+
+def _rolling_wape(df: pd.DataFrame, models: dict, h: int = 28, n: int = 6) -> dict:
+    """The BENCHMARKS.md protocol: 6 folds of 28 days, step 28, pooled WAPE."""
+    days = np.sort(df["ds"].unique())
+    sums = {k: [0.0, 0.0] for k in models}
+    for i in range(n):
+        cut = days[len(days) - n * h + i * h - 1]
+        train, test = df[df["ds"] <= cut], df[df["ds"] > cut]
+        for key, model in models.items():
+            fitted = model.clone().fit(train)
+            fc = fitted.predict(h).merge(test, on=["unique_id", "ds"])
+            assert (fc[fitted.alias_] >= 0).all()
+            sums[key][0] += np.abs(fc[fitted.alias_] - fc["y"]).sum()
+            sums[key][1] += fc["y"].sum()
+    return {k: a / b for k, (a, b) in sums.items()}
+
+
+@pytest.mark.slow
+def test_wikipedia_holdout_log1p_beats_seasonal_naive(data_file):
+    df = _load(data_file, "wikipedia_pageviews_daily.csv")
+    models = {
+        "prophet": Prophet(holidays_region=None, transform="log1p", seasonality_mode="additive"),
+        "naive": SeasonalNaive(season_length=365),
+    }
+    wape = _rolling_wape(df, models)
+    assert wape["prophet"] < wape["naive"]
+    assert wape["prophet"] < 0.8
+
+
+@pytest.mark.slow
+def test_nyc311_total_stays_sane(data_file):
+    df = _load(data_file, "nyc311_sandy_daily.csv", "nyc311_sandy_total")
+    models = {
+        "prophet": Prophet(holidays_region=None, transform="log1p", seasonality_mode="additive"),
+        "naive": SeasonalNaive(season_length=365),
+    }
+    wape = _rolling_wape(df, models)
+    assert wape["prophet"] < wape["naive"]
