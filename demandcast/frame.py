@@ -755,6 +755,8 @@ def _resolve_freq(
                 f"{uniques[c]!r} ({pd.Timedelta(int(steps[c]), 'ns')})"
                 for c in unsupported[:_MAX_EXAMPLES]
             )
+            if len(unsupported) > _MAX_EXAMPLES:
+                shown += f" and {len(unsupported) - _MAX_EXAMPLES} more"
             raise _fail(
                 "ds",
                 "most common spacing is not a supported frequency",
@@ -996,17 +998,9 @@ def infer_freq(df: pd.DataFrame | pd.Series | pd.DatetimeIndex) -> str:
 # ----------------------------------------------------------------- regularise
 
 
-def _grid(
-    first: pd.Series, last: pd.Series, spec: _Freq, tz: str
-) -> tuple[np.ndarray, pd.DatetimeIndex]:
-    """Vectorised local grids per series: returns (series position, ds)."""
-    if spec.calendar:
-        lo = _wall_i8(pd.DatetimeIndex(first))
-        hi = _wall_i8(pd.DatetimeIndex(last))
-    else:
-        lo = _to_ns(pd.DatetimeIndex(first)).asi8
-        hi = _to_ns(pd.DatetimeIndex(last)).asi8
-    n = (hi - lo) // spec.step_ns + 1
+def _grid(lo: np.ndarray, n: np.ndarray, spec: _Freq, tz: str) -> pd.DatetimeIndex:
+    """Vectorised local grids: ``n[i]`` steps from ``lo[i]`` (wall-clock ns for calendar
+    frequencies, UTC ns for sub-daily ones), concatenated."""
     which = np.repeat(np.arange(len(n)), n)
     offset = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
     values = lo[which] + offset * spec.step_ns
@@ -1016,7 +1010,7 @@ def _grid(
         )
     else:
         ds = _from_utc_i8(values, tz)
-    return which, _to_ns(ds)
+    return _to_ns(ds)
 
 
 def regularise(
@@ -1066,13 +1060,23 @@ def regularise(
     base = validate_frame(df, freq=freq, tz=None)
     spec = _parse_freq(base.attrs["freq"])
     tz = str(base["ds"].dt.tz)
-    bounds = base.groupby("unique_id", sort=True)["ds"].agg(["first", "last"])
-    which, ds = _grid(bounds["first"], bounds["last"], spec, tz)
-    grid = pd.DataFrame({"unique_id": bounds.index.to_numpy()[which], "ds": ds})
-    grid["unique_id"] = grid["unique_id"].astype(str)
-    out = grid.merge(base, on=["unique_id", "ds"], how="left", sort=False, indicator=True)
-    added = (out.pop("_merge") == "left_only").to_numpy()
-    out = out[[c for c in base.columns]]
+    codes, uniques = pd.factorize(base["unique_id"], sort=True)
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    ends = np.r_[starts[1:], len(base)] - 1
+    stamps = pd.DatetimeIndex(base["ds"])
+    t = _wall_i8(stamps) if spec.calendar else stamps.asi8
+    lo = t[starts]
+    n = (t[ends] - lo) // spec.step_ns + 1
+    first_row = np.cumsum(n) - n
+    # base is validated (sorted, on the grid), so each row's grid slot is arithmetic
+    slot = first_row[codes] + (t - lo[codes]) // spec.step_ns
+    total = int(n.sum())
+    out = base.set_axis(slot).reindex(np.arange(total)).reset_index(drop=True)
+    added = np.ones(total, dtype=bool)
+    added[slot] = False
+    which = np.repeat(np.arange(len(n)), n)
+    out["unique_id"] = pd.Series(uniques.take(which), index=out.index)
+    out["ds"] = pd.Series(_grid(lo, n, spec, tz), index=out.index)
 
     if "is_open" in base.columns or is_open is not None:
         if "is_open" in base.columns:
@@ -1216,13 +1220,17 @@ def _seasonal_fill(
             "pass the season length in intervals, e.g. 7 for daily data",
         )
     lag = int(season) * spec.step_ns
-    codes, _ = pd.factorize(out["unique_id"].to_numpy())
+    codes, _ = pd.factorize(out["unique_id"])
     wall = _wall_i8(pd.DatetimeIndex(out["ds"]))
-    key = pd.MultiIndex.from_arrays([codes, wall])
-    earlier = pd.MultiIndex.from_arrays([codes, wall - lag])
-    first_seen = ~key.duplicated()
-    lookup = pd.Series(np.arange(len(y)), index=key)[first_seen]
-    src = lookup.reindex(earlier).to_numpy()
+    # one int64 key per (series, wall-clock second); the repeated October hour keeps its
+    # first occurrence as the source
+    seconds = (wall - wall.min()) // _SECOND_NS
+    span = int(seconds.max()) + lag // _SECOND_NS + 1
+    key = codes.astype(np.int64) * span + seconds
+    first_seen = ~pd.Index(key).duplicated()
+    src = pd.Index(key[first_seen]).get_indexer(key - lag // _SECOND_NS)
+    src = np.where(src >= 0, np.flatnonzero(first_seen)[src], -1).astype(float)
+    src[src < 0] = np.nan
     has_src = ~np.isnan(src)
     src_pos = np.where(has_src, src, 0).astype(np.int64)
     # Closed rows are not a source: they relay the value from a season before them.
