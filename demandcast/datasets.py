@@ -138,8 +138,10 @@ class SimulatedMunicipality:
         Returns
         -------
         pandas.DataFrame
-            ``ds`` (tz-aware), ``mailing_letters`` (letters sent, on the first
-            interval of the send date; the response kernel is not given away) and
+            ``ds`` (tz-aware), ``mailing_letters`` (letters sent that day, on every
+            interval of the send date, so intraday grids without closed intervals
+            keep it, as :func:`demandcast.signals.events_to_regressors` does; the
+            response kernel is not given away) and
             ``social_mentions`` (mentions in the interval; spread evenly when
             ``freq`` is finer than an hour). See :attr:`roles`.
 
@@ -158,10 +160,8 @@ class SimulatedMunicipality:
         out = pd.DataFrame({"ds": grid})
         mailing = np.zeros(len(grid))
         local_dates = _local_dates(grid)
-        first_of_day = np.r_[True, local_dates[1:] != local_dates[:-1]]
         for date, letters in zip(self.mailings["date"], self.mailings["letters"], strict=True):
-            hit = first_of_day & (local_dates == np.datetime64(pd.Timestamp(date).date(), "D"))
-            mailing[hit] += letters
+            mailing[local_dates == np.datetime64(pd.Timestamp(date).date(), "D")] += letters
         out["mailing_letters"] = mailing
         hourly = self.social.set_index("timestamp")["mentions"].astype("float64")
         if step is not None and step < pd.Timedelta("1h"):
