@@ -71,6 +71,9 @@ _LAZY: dict[str, str] = {
     "list_forecasters": "demandcast.forecasters.registry",
     "get_forecaster_class": "demandcast.forecasters.registry",
     "LocalForecaster": "demandcast.forecasters.base",
+    "SeasonalNaive": "demandcast.forecasters.naive",
+    "HistoricalAverage": "demandcast.forecasters.naive",
+    "SARIMA": "demandcast.forecasters.sarima",
     "clone": "demandcast.forecasters.base",
     # staffing
     "required_staff": "demandcast.staffing",
@@ -118,6 +121,7 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "DEFAULT_TZ",
     "PERSONAL_COLUMN_PATTERNS",
+    "SARIMA",
     "BacktestError",
     "BaseForecaster",
     "ConfigError",
@@ -127,6 +131,7 @@ __all__ = [
     "ErlangAResult",
     "ForecastStore",
     "ForecasterFitError",
+    "HistoricalAverage",
     "InputFileError",
     "InvalidFrameError",
     "LocalForecaster",
@@ -134,6 +139,7 @@ __all__ = [
     "MissingDependencyError",
     "NotFittedError",
     "OpeningHours",
+    "SeasonalNaive",
     "SimulatedMunicipality",
     "StoreError",
     "UnknownForecasterError",
@@ -221,11 +227,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from demandcast.datasets import SimulatedMunicipality, simulate_municipality
     from demandcast.forecasters.base import BaseForecaster, LocalForecaster, clone
+    from demandcast.forecasters.naive import HistoricalAverage, SeasonalNaive
     from demandcast.forecasters.registry import (
         get_forecaster,
         get_forecaster_class,
         list_forecasters,
     )
+    from demandcast.forecasters.sarima import SARIMA
     from demandcast.frame import (
         DEFAULT_TZ,
         fill_missing,
