@@ -243,6 +243,22 @@ def _has_update(model: BaseForecaster) -> bool:
     return callable(getattr(type(model), "update", None))
 
 
+def _is_global(model: Any) -> bool:
+    """Whether the model, or a forecaster nested in its parameters, is a global model.
+
+    Such a model must see all series at once, so its work is never split by series.
+    """
+    if isinstance(model, BaseForecaster):
+        if model.get_tags().get("global_model", False):
+            return True
+        return any(_is_global(v) for v in model.get_params(deep=False).values())
+    if isinstance(model, Mapping):
+        return any(_is_global(v) for v in model.values())
+    if isinstance(model, (list, tuple)):
+        return any(_is_global(v) for v in model)
+    return False
+
+
 def _check_refit(refit: Any) -> int | None:
     """``None`` for ``refit=False`` (fit once), else refit every k windows."""
     if refit is True:
@@ -334,7 +350,7 @@ def _future_regressors(
     flags = grid.merge(df[[*_KEYS, "is_open"]], on=_KEYS, how="left")["is_open"]
     present = flags.notna().to_numpy()
     out = grid.copy()
-    is_open = flags.fillna(False).to_numpy(dtype=bool)  # absent from df: closed
+    is_open = flags.astype("boolean").fillna(False).to_numpy(dtype=bool)  # absent: closed
     future = [c for c in task.columns if task.roles.get(c) == "future"]
     if Xk is not None and (future or "is_open" in Xk.columns):
         on = [k for k in _KEYS if k in Xk.columns]
@@ -346,8 +362,7 @@ def _future_regressors(
             # a closed interval absent from df: its forecast is zeroed anyway
             out[col] = np.where(np.isnan(values) & ~present, 0.0, values)
         if "is_open" in extra:
-            x_open = merged["is_open"]
-            is_open &= x_open.fillna(True).to_numpy(dtype=bool)
+            is_open &= merged["is_open"].astype("boolean").fillna(True).to_numpy(dtype=bool)
     out["is_open"] = is_open
     return out
 
@@ -676,17 +691,19 @@ def _plan(
         dropped = [c for c in role_of if c not in columns]
         if dropped:
             logger.info(
-                "model %r takes no regressors of the role of %s: backtested without them",
+                "model %r cannot use regressor(s) %s (its tags allow no %s regressors): "
+                "backtested without them",
                 m.alias,
                 _head(dropped),
+                "/".join(sorted({role_of[c] for c in dropped})),
             )
         lv = level if tags.get("intervals", True) else ()
         if level and not lv:
             logger.info("model %r gives no intervals: its interval columns are NaN", m.alias)
-        plans.append((m, update, tags, groups, columns, lv))
-    n_groups = sum(len(p[3]) for p in plans)
-    for i, (m, update, tags, groups, columns, lv) in enumerate(plans):
-        if tags.get("global_model", False) or workers <= 1:
+        plans.append((m, update, groups, columns, lv))
+    n_groups = sum(len(p[2]) for p in plans)
+    for i, (m, update, groups, columns, lv) in enumerate(plans):
+        if workers <= 1 or _is_global(m.proto):
             n_chunks = 1
         else:
             n_chunks = min(len(series), max(1, math.ceil(4 * workers / max(1, n_groups))))

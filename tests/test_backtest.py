@@ -106,6 +106,16 @@ class UpdatingSpy(Spy):
         return self
 
 
+class Ensembled(Spy):
+    """A local wrapper around other forecasters (as an ensemble is)."""
+
+    name: ClassVar[str] = "ensembled"
+
+    def __init__(self, members: list | None = None, alias: str | None = None) -> None:
+        self.members = members
+        self.alias = alias
+
+
 def _versions(df: pd.DataFrame) -> pd.DataFrame:
     """Regressors with publication times: revisions of a past signal, forecasts of a future one.
 
@@ -247,7 +257,7 @@ def test_bad_arguments_raise_config_errors():
 
 
 @settings(
-    max_examples=12,
+    max_examples=10,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -323,6 +333,39 @@ def test_models_get_only_the_regressors_their_tags_allow(caplog):
         res = backtest(["seasonal_naive", Spy()], df, h=7, n_windows=2, X=X)
     assert "backtested without them" in caplog.text
     assert res.forecasts[["seasonal_naive", "spy"]].notna().all().all()
+
+
+def test_shared_regressors_and_absent_closed_days_in_the_horizon(phone):
+    # X shared by all series, given only for the days in the frame (weekends absent)
+    days = pd.DatetimeIndex(sorted(phone["ds"].unique()))
+    X = pd.DataFrame({"ds": days, "letters": np.where(days.day <= 3, 500.0, 0.0)})
+    Spy.log.clear()
+    res = backtest(Spy(), phone, h=5, n_windows=2, X=X)
+    _, h_asked, X_future = next(r for r in Spy.log if r[0] == "predict")
+    weekend = X_future["ds"].dt.day_of_week >= 5
+    assert weekend.any() and h_asked > 5  # 5 open days ahead span a weekend
+    assert not X_future.loc[weekend, "is_open"].any()
+    assert (X_future.loc[weekend, "letters"] == 0).all()
+    assert X_future.loc[~weekend, "is_open"].all()
+    assert (res.forecasts["ds"].dt.day_of_week < 5).all()
+
+
+@pytest.mark.slow
+def test_sarima_refit_every_two_windows_updates_in_between(phone):
+    try:
+        from demandcast.forecasters.registry import get_forecaster
+
+        sarima = get_forecaster("sarima")
+    except ImportError:
+        pytest.skip("the sarima forecaster is not available")
+    every = backtest(["seasonal_naive", sarima], phone, h=5, n_windows=4, level=(80,))
+    updated = backtest([sarima], phone, h=5, n_windows=4, refit=2, level=(80,))
+    a, b = every.forecasts, updated.forecasts
+    first = a["cutoff"] == a["cutoff"].min()
+    # the first window is fitted alike; later windows differ only through the updates
+    np.testing.assert_allclose(a.loc[first, "sarima"], b.loc[first, "sarima"])
+    assert b["sarima"].notna().all() and (b["sarima"] >= 0).all()
+    assert every.leaderboard().loc[0, "wape"] < 0.5
 
 
 # --------------------------------------------------------------------------- never mutated
@@ -490,6 +533,14 @@ def test_n_jobs_gives_identical_results(phone):
         sorted(phone["unique_id"].unique()), 1, (), {}, "D", workers=2,
     )  # fmt: skip
     assert len(plan) == 2 * 2 * 2 and {len(t.series) for t in plan} == {1, 2}
+    # a global model, or one that holds one, always sees every series at once
+    glob = Spy()
+    Spy.tags = {**Spy.tags, "global_model": True}
+    try:
+        assert B._is_global(glob) and not B._is_global(SeasonalNaive())
+        assert B._is_global(Ensembled(members=[SeasonalNaive(), glob]))
+    finally:
+        Spy.tags = {**Spy.tags, "global_model": False}
 
 
 @pytest.fixture(scope="module")
@@ -510,11 +561,15 @@ def test_dask_engine_equals_local(phone, cluster):
     with Client(cluster) as client:
         remote = backtest(models, phone, engine="dask", client=client, **kwargs)
     pd.testing.assert_frame_equal(local.forecasts, remote.forecasts)
-    # an address works too, and so does the dask_client name
-    by_address = backtest(
-        models, phone, engine="dask", dask_client=cluster.scheduler_address, **kwargs
-    )
-    pd.testing.assert_frame_equal(local.forecasts, by_address.forecasts)
+
+
+@pytest.mark.slow
+def test_dask_engine_by_address(phone, cluster):
+    kwargs = {"h": 5, "n_windows": 2}
+    local = backtest("seasonal_naive", phone, **kwargs)
+    address = cluster.scheduler_address  # the dask_client name is a synonym of client
+    remote = backtest("seasonal_naive", phone, engine="dask", dask_client=address, **kwargs)
+    pd.testing.assert_frame_equal(local.forecasts, remote.forecasts)
 
 
 def test_dask_without_a_client_says_how_to_get_one(phone):
