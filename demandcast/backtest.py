@@ -373,10 +373,9 @@ def _horizon(last: pd.Timestamp, test_last: pd.Timestamp, freq: str) -> int:
     return max(1, len(local_range(last, test_last, freq, tz=str(last.tz))) - 1)
 
 
-def _with_note(err: Exception, note: str) -> Exception:
-    if hasattr(err, "add_note"):
+def _add_note(err: Exception, note: str) -> None:
+    if hasattr(err, "add_note"):  # Python >= 3.11; the cause chain stays intact
         err.add_note(note)
-    return err
 
 
 def _run_task(task: _Task, df: pd.DataFrame, X: pd.DataFrame | None) -> pd.DataFrame:
@@ -432,7 +431,8 @@ def _run_task(task: _Task, df: pd.DataFrame, X: pd.DataFrame | None) -> pd.DataF
             X_future = _future_regressors(Xk, task, grid, df)
             fc = model.predict(h, X_future, level=task.level or None)
         except Exception as err:
-            raise _with_note(err, f"raised in {where}") from None
+            _add_note(err, f"raised in {where}")
+            raise
         out = test.merge(fc[[*_KEYS, *cols]], on=_KEYS, how="left")
         if out[task.alias].isna().any():
             rows = out.loc[out[task.alias].isna(), _KEYS].head(5).astype(str).to_dict("records")
