@@ -1,0 +1,571 @@
+"""The ``demandcast`` command: demo, forecast, backtest, report, validate, models.
+
+Cron-safe: exit codes tell what happened, errors are one line on stderr (the
+traceback only with ``--debug``), logs go to stderr, output files are written
+atomically and a lock keeps two runs from overlapping.
+
+Exit codes::
+
+    0  ok
+    1  unexpected internal error (rerun with --debug and report it)
+    2  bad config or input data (the message names the key or file and the fix)
+    3  a model failed and no fallback model was left
+    4  another run holds the lock
+
+Only ``argparse`` and the standard library are imported at start-up, so
+``demandcast --help`` is fast; pandas and the model libraries load when a
+subcommand needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_LOCKED", "EXIT_MODEL", "EXIT_OK", "main"]
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_BAD_INPUT = 2
+EXIT_MODEL = 3
+EXIT_LOCKED = 4
+
+logger = logging.getLogger("demandcast")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("demandcast")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=argparse.SUPPRESS,
+        help="more log output on stderr (-vv for debug messages)",
+    )
+    common.add_argument(
+        "-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="only errors"
+    )
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the full traceback of an error",
+    )
+    return common
+
+
+def _config_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-c",
+        "--config",
+        required=True,
+        metavar="FILE",
+        help="the demandcast.toml config file (see examples/demandcast.toml)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``demandcast`` command.
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["forecast", "--config", "d.toml", "--as-of",
+    ...                                   "2025-03-01"])
+    >>> args.command, args.config, args.as_of
+    ('forecast', 'd.toml', '2025-03-01')
+    """
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="demandcast",
+        description="Forecast desk, phone and web demand of a municipality and staff to it.",
+        epilog="Exit codes: 0 ok, 1 internal error, 2 bad config or input, "
+        "3 a model failed with no fallback left, 4 another run holds the lock.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"demandcast {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "demo",
+        parents=[common],
+        help="the whole chain on a simulated municipality, in a fresh folder",
+        description="Simulate a municipality, write its raw exports and a config into FOLDER, "
+        "then run the nightly forecast on it: load, backtest, forecast, store, staffing, report.",
+    )
+    p.add_argument(
+        "--folder", default="demandcast-demo", help="where to write (default: %(default)s)"
+    )
+    p.add_argument("--quick", action="store_true", help="less data and light models (seconds)")
+    p.add_argument("--seed", type=int, default=0, help="simulation seed (default: %(default)s)")
+
+    p = sub.add_parser(
+        "forecast",
+        parents=[common],
+        help="the nightly run: load, backtest, forecast, store, staffing, report",
+    )
+    _config_arg(p)
+    p.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="rerun a past night (YYYY-MM-DD): only data up to that day, replaces that run",
+    )
+    p.add_argument("--no-backtest", action="store_true", help="skip the backtest")
+
+    p = sub.add_parser("backtest", parents=[common], help="backtest the configured models")
+    _config_arg(p)
+    p.add_argument("--as-of", metavar="DATE", help="only data up to this day")
+
+    p = sub.add_parser("report", parents=[common], help="write the HTML report of a stored run")
+    _config_arg(p)
+    p.add_argument("--run-id", type=int, help="the run (default: the latest complete run)")
+
+    p = sub.add_parser(
+        "validate", parents=[common], help="check the config and the data files; changes nothing"
+    )
+    _config_arg(p)
+
+    sub.add_parser("models", parents=[common], help="list the forecasters and their tags")
+    return parser
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = (
+        logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("demandcast: %(levelname)s: %(message)s"))
+    for name in ("demandcast", "py.warnings"):
+        log = logging.getLogger(name)
+        log.handlers[:] = [handler]
+        log.setLevel(level)
+        log.propagate = False
+    logging.captureWarnings(True)
+    import warnings
+
+    # one short line per warning instead of the source line under it
+    warnings.formatwarning = lambda msg, cat, *a, **k: f"{cat.__name__}: {msg}"
+
+
+def _exit_code(err: BaseException) -> int:
+    from demandcast.exceptions import DemandcastError, ForecasterFitError, LockHeldError
+
+    if isinstance(err, LockHeldError):
+        return EXIT_LOCKED
+    if isinstance(err, ForecasterFitError):
+        return EXIT_MODEL
+    if isinstance(err, DemandcastError):
+        return EXIT_BAD_INPUT
+    return EXIT_INTERNAL
+
+
+def _error_line(err: BaseException, code: int) -> str:
+    text = str(err).strip() or type(err).__name__
+    if code == EXIT_INTERNAL:
+        lines = text.splitlines() or [""]
+        return (
+            f"demandcast: internal error: {type(err).__name__}: {lines[0]} "
+            "(rerun with --debug for the traceback and report it)"
+        )
+    if "\n" in text and not text.startswith(("config", "2 ", "3 ")):
+        text = "; ".join(line.strip() for line in text.splitlines() if line.strip())
+    return f"demandcast: error: {text}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code.
+
+    Examples
+    --------
+    >>> main(["models", "-q"]) == 0  # doctest: +ELLIPSIS
+    seasonal_naive...
+    True
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    debug = getattr(args, "debug", False)
+    _setup_logging(getattr(args, "verbose", 0) + (2 if debug else 0), getattr(args, "quiet", False))
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        return _COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("demandcast: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:
+        code = _exit_code(err)
+        if debug:
+            import traceback
+
+            traceback.print_exc(file=sys.stderr)
+        print(_error_line(err, code), file=sys.stderr)
+        return code
+
+
+# ---------------------------------------------------------------------------- commands
+
+
+def _progress() -> bool:
+    return sys.stderr.isatty()
+
+
+def _cmd_forecast(args: argparse.Namespace) -> int:
+    from demandcast.config import load_config
+    from demandcast.pipeline import run_forecast
+
+    config = load_config(args.config)
+    summary = run_forecast(
+        config,
+        as_of=args.as_of,
+        progress=_progress(),
+        backtest=False if args.no_backtest else None,
+    )
+    _print_summary(summary)
+    return EXIT_OK
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    from demandcast._atomic import write_csv
+    from demandcast._lock import run_lock
+    from demandcast.config import load_config
+    from demandcast.pipeline import _cut, _resolve_as_of, load_data, load_regressors, run_backtest
+
+    config = load_config(args.config)
+    with run_lock(config.output.folder):
+        df_all = load_data(config)
+        df = _cut(df_all, _resolve_as_of(df_all, args.as_of or config.forecast.as_of))
+        X, roles = load_regressors(config, config.forecast.freq, str(df["ds"].dt.tz))
+        res, failed = run_backtest(config, df, X, roles, progress=_progress())
+        board = res.leaderboard(config.backtest.metric)
+        path = write_csv(config.output.folder / config.output.backtest, board)
+    for name, reason in failed.items():
+        print(f"model {name} failed: {reason}")
+    _print_table(board, ["rank", "model", "wape", "mase", "bias", "vs_seasonal_naive"])
+    print(f"\nwritten: {path}")
+    return EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from demandcast.config import load_config
+    from demandcast.pipeline import write_report_from_store
+
+    config = load_config(args.config)
+    path = write_report_from_store(config, args.run_id)
+    print(f"report: {path}")
+    return EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from demandcast.config import load_config
+    from demandcast.pipeline import (
+        _check_coverage,
+        _local_dates,
+        _make_models,
+        load_data,
+        load_regressors,
+    )
+
+    config = load_config(args.config)
+    models = _make_models(config)
+    df = load_data(config)
+    X, roles = load_regressors(config, config.forecast.freq, str(df["ds"].dt.tz))
+    if X is not None:
+        _check_coverage(X, roles, df, what="history")
+    dates = _local_dates(df["ds"])
+    print(f"config OK: {config.config_path}")
+    print(
+        f"  data: {len(config.sources)} source(s), {df['unique_id'].nunique()} series, "
+        f"{dates.min().date()} .. {dates.max().date()} at {config.forecast.freq}"
+    )
+    print(f"  regressors: {', '.join(f'{k} ({v})' for k, v in roles.items()) or 'none'}")
+    print(f"  models: {', '.join(models)}; horizon {config.forecast.h} x {config.forecast.freq}")
+    print(f"  store: {config.store.url}")
+    print(f"  output: {config.output.folder}")
+    return EXIT_OK
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from demandcast.exceptions import DemandcastError
+    from demandcast.forecasters.registry import get_forecaster_class, list_forecasters
+
+    for name in list_forecasters():
+        try:
+            cls = get_forecaster_class(name)
+        except (DemandcastError, ImportError) as err:
+            print(f"{name:<20} (unavailable: {err})")
+            continue
+        tags = cls.get_tags() if hasattr(cls, "get_tags") else dict(getattr(cls, "tags", {}))
+        on = [t for t, v in tags.items() if v]
+        print(f"{name:<20} {cls.__module__}.{cls.__qualname__}  tags: {', '.join(on) or '-'}")
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from demandcast.config import load_config
+    from demandcast.pipeline import run_forecast
+
+    path = write_demo(args.folder, quick=args.quick, seed=args.seed)
+    print(f"demo config and simulated exports written to {path.parent}")
+    config = load_config(path)
+    summary = run_forecast(config, progress=_progress())
+    _print_summary(summary)
+    print(f"\nnext: edit {path} and run  demandcast forecast --config {path}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- demo
+
+_DEMO_TOML = """\
+# demandcast demo config: a simulated municipality with three locations.
+# Written by `demandcast demo`; every key is documented in examples/demandcast.toml.
+
+# Phone: an ACD export in Dutch format (; separator, decimal comma, Dutch headers).
+[[sources]]
+channel = "phone"
+path = "exports/telefonie.csv"
+sep = ";"
+decimal = ","
+location_col = "Locatie"
+[sources.columns]
+time_col = "Begintijd"
+outcome_col = "Uitkomst"
+wait_col = "Wachttijd (s)"
+handle_col = "Gesprekstijd (s)"
+
+# Desk: one row per ticket from the queue-management system.
+[[sources]]
+channel = "desk"
+path = "exports/balie_tickets.csv"
+
+# Web: hourly visits from the analytics export.
+[[sources]]
+channel = "web"
+path = "exports/web_visits.csv"
+
+[calendar]
+region = "midden"
+good_friday = false
+liberation_day = "lustrum"
+closures = []
+
+[opening_hours.phone]
+mon-fri = "08:00-17:00"
+
+[opening_hours.desk]
+mon-fri = "08:30-17:00"
+thu = "08:30-20:00"
+
+[opening_hours.web]
+mon-sun = "00:00-24:00"
+
+# Mailings are known ahead (future); social-media mentions only as observed (past).
+[[regressors]]
+name = "mailing_letters"
+path = "exports/regressors.csv"
+role = "future"
+
+[[regressors]]
+name = "social_mentions"
+path = "exports/regressors.csv"
+role = "past"
+
+[models]
+use = {models}
+select = "best"
+{params}
+[forecast]
+h = {h}
+freq = "D"
+level = [80, 95]
+
+[backtest]
+enabled = true
+n_windows = {n_windows}
+step = 7
+refit = true
+metric = "wape"
+
+[staffing]
+interval = "30min"
+
+[staffing.phone]
+aht_seconds = 240
+target_sl = 0.8
+target_seconds = 25
+shrinkage = 0.3
+max_occupancy = 0.85
+quantile = 0.9
+
+[staffing.desk]
+aht_seconds = 480
+target_sl = 0.8
+target_seconds = 900
+shrinkage = 0.3
+max_occupancy = 0.85
+
+[store]
+url = "sqlite:///demandcast.db"
+
+[output]
+folder = "output"
+report = "report.html"
+"""
+
+
+def _available(names: list[str]) -> list[str]:
+    from demandcast.exceptions import DemandcastError
+    from demandcast.forecasters.registry import get_forecaster_class
+
+    ok = []
+    for name in names:
+        try:
+            get_forecaster_class(name)
+        except (DemandcastError, ImportError) as err:
+            logger.info("demo: model %s left out (%s)", name, err)
+            continue
+        ok.append(name)
+    return ok
+
+
+def write_demo(folder: str, *, quick: bool = False, seed: int = 0) -> Any:
+    """Simulate a municipality and write its exports and a config into ``folder``.
+
+    Parameters
+    ----------
+    folder : str
+        Created when missing; demo files in it are overwritten.
+    quick : bool
+        Five months of data, a 14-day horizon and the light models only.
+    seed : int
+        Seed of :func:`demandcast.datasets.simulate_municipality`.
+
+    Returns
+    -------
+    pathlib.Path
+        The written ``demandcast.toml``.
+    """
+    import datetime as dt
+    from pathlib import Path
+
+    import pandas as pd
+
+    from demandcast._atomic import write_csv, write_text
+    from demandcast.datasets import simulate_municipality
+
+    root = Path(folder)
+    exports = root / "exports"
+    exports.mkdir(parents=True, exist_ok=True)
+    h = 14 if quick else 28
+    start = dt.date(2024, 1, 1) if quick else dt.date(2023, 7, 1)
+    last = dt.date(2024, 5, 31) if quick else dt.date(2024, 10, 31)  # the night of the run
+    end = last + dt.timedelta(days=h + 7)  # mailings are known beyond the night
+    logger.info("demo: simulating %s .. %s (seed %d)", start, end, seed)
+    sim = simulate_municipality(seed=seed, start=start, end=end)
+    cut = pd.Timestamp(last + dt.timedelta(days=1))
+
+    calls = sim.phone_calls[sim.phone_calls["call_start"] < cut]
+    phone = pd.DataFrame(
+        {
+            "Begintijd": calls["call_start"].dt.strftime("%d-%m-%Y %H:%M:%S"),
+            "Locatie": calls["location"],
+            "Wachtrij": calls["queue"],
+            "Uitkomst": calls["outcome"],
+            "Wachttijd (s)": calls["wait_seconds"].astype("float64"),
+            "Gesprekstijd (s)": calls["handle_seconds"].astype("float64"),
+        }
+    )
+    write_csv(exports / "telefonie.csv", phone, sep=";", decimal=",")
+    tickets = sim.desk_tickets[sim.desk_tickets["ticket_time"] < cut]
+    write_csv(exports / "balie_tickets.csv", tickets.drop(columns=["citizen_id"], errors="ignore"))
+    web = sim.web_visits[sim.web_visits["timestamp"] < cut]
+    write_csv(exports / "web_visits.csv", web)
+    reg = sim.regressors("D")
+    reg["ds"] = reg["ds"].dt.strftime("%Y-%m-%d")
+    write_csv(exports / "regressors.csv", reg)
+
+    wanted = ["seasonal_naive", "historical_average"]
+    wanted += ["gbm"] if quick else ["sarima", "gbm"]
+    models = _available(wanted)
+    params = "\n[models.historical_average]\nk_weeks = 6\n"
+    text = _DEMO_TOML.format(
+        models="[" + ", ".join(f'"{m}"' for m in models) + "]",
+        params=params,
+        h=h,
+        n_windows=2 if quick else 4,
+    )
+    path = write_text(root / "demandcast.toml", text)
+    return path
+
+
+_COMMANDS = {
+    "demo": _cmd_demo,
+    "forecast": _cmd_forecast,
+    "backtest": _cmd_backtest,
+    "report": _cmd_report,
+    "validate": _cmd_validate,
+    "models": _cmd_models,
+}
+
+
+# ---------------------------------------------------------------------------- printing
+
+
+def _print_table(df: Any, columns: list[str]) -> None:
+    cols = [c for c in columns if c in df.columns]
+    print(df[cols].to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+
+
+def _print_summary(summary: Any) -> None:
+    import pandas as pd
+
+    print(
+        f"run {summary.run_id} as of {summary.as_of}: {summary.n_series} series, "
+        f"models {', '.join(summary.models)}; staffing uses {summary.chosen}"
+    )
+    for name, reason in summary.failed.items():
+        print(f"  model {name} failed and was left out: {reason}")
+    if summary.leaderboard is not None:
+        print("\nbacktest leaderboard:")
+        _print_table(
+            summary.leaderboard, ["rank", "model", "wape", "mase", "bias", "vs_seasonal_naive"]
+        )
+    fc = summary.forecast
+    first = fc["ds"].min()
+    week = fc[fc["ds"] < first + pd.Timedelta(days=7)]
+    if not week.empty:
+        parts = week["unique_id"].astype(str).str.split("/", n=2, expand=True)
+        channel = parts[1] if parts.shape[1] > 1 else parts[0]
+        total = week.groupby([channel.rename("channel"), week["ds"].dt.date.rename("date")])[
+            summary.chosen
+        ].sum()
+        print(f"\nnext week's forecast per channel ({summary.chosen}):")
+        print(total.unstack("date").round(0).to_string())
+    if summary.staffing is not None and not summary.staffing.empty:
+        st = summary.staffing
+        day = st["ds"].dt.date.min()
+        tomorrow = st[st["ds"].dt.date == day]
+        peak = tomorrow.groupby("unique_id")[["gross_agents"]].max()
+        print(f"\nstaffing for {day} (peak gross agents per series):")
+        print(peak.to_string())
+    for note in summary.notes:
+        print(f"note: {note}")
+    if summary.paths:
+        print("\nwritten:")
+        for name, path in summary.paths.items():
+            print(f"  {name:<10} {path}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

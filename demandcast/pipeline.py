@@ -1,0 +1,800 @@
+"""The nightly job: load -> backtest -> forecast -> store -> staffing -> report.
+
+:func:`run_forecast` is what ``demandcast forecast`` and ``demandcast demo`` run. It
+holds the run lock of the output folder, reads every source with the loaders, cuts
+the data at ``as_of`` (a rerun of a past night sees only what was known that night),
+backtests the configured models, fits them, forecasts ``h`` intervals with interval
+levels, saves the run in the store (replacing an earlier run of the same night),
+turns the chosen model's forecast into staffing per interval and writes the output
+files atomically.
+
+Optional steps use modules only when they are installed in this version
+(``demandcast.backtest``, ``demandcast.intraday``, ``demandcast.report``); a skipped
+step is logged and listed in :attr:`RunSummary.notes`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import importlib
+import inspect
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from demandcast._atomic import atomic_path, write_csv, write_text
+from demandcast._lock import run_lock
+from demandcast.config import DemandcastConfig, config_hash
+from demandcast.exceptions import (
+    BacktestError,
+    ConfigError,
+    DemandcastError,
+    ForecasterFitError,
+    InputFileError,
+    InvalidFrameError,
+)
+
+__all__ = [
+    "NoModelLeftError",
+    "RunSummary",
+    "load_data",
+    "load_regressors",
+    "optional_module",
+    "run_backtest",
+    "run_forecast",
+    "write_report_from_store",
+]
+
+logger = logging.getLogger("demandcast")
+
+
+class NoModelLeftError(ForecasterFitError):
+    """Every configured model failed: no forecast could be made (exit code 3).
+
+    Examples
+    --------
+    >>> str(NoModelLeftError({"sarima": "singular matrix"}))
+    "model 'sarima' failed: every model failed, no fallback left (sarima: singular matrix)"
+    """
+
+    def __init__(self, failures: dict[str, str]) -> None:
+        self.failures = dict(failures)
+        detail = "; ".join(f"{m}: {r}" for m, r in failures.items())
+        super().__init__(
+            ", ".join(failures), None, f"every model failed, no fallback left ({detail})"
+        )
+
+    def __reduce__(self):
+        return (type(self), (self.failures,))
+
+
+@dataclasses.dataclass
+class RunSummary:
+    """What one run did.
+
+    Attributes
+    ----------
+    as_of : datetime.date
+        The night of the run (data up to and including this day).
+    run_id : int or None
+        Id of the run in the store.
+    models : list of str
+        Models that produced a forecast.
+    chosen : str
+        The model used for staffing (best backtest score, or first in ``models.use``).
+    forecast : DataFrame
+        The forecast frame of all models.
+    leaderboard : DataFrame or None
+        Backtest ranking, when a backtest ran.
+    staffing : DataFrame or None
+        Agents per interval of the staffed channels.
+    failed : dict
+        Model -> reason, for models that failed and were left out.
+    paths : dict
+        Output name -> path written.
+    notes : list of str
+        Steps skipped and why.
+    """
+
+    as_of: dt.date
+    run_id: int | None
+    models: list[str]
+    chosen: str
+    forecast: pd.DataFrame
+    leaderboard: pd.DataFrame | None = None
+    staffing: pd.DataFrame | None = None
+    failed: dict[str, str] = dataclasses.field(default_factory=dict)
+    paths: dict[str, Path] = dataclasses.field(default_factory=dict)
+    notes: list[str] = dataclasses.field(default_factory=list)
+    n_series: int = 0
+
+
+def optional_module(name: str) -> Any:
+    """Import ``demandcast.<name>`` when this version has it, else return None.
+
+    Examples
+    --------
+    >>> optional_module("frame").__name__
+    'demandcast.frame'
+    >>> optional_module("no_such_module") is None
+    True
+    """
+    try:
+        return importlib.import_module(f"demandcast.{name}")
+    except ModuleNotFoundError as err:
+        if err.name == f"demandcast.{name}":
+            return None
+        raise
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+def _data_span() -> tuple[str, str]:
+    # Closure days are listed over a generous span so any data or horizon is covered.
+    today = dt.date.today()
+    return "2000-01-01", f"{today.year + 3}-12-31"
+
+
+def load_data(config: DemandcastConfig, freq: str | None = None) -> pd.DataFrame:
+    """Read every source with its loader into one long frame at ``freq``.
+
+    Parameters
+    ----------
+    config : DemandcastConfig
+    freq : str, optional
+        Interval of the counts; default ``config.forecast.freq``.
+
+    Returns
+    -------
+    DataFrame
+        ``unique_id, ds, y`` (+ side columns), validated, sorted.
+
+    Raises
+    ------
+    InputFileError
+        A source file is missing or cannot be read (names the file and source).
+    InvalidFrameError
+        The loaded data breaks the long-frame rules.
+    """
+    from demandcast import loaders
+    from demandcast.frame import validate_frame
+
+    freq = freq or config.forecast.freq
+    start, end = _data_span()
+    frames = []
+    for i, src in enumerate(config.sources):
+        where = f"sources[{i}] ({src.channel}, {src.path})"
+        if not src.path.exists():
+            raise InputFileError(
+                f"{where}: file not found; fix sources[{i}].path in the config "
+                f"(relative paths are read from the config file's folder)"
+            )
+        loader = getattr(loaders, f"load_{src.channel}")
+        kwargs = src.loader_kwargs()
+        allowed = set(inspect.signature(loader).parameters)
+        unknown = sorted(k for k in kwargs if k not in allowed)
+        if unknown:
+            raise ConfigError(
+                f"sources[{i}]: load_{src.channel} has no option(s) {unknown}; allowed: "
+                f"{sorted(allowed - {'source'})}"
+            )
+        if src.channel != "counts":
+            hours = config.opening_hours_for(src.channel, start, end)
+            if hours is not None:
+                kwargs["opening_hours"] = hours
+        try:
+            frame = loader(src.path, freq=freq, **kwargs)
+        except (InputFileError, InvalidFrameError, ConfigError) as err:
+            raise type(err)(f"{where}: {err}") from err
+        frames.append(frame)
+    df = pd.concat(frames, ignore_index=True)
+    dup = df.duplicated(["unique_id", "ds"])
+    if dup.any():
+        ids = sorted(df.loc[dup, "unique_id"].astype(str).unique())[:5]
+        raise InvalidFrameError(
+            f"sources: series {ids} come from more than one source (duplicate unique_id, ds); "
+            "give each source its own location or channel"
+        )
+    return validate_frame(df)
+
+
+def _local_dates(ds: pd.Series) -> pd.Series:
+    return ds.dt.tz_localize(None).dt.normalize()
+
+
+def _cut(df: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """Rows before local midnight after ``as_of``: what was known that night."""
+    keep = _local_dates(df["ds"]) <= pd.Timestamp(as_of)
+    return df.loc[keep.to_numpy()].reset_index(drop=True)
+
+
+def _to_grid(ds: pd.Series, freq: str, tz: str) -> pd.Series:
+    ds = pd.to_datetime(ds)
+    if ds.dt.tz is None:
+        ds = ds.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
+    else:
+        ds = ds.dt.tz_convert(tz)
+    step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
+    if step >= pd.Timedelta("1D"):
+        return ds.dt.normalize()
+    return ds.dt.tz_convert("UTC").dt.floor(freq).dt.tz_convert(tz)
+
+
+def load_regressors(
+    config: DemandcastConfig, freq: str, tz: str = "Europe/Amsterdam"
+) -> tuple[pd.DataFrame | None, dict[str, str]]:
+    """Read the regressor files into one frame on the forecast grid.
+
+    Returns
+    -------
+    (DataFrame or None, dict)
+        ``ds`` plus one column per regressor (values summed, averaged or maxed into
+        each interval; NaN outside the range a file covers) and the roles.
+
+    Raises
+    ------
+    InputFileError
+        A file is missing or lacks the named columns.
+    """
+    from demandcast.loaders import read_table
+
+    if not config.regressors:
+        return None, {}
+    out: pd.DataFrame | None = None
+    roles: dict[str, str] = {}
+    for i, reg in enumerate(config.regressors):
+        where = f"regressors[{i}] ({reg.name}, {reg.path})"
+        if not reg.path.exists():
+            raise InputFileError(f"{where}: file not found; fix regressors[{i}].path")
+        table = read_table(reg.path, sep=reg.sep, decimal=reg.decimal)
+        column = reg.column or reg.name
+        missing = [c for c in (reg.time_col, column) if c not in table.columns]
+        if missing:
+            raise InputFileError(
+                f"{where}: column(s) {missing} not in the file (columns: "
+                f"{list(table.columns)[:8]}); set regressors[{i}].time_col / .column"
+            )
+        ds = _to_grid(table[reg.time_col], freq, tz)
+        values = pd.to_numeric(table[column], errors="coerce")
+        bad = values.isna() | ds.isna()
+        if bad.any():
+            rows = (np.flatnonzero(bad.to_numpy())[:5] + 2).tolist()
+            raise InputFileError(
+                f"{where}: {int(bad.sum())} row(s) with an unreadable time or value, e.g. "
+                f"lines {rows}; fix or remove them"
+            )
+        part = (
+            pd.DataFrame({"ds": ds, reg.name: values.astype("float64")})
+            .groupby("ds", sort=True)[reg.name]
+            .agg(reg.aggregate)
+        )
+        from demandcast.frame import local_range
+
+        grid = local_range(part.index.min(), part.index.max(), freq, tz=tz)
+        part = part.reindex(grid, fill_value=0.0).rename_axis("ds").reset_index()
+        out = part if out is None else out.merge(part, on="ds", how="outer")
+        roles[reg.name] = reg.role
+    return out.sort_values("ds").reset_index(drop=True), roles
+
+
+def _check_coverage(
+    X: pd.DataFrame, roles: dict[str, str], rows: pd.DataFrame, *, what: str
+) -> None:
+    """Every regressor of the right role must have a value on each ``rows.ds``."""
+    need = rows[["ds"]].drop_duplicates()
+    merged = need.merge(X, on="ds", how="left")
+    for name, role in roles.items():
+        if what == "horizon" and role != "future":
+            continue
+        gap = merged[name].isna().to_numpy()
+        if gap.any():
+            missing = merged.loc[gap, "ds"].sort_values()
+            shown = [str(t.date()) for t in missing.head(5)]
+            raise InputFileError(
+                f"regressor {name!r} ({role}) has no values for {int(gap.sum())} interval(s) of "
+                f"the {what}, from {shown}; extend its file to cover "
+                f"{missing.min().date()}..{missing.max().date()}"
+            )
+
+
+# ---------------------------------------------------------------------------- models
+
+
+def _make_models(config: DemandcastConfig) -> dict[str, Any]:
+    from demandcast.forecasters.registry import get_forecaster
+
+    models = {}
+    for name in config.models.use:
+        params = dict(config.models.params.get(name, {}))
+        params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+        try:
+            models[name] = get_forecaster(name, **params)
+        except ConfigError as err:
+            raise ConfigError(f"models.{name}: {err}") from err
+    return models
+
+
+def _usable(model: Any, roles: dict[str, str]) -> list[str]:
+    tags = model.get_tags() if hasattr(model, "get_tags") else dict(getattr(model, "tags", {}))
+    tags = dict(getattr(model, "tags", tags))
+    return [c for c, r in roles.items() if tags.get(f"{r}_regressors", False)]
+
+
+def run_backtest(
+    config: DemandcastConfig,
+    df: pd.DataFrame,
+    X: pd.DataFrame | None = None,
+    roles: dict[str, str] | None = None,
+    *,
+    models: dict[str, Any] | None = None,
+    progress: bool | None = None,
+) -> tuple[Any, dict[str, str]]:
+    """Backtest the configured models; a model that fails is dropped and the rest rerun.
+
+    Returns
+    -------
+    (BacktestResult, dict)
+        The result and model -> reason for the models that failed.
+
+    Raises
+    ------
+    BacktestError
+        Windows cannot be built from the data.
+    NoModelLeftError
+        Every model failed.
+    """
+    bt_module = optional_module("backtest")
+    if bt_module is None:
+        raise BacktestError("this version of demandcast has no demandcast.backtest module")
+    models = dict(models if models is not None else _make_models(config))
+    roles = roles or {}
+    failed: dict[str, str] = {}
+    cfg = config.backtest
+    while models:
+        try:
+            res = bt_module.backtest(
+                models,
+                df,
+                h=cfg.h or config.forecast.h,
+                n_windows=cfg.n_windows,
+                step=cfg.step,
+                refit=cfg.refit,
+                X=X,
+                roles=roles or None,
+                level=tuple(config.forecast.level) or None,
+                n_jobs=cfg.n_jobs,
+                progress=progress,
+            )
+            return res, failed
+        except ForecasterFitError as err:
+            name = err.model if err.model in models else None
+            if name is None:
+                raise
+            failed[name] = err.reason
+            logger.warning("backtest: model %r failed (%s); left out", name, err.reason)
+            models.pop(name)
+    raise NoModelLeftError(failed)
+
+
+def _fit_predict(
+    name: str,
+    model: Any,
+    df: pd.DataFrame,
+    X: pd.DataFrame | None,
+    roles: dict[str, str],
+    h: int,
+    level: list[float],
+) -> pd.DataFrame:
+    cols = _usable(model, roles) if X is not None else []
+    if cols:
+        use_roles = {c: roles[c] for c in cols}
+        model.fit(df, X=X[["ds", *cols]], roles=use_roles)
+        future = [c for c in cols if roles[c] == "future"]
+        X_future = None
+        if future:
+            grid = model.future_ds(h)
+            X_future = grid[["ds"]].drop_duplicates().merge(X[["ds", *future]], on="ds", how="left")
+        fc = model.predict(h, X_future=X_future, level=level or None)
+    else:
+        model.fit(df)
+        fc = model.predict(h, level=level or None)
+    alias = model.alias_
+    if alias != name:
+        fc = fc.rename(
+            columns={c: name + c[len(alias) :] for c in fc.columns if c.startswith(alias)}
+        )
+    return fc
+
+
+def _rank(config: DemandcastConfig, ok: list[str], leaderboard: pd.DataFrame | None) -> list[str]:
+    if config.models.select != "best":
+        first = config.models.select
+        return [first, *[m for m in ok if m != first]] if first in ok else ok
+    if leaderboard is not None and "model" in leaderboard.columns:
+        ranked = [m for m in leaderboard["model"].astype(str) if m in ok]
+        return ranked + [m for m in ok if m not in ranked]
+    return ok
+
+
+# ---------------------------------------------------------------------------- staffing
+
+
+def _channel_of(unique_id: str) -> str:
+    parts = str(unique_id).split("/")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def _interval_forecast(
+    config: DemandcastConfig,
+    fc: pd.DataFrame,
+    chosen: str,
+    history: pd.DataFrame,
+    notes: list[str],
+) -> pd.DataFrame | None:
+    """The chosen model's forecast on the staffing grid (split daily -> intervals)."""
+    cols = [
+        "unique_id",
+        "ds",
+        *[c for c in fc.columns if c == chosen or c.startswith(chosen + "-")],
+    ]
+    part = fc[cols]
+    freq_step = pd.Timedelta(pd.tseries.frequencies.to_offset(config.forecast.freq))
+    if freq_step < pd.Timedelta("1D"):
+        return part
+    intraday = optional_module("intraday")
+    if intraday is None:
+        notes.append(
+            "staffing skipped: the forecast is daily and demandcast.intraday (daily -> interval "
+            "split) is not available; set forecast.freq to an interval such as '30min'"
+        )
+        return None
+    try:
+        profiles = intraday.intraday_profiles(history)
+        return intraday.split(part, profiles)
+    except Exception as err:  # a split problem must not lose the stored forecast
+        notes.append(f"staffing skipped: intraday split failed ({type(err).__name__}: {err})")
+        return None
+
+
+def _staffing(
+    config: DemandcastConfig,
+    fc: pd.DataFrame,
+    chosen: str,
+    history_loader: Any,
+    notes: list[str],
+) -> pd.DataFrame | None:
+    from demandcast.staffing import required_staff
+
+    channels = config.staffing.channels()
+    if not channels:
+        return None
+    wanted = fc[fc["unique_id"].map(_channel_of).isin(list(channels))]
+    if wanted.empty:
+        notes.append(f"staffing skipped: no forecast series of channels {sorted(channels)}")
+        return None
+    history = None
+    step = pd.Timedelta(pd.tseries.frequencies.to_offset(config.forecast.freq))
+    if step >= pd.Timedelta("1D") and optional_module("intraday") is not None:
+        history = history_loader()
+    interval_fc = _interval_forecast(config, wanted, chosen, history, notes)
+    if interval_fc is None:
+        return None
+    parts = []
+    for channel, norms in channels.items():
+        sub = interval_fc[interval_fc["unique_id"].map(_channel_of) == channel]
+        if sub.empty:
+            continue
+        staff = required_staff(
+            sub.reset_index(drop=True),
+            aht=norms.aht_seconds,
+            target=(norms.target_sl, norms.target_seconds),
+            shrinkage=norms.shrinkage,
+            max_occupancy=norms.max_occupancy,
+            quantile=norms.quantile,
+            model=norms.model,
+            patience=norms.patience_seconds,
+            value_col=chosen,
+        )
+        staff.insert(2, "channel", channel)
+        parts.append(staff)
+    if not parts:
+        return None
+    return pd.concat(parts, ignore_index=True)
+
+
+# ---------------------------------------------------------------------------- outputs
+
+
+def _write_report(
+    config: DemandcastConfig, path: Path, payload: dict[str, Any], notes: list[str]
+) -> Path | None:
+    report = optional_module("report")
+    if report is None or not hasattr(report, "write_report"):
+        notes.append("report skipped: demandcast.report is not available in this version")
+        return None
+    fn = report.write_report
+    params = inspect.signature(fn).parameters
+    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    kwargs = {k: v for k, v in payload.items() if accepts_any or k in params}
+    try:
+        with atomic_path(path) as tmp:
+            first = next(iter(params))
+            if first in kwargs:
+                kwargs.pop(first)
+            fn(tmp, **kwargs)
+    except Exception as err:
+        notes.append(f"report skipped: write_report failed ({type(err).__name__}: {err})")
+        logger.warning("report not written: %s: %s", type(err).__name__, err)
+        return None
+    return path
+
+
+def _write_outputs(config: DemandcastConfig, summary: RunSummary, backtest_res: Any) -> None:
+    out = config.output
+    folder = out.folder
+    folder.mkdir(parents=True, exist_ok=True)
+    fc = summary.forecast.copy()
+    fc["ds"] = fc["ds"].astype(str)
+    summary.paths["forecasts"] = write_csv(folder / out.forecasts, fc)
+    if summary.staffing is not None:
+        st = summary.staffing.copy()
+        st["ds"] = st["ds"].astype(str)
+        summary.paths["staffing"] = write_csv(folder / out.staffing, st)
+    if summary.leaderboard is not None:
+        summary.paths["backtest"] = write_csv(folder / out.backtest, summary.leaderboard)
+    if out.report:
+        payload = {
+            "forecast": summary.forecast,
+            "forecasts": summary.forecast,
+            "backtest": backtest_res,
+            "result": backtest_res,
+            "staffing": summary.staffing,
+            "leaderboard": summary.leaderboard,
+            "as_of": summary.as_of,
+            "title": f"demandcast forecast of {summary.as_of}",
+            "history": getattr(summary, "_history", None),
+            "actuals": getattr(summary, "_history", None),
+        }
+        path = _write_report(config, folder / out.report, payload, summary.notes)
+        if path is not None:
+            summary.paths["report"] = path
+    info = {
+        "as_of": str(summary.as_of),
+        "run_id": summary.run_id,
+        "models": summary.models,
+        "chosen": summary.chosen,
+        "failed": summary.failed,
+        "n_series": summary.n_series,
+        "notes": summary.notes,
+        "paths": {k: str(v) for k, v in summary.paths.items()},
+    }
+    summary.paths["summary"] = folder / out.summary
+    info["paths"]["summary"] = str(folder / out.summary)
+    write_text(folder / out.summary, json.dumps(info, indent=2) + "\n")
+
+
+# ---------------------------------------------------------------------------- the run
+
+
+def _resolve_as_of(df: pd.DataFrame, as_of: Any) -> dt.date:
+    if as_of is None:
+        return _local_dates(df["ds"]).max().date()
+    try:
+        return pd.Timestamp(as_of).date()
+    except (ValueError, TypeError) as err:
+        raise ConfigError(
+            f"as_of = {as_of!r}: not a date; give it as YYYY-MM-DD (e.g. 2025-03-01)"
+        ) from err
+
+
+def run_forecast(
+    config: DemandcastConfig,
+    as_of: Any = None,
+    progress: bool | None = None,
+    *,
+    backtest: bool | None = None,
+    lock: bool = True,
+) -> RunSummary:
+    """Run the nightly job once and return what it did.
+
+    Parameters
+    ----------
+    config : DemandcastConfig
+        From :func:`demandcast.config.load_config`.
+    as_of : date or str, optional
+        The night to (re)run: only data up to and including this day is used, and the
+        run replaces any earlier run of that night in the store. Default
+        ``config.forecast.as_of``, else the last day in the data.
+    progress : bool, optional
+        Progress bars (default: only when stderr is a terminal).
+    backtest : bool, optional
+        Override ``config.backtest.enabled``.
+    lock : bool, default True
+        Hold the run lock of the output folder (two runs never overlap).
+
+    Returns
+    -------
+    RunSummary
+
+    Raises
+    ------
+    ConfigError, InputFileError, InvalidFrameError
+        Bad config or input (CLI exit code 2).
+    NoModelLeftError
+        Every model failed (exit code 3); recorded as a failed run in the store.
+    LockHeldError
+        Another run holds the lock (exit code 4).
+    """
+    if lock:
+        with run_lock(config.output.folder):
+            return run_forecast(config, as_of, progress, backtest=backtest, lock=False)
+
+    notes: list[str] = []
+    models = _make_models(config)
+    df_all = load_data(config)
+    as_of_date = _resolve_as_of(df_all, as_of if as_of is not None else config.forecast.as_of)
+    df = _cut(df_all, as_of_date)
+    if df.empty:
+        first = _local_dates(df_all["ds"]).min().date()
+        raise InputFileError(
+            f"as_of = {as_of_date}: no data up to that day (the data starts {first}); "
+            "pick a later --as-of"
+        )
+    tz = str(df["ds"].dt.tz)
+    h = config.forecast.h
+    X, roles = load_regressors(config, config.forecast.freq, tz)
+    if X is not None:
+        past = [c for c, r in roles.items() if r == "past"]
+        if past:
+            after = (_local_dates(X["ds"]) > pd.Timestamp(as_of_date)).to_numpy()
+            X.loc[after, past] = np.nan
+        _check_coverage(X, roles, df, what="history")
+        from demandcast.frame import future_index
+
+        last = df["ds"].max()
+        horizon = pd.DataFrame({"ds": future_index(last, h, config.forecast.freq)})
+        _check_coverage(X, roles, horizon, what="horizon")
+        X = X.dropna(subset=[c for c, r in roles.items() if r == "future"]).reset_index(drop=True)
+
+    failed: dict[str, str] = {}
+    leaderboard = None
+    bt_res = None
+    run_bt = config.backtest.enabled if backtest is None else backtest
+    if run_bt:
+        if optional_module("backtest") is None:
+            notes.append("backtest skipped: demandcast.backtest is not available")
+        else:
+            try:
+                bt_res, failed = run_backtest(
+                    config, df, X, roles, models=models, progress=progress
+                )
+                leaderboard = bt_res.leaderboard(config.backtest.metric)
+            except BacktestError as err:
+                notes.append(f"backtest skipped: {err}")
+                logger.warning("backtest skipped: %s", err)
+            except NoModelLeftError as err:
+                failed = dict(err.failures)
+
+    forecasts: dict[str, pd.DataFrame] = {}
+    for name, model in models.items():
+        if name in failed:
+            continue
+        logger.info("fitting %s on %d series up to %s", name, df["unique_id"].nunique(), as_of_date)
+        try:
+            forecasts[name] = _fit_predict(name, model, df, X, roles, h, config.forecast.level)
+        except (ConfigError, InputFileError) as err:
+            raise ConfigError(f"models.{name}: {err}") from err
+        except Exception as err:
+            reason = (
+                err.reason
+                if isinstance(err, ForecasterFitError)
+                else f"{type(err).__name__}: {err}"
+            )
+            failed[name] = reason
+            logger.warning("model %r failed (%s); trying the next model", name, reason)
+
+    store_module = optional_module("store")
+    chash = config_hash(config)
+    if not forecasts:
+        err = NoModelLeftError(failed)
+        if store_module is not None:
+            try:
+                with store_module.ForecastStore(config.store.url) as store:
+                    store.record_failure(as_of=as_of_date, message=str(err), config_hash=chash)
+            except DemandcastError as store_err:  # keep the model error as the reason
+                logger.warning("could not record the failed run: %s", store_err)
+        raise err
+
+    ok = list(forecasts)
+    ranked = _rank(config, ok, leaderboard)
+    chosen = ranked[0]
+    fc = None
+    for name in ranked:
+        part = forecasts[name]
+        fc = part if fc is None else fc.merge(part, on=["unique_id", "ds"], how="outer")
+    fc = fc.sort_values(["unique_id", "ds"]).reset_index(drop=True)
+
+    run_id = None
+    if store_module is not None:
+        with store_module.ForecastStore(config.store.url) as store:
+            run_id = store.save_run(fc, as_of=as_of_date, config_hash=chash, replace=True)
+            store.save_actuals(df[["unique_id", "ds", "y"]].dropna(subset=["y"]))
+    else:
+        notes.append("store skipped: demandcast.store is not available")
+
+    def history_loader() -> pd.DataFrame:
+        return _cut(load_data(config, config.staffing.interval), as_of_date)
+
+    staffing = _staffing(config, fc, chosen, history_loader, notes)
+    summary = RunSummary(
+        as_of=as_of_date,
+        run_id=run_id,
+        models=ranked,
+        chosen=chosen,
+        forecast=fc,
+        leaderboard=leaderboard,
+        staffing=staffing,
+        failed=failed,
+        notes=notes,
+        n_series=int(fc["unique_id"].nunique()),
+    )
+    summary._history = df  # type: ignore[attr-defined]
+    _write_outputs(config, summary, bt_res)
+    for note in notes:
+        logger.info(note)
+    return summary
+
+
+def write_report_from_store(config: DemandcastConfig, run_id: int | None = None) -> Path:
+    """Write the HTML report of a stored run (default: the latest) to the output folder.
+
+    Raises
+    ------
+    ConfigError
+        When the report module is missing or the store has no such run.
+    """
+    from demandcast.store import ForecastStore
+
+    report = optional_module("report")
+    if report is None:
+        raise ConfigError(
+            "demandcast.report is not available in this version; the forecasts are in the "
+            "store and in the output CSV files"
+        )
+    with ForecastStore(config.store.url) as store:
+        runs = store.runs()
+        if run_id is None:
+            latest = store.latest_run()
+            if latest is None:
+                raise ConfigError(
+                    f"the store {config.store.url} has no complete run yet; run "
+                    "'demandcast forecast' first"
+                )
+            run_id = int(latest["run_id"])
+        if run_id not in set(runs["run_id"].tolist()):
+            raise ConfigError(
+                f"--run-id {run_id}: no such run; runs in the store: {runs['run_id'].tolist()[-5:]}"
+            )
+        fc = store.load_forecast(run_id)
+        row = runs.loc[runs["run_id"] == run_id].iloc[0]
+        actuals = store.load_actuals()
+    notes: list[str] = []
+    path = config.output.folder / (config.output.report or "report.html")
+    payload = {
+        "forecast": fc,
+        "forecasts": fc,
+        "history": actuals,
+        "actuals": actuals,
+        "as_of": row["as_of"],
+        "title": f"demandcast forecast of {row['as_of']}",
+    }
+    written = _write_report(config, path, payload, notes)
+    if written is None:
+        raise ConfigError("; ".join(notes))
+    return written
