@@ -254,7 +254,7 @@ def test_bad_arguments_raise_config_errors():
     # a model's own error comes through unchanged, noting the window it failed in
     with pytest.raises(ConfigError, match="season_length=-1") as err:
         backtest(SeasonalNaive(season_length=-1), df, h=7, n_windows=2)
-    assert "backtest window 0 (cutoff 2024-02-22" in "".join(getattr(err.value, "__notes__", []))
+    assert "backtest window 0 (cutoff 2024-02-15" in "".join(getattr(err.value, "__notes__", []))
 
 
 # --------------------------------------------------------------------------- information sets
