@@ -245,10 +245,18 @@ def test_without_level_no_draws_are_made(monkeypatch):
     model = Prophet(uncertainty_samples=0).fit(df)
     with pytest.raises(ConfigError, match="uncertainty_samples"):
         model.predict(14, level=(80,))
-    calls = []
-    monkeypatch.setattr(Prophet, "_samples", lambda *a, **k: calls.append(1))
+    asked = []
+    real = Prophet._point_and_draws
+
+    def spy(self, m, future, draws, uid):
+        asked.append(draws)
+        return real(self, m, future, draws, uid)
+
+    monkeypatch.setattr(Prophet, "_point_and_draws", spy)
     fc = model.predict(14)
-    assert calls == [] and list(fc.columns) == ["unique_id", "ds", "prophet"]
+    assert asked == [0, 0] and list(fc.columns) == ["unique_id", "ds", "prophet"]
+    model.set_params(uncertainty_samples=50).predict(14, level=(80,))
+    assert asked[2:] == [50, 50]
 
 
 # ---------------------------------------------------------------------------

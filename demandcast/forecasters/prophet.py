@@ -49,7 +49,8 @@ _GROWTHS = ("linear", "flat")
 _SCHOOL = "dc_school_holiday"
 _DAYTYPE = "dc_daytype_{}"
 _QUIET_LOGGERS = ("cmdstanpy", "prophet", "prophet.models", "prophet.forecaster", "prophet.plot")
-_ITER_LINE = re.compile(r"^\s*(\d+)\s+-?\d")
+# L-BFGS progress rows start with the iteration number, Newton's with "Iteration N."
+_ITER_LINE = re.compile(r"^\s*(?:Iteration\s+)?(\d+)(?:\.\s|\s+-?\d)")
 _STAN_SCALARS = ("k", "m", "sigma_obs")
 _STAN_VECTORS = ("delta", "beta")
 
@@ -539,9 +540,11 @@ class Prophet(LocalForecaster):
                     fourier_order=state["daily_order"],
                     condition_name=None if n_types == 1 else _DAYTYPE.format(k),
                 )
-        kwargs = (
-            {"init": {k: np.asarray(v, dtype="float64") for k, v in init.items()}} if init else {}
-        )
+        # L-BFGS also for short series (Prophet would pick Newton below 100 rows): about
+        # 3x faster there, and Prophet retries with Newton if L-BFGS fails
+        kwargs: dict[str, Any] = {"algorithm": "LBFGS"}
+        if init:
+            kwargs["init"] = {k: np.asarray(v, dtype="float64") for k, v in init.items()}
         model.fit(history, **kwargs)
         state["n_iter"] = _iterations(model)
         state["warm_started"] = bool(init)
@@ -581,35 +584,52 @@ class Prophet(LocalForecaster):
             if wall.min() < first or wall.max() > last:  # keep every holiday seen in fit
                 model.holidays = _public_holidays(min(wall.min(), first), max(wall.max(), last))
         try:
-            model.uncertainty_samples = 0
-            with _quiet():
-                point = model.predict(future)["yhat"].to_numpy(dtype="float64")
+            draws = int(self.uncertainty_samples) if level else 0
+            if level and draws < 1:
+                raise ConfigError(
+                    "Prophet parameter uncertainty_samples=0 gives no prediction intervals: "
+                    "set uncertainty_samples (e.g. 300) or call predict with level=None"
+                )
+            point, samples = self._point_and_draws(model, future, draws, state["uid"])
             out = {"mean": back(point)}
-            if level:
-                samples = self._samples(model, future, state)
-                for lv in level:
-                    lo, hi = np.quantile(samples, [(100 - lv) / 200, (100 + lv) / 200], axis=1)
-                    out[f"lo-{lv}"] = back(lo)
-                    out[f"hi-{lv}"] = back(hi)
+            for lv in level:
+                lo, hi = np.quantile(samples, [(100 - lv) / 200, (100 + lv) / 200], axis=1)
+                out[f"lo-{lv}"] = back(lo)
+                out[f"hi-{lv}"] = back(hi)
         finally:
             model.holidays = saved_holidays
-            model.uncertainty_samples = 0
         return out
 
-    def _samples(self, model: Any, future: pd.DataFrame, state: dict) -> np.ndarray:
-        """Posterior predictive draws of ``yhat`` (rows x draws), seeded per series."""
-        n = int(self.uncertainty_samples)
-        if n < 1:
-            raise ConfigError(
-                "Prophet parameter uncertainty_samples=0 gives no prediction intervals: set "
-                "uncertainty_samples (e.g. 300) or call predict with level=None"
-            )
-        model.uncertainty_samples = n
+    def _point_and_draws(
+        self, model: Any, future: pd.DataFrame, draws: int, uid: str
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """``yhat`` and, when ``draws > 0``, posterior predictive draws (rows x draws).
+
+        Builds Prophet's feature matrix once for both (``Prophet.predict`` followed by
+        ``predictive_samples`` would build it twice); the arithmetic is Prophet's own.
+        Draws use numpy's global generator, seeded per series and restored after.
+        """
         saved = np.random.get_state()
         try:
             if self.random_state is not None:
-                np.random.seed(_series_seed(self.random_state, state["uid"]))
+                np.random.seed(_series_seed(self.random_state, uid))
             with _quiet():
-                return np.asarray(model.predictive_samples(future)["yhat"], dtype="float64")
+                df = model.setup_dataframe(future.copy())
+                feats, _, cols, _ = model.make_all_seasonality_features(df)
+                X = feats.to_numpy(dtype="float64")
+                beta = np.atleast_2d(model.params["beta"])
+                s_a, s_m = cols["additive_terms"], cols["multiplicative_terms"]
+                add = np.nanmean(X @ (beta * s_a.to_numpy()).T, axis=1) * model.y_scale
+                mult = np.nanmean(X @ (beta * s_m.to_numpy()).T, axis=1)
+                trend = np.asarray(model.predict_trend(df), dtype="float64")
+                point = trend * (1 + mult) + add
+                if draws < 1:
+                    return point, None
+                per_iter = max(1, int(np.ceil(draws / beta.shape[0])))
+                sims = []
+                for i in range(beta.shape[0]):
+                    paths = model.sample_model_vectorized(df, feats, i, s_a, s_m, per_iter)
+                    sims.extend(path["yhat"] for path in paths)
+                return point, np.column_stack(sims).astype("float64")
         finally:
             np.random.set_state(saved)
