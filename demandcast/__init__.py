@@ -41,6 +41,7 @@ __version__ = "0.1.0.dev0"
 _LAZY: dict[str, str] = {
     # the long frame
     "DEFAULT_TZ": "demandcast.frame",
+    "REQUIRED_COLUMNS": "demandcast.frame",
     "validate_frame": "demandcast.frame",
     "infer_freq": "demandcast.frame",
     "regularise": "demandcast.frame",
@@ -75,6 +76,10 @@ _LAZY: dict[str, str] = {
     "HistoricalAverage": "demandcast.forecasters.naive",
     "SARIMA": "demandcast.forecasters.sarima",
     "clone": "demandcast.forecasters.base",
+    # backtests
+    "backtest": "demandcast.backtest",
+    "BacktestResult": "demandcast.backtest",
+    "BacktestWindows": "demandcast.backtest",
     # staffing
     "required_staff": "demandcast.staffing",
     "desk_staff": "demandcast.staffing",
@@ -121,8 +126,11 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "DEFAULT_TZ",
     "PERSONAL_COLUMN_PATTERNS",
+    "REQUIRED_COLUMNS",
     "SARIMA",
     "BacktestError",
+    "BacktestResult",
+    "BacktestWindows",
     "BaseForecaster",
     "ConfigError",
     "DMResult",
@@ -147,6 +155,7 @@ __all__ = [
     "__version__",
     "agents_for_service_level",
     "average_speed_of_answer",
+    "backtest",
     "bias",
     "calendar_features",
     "clone",
@@ -218,6 +227,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from demandcast.backtest import BacktestResult, BacktestWindows, backtest
     from demandcast.calendar import (
         OpeningHours,
         calendar_features,
@@ -236,6 +246,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from demandcast.forecasters.sarima import SARIMA
     from demandcast.frame import (
         DEFAULT_TZ,
+        REQUIRED_COLUMNS,
         fill_missing,
         future_index,
         infer_freq,
