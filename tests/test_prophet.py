@@ -259,6 +259,24 @@ def test_without_level_no_draws_are_made(monkeypatch):
     assert asked[2:] == [50, 50]
 
 
+def test_threads_give_the_same_forecast():
+    df = example_data("D")
+    one = Prophet().fit(df).predict(14, level=(80,))
+    two = Prophet(n_jobs=2).fit(df).predict(14, level=(80,))
+    pd.testing.assert_frame_equal(one, two, check_exact=True)
+
+
+def test_weekly_data_is_not_intraday():
+    df = example_data("D")
+    weekly = df.groupby(
+        ["unique_id", pd.Grouper(key="ds", freq="W-MON", label="left", closed="left")]
+    )
+    weekly = weekly["y"].sum().reset_index()
+    fc = Prophet(holidays_region=None).fit(weekly).predict(4, level=(80,))
+    assert len(fc) == 8 and (fc["ds"].dt.day_of_week == 0).all()
+    assert (fc["prophet"] > 0).all()
+
+
 # ---------------------------------------------------------------------------
 # failures and fallback
 # ---------------------------------------------------------------------------
@@ -381,8 +399,10 @@ def test_wikipedia_holdout_log1p_beats_seasonal_naive(data_file):
         "naive": SeasonalNaive(season_length=365),
     }
     wape = _rolling_wape(df, models)
+    # BENCHMARKS.md: plain Prophet 3,383 %, best peer 115.9 %, seasonal naive 141.7 %
     assert wape["prophet"] < wape["naive"]
-    assert wape["prophet"] < 0.8
+    assert wape["prophet"] < 1.16
+    assert wape["prophet"] < 0.6  # BENCHMARKS.md: best peer 59.4 %, seasonal naive 101.9 %
 
 
 @pytest.mark.slow

@@ -418,7 +418,10 @@ class Prophet(LocalForecaster):
     def _fit(self, df: pd.DataFrame, X: pd.DataFrame | None) -> None:
         self._check_params()
         model_cls = _import_prophet()
-        step = pd.Timedelta(pd.tseries.frequencies.to_offset(self.freq_))
+        try:
+            step = pd.Timedelta(pd.tseries.frequencies.to_offset(self.freq_))
+        except (TypeError, ValueError):  # weekly or monthly: no fixed length, not intraday
+            step = pd.Timedelta(days=7)
         given = getattr(self, "_init_params", None) or {}
         groups = df.groupby("unique_id", sort=True).indices
 
