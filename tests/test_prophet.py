@@ -399,9 +399,7 @@ def test_wikipedia_holdout_log1p_beats_seasonal_naive(data_file):
         "naive": SeasonalNaive(season_length=365),
     }
     wape = _rolling_wape(df, models)
-    # BENCHMARKS.md: plain Prophet 3,383 %, best peer 115.9 %, seasonal naive 141.7 %
     assert wape["prophet"] < wape["naive"]
-    assert wape["prophet"] < 1.16
     assert wape["prophet"] < 0.6  # BENCHMARKS.md: best peer 59.4 %, seasonal naive 101.9 %
 
 
@@ -413,4 +411,6 @@ def test_nyc311_total_stays_sane(data_file):
         "naive": SeasonalNaive(season_length=365),
     }
     wape = _rolling_wape(df, models)
+    # BENCHMARKS.md: plain Prophet 3,383 %, best peer 115.9 %, seasonal naive 141.7 %
     assert wape["prophet"] < wape["naive"]
+    assert wape["prophet"] < 1.16
