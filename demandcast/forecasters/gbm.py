@@ -1,0 +1,496 @@
+"""``gbm``: one global gradient-boosting model across all series.
+
+A scikit-learn :class:`~sklearn.ensemble.HistGradientBoostingRegressor` learns
+``y / base`` for every series at once, *directly* for each horizon: training
+examples are cut from the history at many pseudo-cutoffs, and every feature of a
+target uses only data up to its cutoff (see :mod:`demandcast.forecasters._features`).
+So the model learns how the future relates to what is known at the cutoff, at each
+distance, and the same features are built at predict time from the real cutoff.
+
+Design decisions:
+
+- Cutoffs are the ends of local days. Every day with at least 7 days of history
+  before it is a candidate; when ``n_cutoffs`` is None the model uses as many as fit
+  in ``max_train_rows`` training rows, evenly spaced back from the last day (never a
+  whole number of weeks apart, so cutoffs fall on every weekday). Each cutoff
+  contributes its targets up to ``horizon_days`` ahead.
+- Loss: squared error on ``y / base``, unweighted (every series counts alike;
+  scikit-learn's ``sample_weight`` path is about ten times slower).
+- Closed (``is_open == False``) and missing intervals are never targets nor part of
+  any baseline; a weekday x time slot never open in a series' history forecasts 0.
+- Intervals (``quantile_method="conformal"``, default): split-conformal. A second
+  model is fitted on the targets up to ``T`` (``T`` = the last day minus
+  ``min(2 * horizon_days, days // 3)``) and predicts the targets of the cutoffs after
+  ``T``; its errors, divided by ``sqrt(point + 1)`` and by a per-series dispersion
+  factor (shrunk to the pooled value), give empirical quantiles per horizon bucket
+  (1, 2-3, 4-7, 8-14, 15-28, 29+ days). Too short a history for that: the final
+  model's in-sample errors are used (narrower). ``quantile_method="quantile"`` fits
+  quantile-loss models for the levels 80 and 95 instead.
+- Series identity is a categorical feature when there are 2 to 250 series; the
+  channel (the part of ``unique_id`` after the last ``/``) is one too.
+- A series without any open value or with less than 7 days of history cannot be
+  fitted: :class:`~demandcast.exceptions.ForecasterFitError` names it, or with
+  ``fallback`` set that model takes over the series with a logged warning.
+- Output is bit-identical for the same inputs and ``random_state`` (it seeds the bin
+  thresholds that scikit-learn draws from a subsample of large training sets); the
+  thread count ``n_jobs`` does not change it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import numbers
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from demandcast.exceptions import ConfigError, ForecasterFitError
+from demandcast.forecasters import _features as feat
+from demandcast.forecasters.base import BaseForecaster, FallbackState, interval_columns
+
+__all__ = ["GBM"]
+
+logger = logging.getLogger("demandcast")
+
+_MIN_HISTORY_DAYS = 7
+_BUCKET_EDGES = np.array([1, 2, 4, 8, 15, 29])
+_MIN_BUCKET = 50
+_SHRINK = 50.0
+_MAX_CATEGORIES = 250
+_QUANTILE_LEVELS = (80, 95)
+
+
+def _positive_int(value: Any, name: str, example: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ConfigError(
+            f"{name}={value!r} is not allowed: give a positive whole number, {example}"
+        )
+    return int(value)
+
+
+class GBM(BaseForecaster):
+    """Global gradient boosting (scikit-learn HistGradientBoosting) across all series.
+
+    Parameters
+    ----------
+    max_iter, learning_rate, max_leaf_nodes, min_samples_leaf, l2_regularization
+        Passed to :class:`~sklearn.ensemble.HistGradientBoostingRegressor`.
+    k_weeks : tuple of int, default (1, 2, 4, 8)
+        Windows (weeks) of the historical-average features.
+    horizon_days : int, default 28
+        Days ahead each training cutoff covers; forecasts further ahead use the
+        features of the furthest trained distance.
+    n_cutoffs : int, optional
+        Number of training cutoffs; default as many as ``max_train_rows`` allows.
+    max_train_rows : int, default 1_000_000
+        Bound on the training rows (memory: about 200 bytes per row).
+    quantile_method : {"conformal", "quantile"}, default "conformal"
+        How intervals are made (see the module docstring).
+    region : {"noord", "midden", "zuid"} or None, default "midden"
+        School-holiday region of the calendar features.
+    random_state : int, default 0
+        Seed; same inputs and seed give bit-identical forecasts.
+    fallback : str, optional
+        Registry name of a model (e.g. ``"seasonal_naive"``) that takes over a series
+        this model cannot fit.
+    alias : str, optional
+        Name of the forecast column; default ``"gbm"``.
+    n_jobs : int, optional
+        Threads for scikit-learn (None: its default, all cores).
+
+    Examples
+    --------
+    >>> from demandcast.testing import example_data
+    >>> df = example_data("D")
+    >>> fc = GBM(max_iter=50).fit(df).predict(7, level=(80,))
+    >>> list(fc.columns)
+    ['unique_id', 'ds', 'gbm', 'gbm-lo-80', 'gbm-hi-80']
+    >>> bool((fc["gbm-lo-80"] <= fc["gbm"]).all() and (fc["gbm"] >= 0).all())
+    True
+    """
+
+    name: ClassVar[str] = "gbm"
+    tags: ClassVar[dict[str, bool]] = {
+        "future_regressors": True,
+        "past_regressors": True,
+        "global_model": True,
+        "handles_missing": True,
+        "intervals": True,
+        "intraday": True,
+    }
+
+    def __init__(
+        self,
+        max_iter: int = 300,
+        learning_rate: float = 0.05,
+        max_leaf_nodes: int = 31,
+        min_samples_leaf: int = 20,
+        l2_regularization: float = 0.0,
+        k_weeks: tuple[int, ...] = (1, 2, 4, 8),
+        horizon_days: int = 28,
+        n_cutoffs: int | None = None,
+        max_train_rows: int = 1_000_000,
+        quantile_method: str = "conformal",
+        region: str | None = "midden",
+        random_state: int | None = 0,
+        fallback: str | None = None,
+        alias: str | None = None,
+        n_jobs: int | None = None,
+    ) -> None:
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.max_leaf_nodes = max_leaf_nodes
+        self.min_samples_leaf = min_samples_leaf
+        self.l2_regularization = l2_regularization
+        self.k_weeks = k_weeks
+        self.horizon_days = horizon_days
+        self.n_cutoffs = n_cutoffs
+        self.max_train_rows = max_train_rows
+        self.quantile_method = quantile_method
+        self.region = region
+        self.random_state = random_state
+        self.fallback = fallback
+        self.alias = alias
+        self.n_jobs = n_jobs
+
+    # -- parameters -------------------------------------------------------------
+
+    def _check_params(self) -> tuple[tuple[int, ...], int]:
+        k = self.k_weeks
+        if isinstance(k, numbers.Integral) and not isinstance(k, bool):
+            k = (k,)
+        try:
+            ks = tuple(sorted({_positive_int(v, "k_weeks", "e.g. (1, 2, 4, 8)") for v in k}))
+        except TypeError:
+            raise ConfigError(
+                f"k_weeks={self.k_weeks!r} is not allowed: give positive whole numbers of "
+                "weeks, e.g. (1, 2, 4, 8)"
+            ) from None
+        if not ks:
+            raise ConfigError("k_weeks=() is not allowed: give at least one window, e.g. (4,)")
+        horizon = _positive_int(self.horizon_days, "horizon_days", "e.g. 28")
+        if self.n_cutoffs is not None:
+            _positive_int(self.n_cutoffs, "n_cutoffs", "e.g. 100, or None for automatic")
+        _positive_int(self.max_train_rows, "max_train_rows", "e.g. 1_000_000")
+        if self.quantile_method not in ("conformal", "quantile"):
+            raise ConfigError(
+                f"quantile_method={self.quantile_method!r} is not allowed: use 'conformal' "
+                "or 'quantile'"
+            )
+        return ks, horizon
+
+    def _hgb(self, **loss: Any):
+        from sklearn.ensemble import HistGradientBoostingRegressor
+
+        return HistGradientBoostingRegressor(
+            max_iter=self.max_iter,
+            learning_rate=self.learning_rate,
+            max_leaf_nodes=self.max_leaf_nodes,
+            min_samples_leaf=self.min_samples_leaf,
+            l2_regularization=self.l2_regularization,
+            categorical_features=self.categorical_ or None,
+            early_stopping=False,
+            random_state=self.random_state,
+            **loss,
+        )
+
+    def _threads(self):
+        from threadpoolctl import threadpool_limits
+
+        n = self.n_jobs
+        if n is None or n == -1:
+            return threadpool_limits(limits=None)
+        return threadpool_limits(limits=_positive_int(n, "n_jobs", "or None/-1 for all cores"))
+
+    # -- fit ----------------------------------------------------------------------
+
+    def _fit(self, df: pd.DataFrame, X: pd.DataFrame | None) -> None:
+        k_weeks, horizon = self._check_params()
+        try:
+            p, step = feat.slots_per_day(self.freq_)
+            if p == 1 and pd.Timedelta(
+                pd.tseries.frequencies.to_offset(self.freq_)
+            ) != pd.Timedelta(days=1):
+                raise ValueError
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"freq={self.freq_!r}: model 'gbm' works on daily or intraday grids (D, h, "
+                "30min, ...); resample the series to days"
+            ) from None
+        codes = pd.Categorical(df["unique_id"], categories=self.series_).codes.astype(np.int64)
+        day, slot = feat.wall_position(df["ds"], self.tz_, step)
+        y = df["y"].to_numpy(dtype="float64")
+        valid = df["is_open"].to_numpy(dtype=bool) & np.isfinite(y)
+
+        self.fallbacks_: dict[str, FallbackState] = {}
+        for uid, idx in df.groupby("unique_id", sort=True).indices.items():
+            uid = str(uid)
+            ok_days = day[idx][valid[idx]]
+            reason = None
+            if len(ok_days) == 0:
+                reason = "the series has no open interval with a value (all NaN or closed)"
+            elif day[idx].max() - day[idx].min() + 1 < _MIN_HISTORY_DAYS:
+                reason = (
+                    f"the series spans {day[idx].max() - day[idx].min() + 1} day(s); the "
+                    f"weekday baselines need at least {_MIN_HISTORY_DAYS}"
+                )
+            if reason is not None:
+
+                def fail(reason=reason):
+                    raise ValueError(reason)
+
+                state = self._fit_with_fallback(uid, fail, df.iloc[idx])
+                self.fallbacks_[uid] = state
+        usable = ~np.isin(codes, [self.series_.index(u) for u in self.fallbacks_])
+        valid &= usable
+
+        self.future_ = [c for c, r in self.roles_.items() if r == "future"]
+        self.past_ = [c for c, r in self.roles_.items() if r == "past"]
+        regs = {} if X is None else {c: X[c].to_numpy(dtype="float64") for c in self.roles_}
+        pan = feat.build_panel(
+            codes, day, slot, y, valid, len(self.series_), p, step, k_weeks, regs
+        )
+        self.panel_ = pan
+        self.p_, self.step_ = p, step
+        self.horizon_ = horizon
+        self.cutoff_ = {
+            u: int(feat.wall_position(pd.DatetimeIndex([t]), self.tz_, step)[0][0]) - pan.day0
+            for u, t in self.last_ds_.items()
+        }
+        self.yearly_ = pan.n_days >= 730
+        self._identity()
+
+        i, d, s, c = self._examples(pan, valid, codes, day - pan.day0, slot)
+        if len(i) == 0:
+            return self._fail_all(df, "no training example: every series is shorter than 8 days")
+        calendar = feat.calendar_table(pan.day0, pan.day0 + pan.n_days - 1, p, step, self.region)
+        future = {r: pan.reg[r] for r in self.future_}
+        Xtr, base = feat.make_features(
+            pan,
+            i,
+            d,
+            s,
+            c,
+            calendar=calendar,
+            cal_day0=pan.day0,
+            future=future,
+            past=self.past_,
+            ids=self.ids_,
+            yearly=self.yearly_,
+        )
+        keep = np.isfinite(base)
+        Xtr, base, i, d, c = Xtr[keep], base[keep], i[keep], d[keep], c[keep]
+        target = pan.y[i, d, s[keep]] / base
+        self.n_train_rows_ = len(target)
+        try:
+            with self._threads():
+                self.model_ = self._hgb().fit(Xtr, target)
+                if self.quantile_method == "quantile":
+                    self.quantile_models_ = {
+                        q: self._hgb(loss="quantile", quantile=q).fit(Xtr, target)
+                        for lv in _QUANTILE_LEVELS
+                        for q in ((100 - lv) / 200, (100 + lv) / 200)
+                    }
+                else:
+                    self._conformal(Xtr, target, base, i, d, c)
+        except Exception as err:  # the global fit failed: all series at once
+            return self._fail_all(df, f"{type(err).__name__}: {err}", err)
+
+    def _identity(self) -> None:
+        n = len(self.series_)
+        cols, names = [], []
+        if 1 < n <= _MAX_CATEGORIES:
+            cols.append(np.arange(n))
+            names.append("series")
+        channels = [u.rsplit("/", 1)[-1] if "/" in u else "" for u in self.series_]
+        levels = sorted(set(channels))
+        if len(levels) > 1 and len(levels) < n:
+            cols.append(np.array([levels.index(ch) for ch in channels]))
+            names.append("channel")
+        self.ids_ = np.column_stack(cols) if cols else np.empty((n, 0))
+        self.feature_names_ = feat.feature_names(
+            self.panel_.k_weeks, self.future_, self.past_, self.p_, names, self.yearly_
+        )
+        self.categorical_ = [name in ("series", "channel") for name in self.feature_names_]
+        if not any(self.categorical_):
+            self.categorical_ = []
+
+    def _fail_all(self, df: pd.DataFrame, reason: str, err: Exception | None = None) -> None:
+        if not self.fallback:
+            failing = [u for u in self.series_ if u not in self.fallbacks_]
+            shown = ", ".join(repr(u) for u in failing[:5])
+            raise ForecasterFitError(
+                self.name, failing[0] if len(failing) == 1 else None, f"{reason} (series {shown})"
+            ) from err
+        self.model_ = None
+        for uid, idx in df.groupby("unique_id", sort=True).indices.items():
+            if str(uid) not in self.fallbacks_:
+
+                def fail(reason=reason):
+                    raise ValueError(reason)
+
+                self.fallbacks_[str(uid)] = self._fit_with_fallback(str(uid), fail, df.iloc[idx])
+
+    def _examples(self, pan, valid, codes, day, slot):
+        """Target rows (series, day, slot, cutoff) of the training cutoffs."""
+        order = np.argsort(day[valid], kind="stable")
+        ti, td, ts = codes[valid][order], day[valid][order], slot[valid][order]
+        last = pan.n_days - 1
+        candidates = np.arange(last - 1, _MIN_HISTORY_DAYS - 2, -1)  # newest first
+        if len(candidates) == 0 or len(td) == 0:
+            return (np.empty(0, np.int64),) * 4
+        lo = np.searchsorted(td, candidates, side="right")
+        hi = np.searchsorted(td, candidates + self.horizon_, side="right")
+        rows = hi - lo
+        if self.n_cutoffs is not None:
+            stride = max(1, len(candidates) // int(self.n_cutoffs))
+        else:
+            stride = max(1, math.ceil(rows.sum() / int(self.max_train_rows)))
+        if stride > 1 and stride % 7 == 0:
+            stride += 1
+        chosen = np.arange(0, len(candidates), stride)
+        if self.n_cutoffs is not None:
+            chosen = chosen[: int(self.n_cutoffs)]
+        while rows[chosen].sum() > self.max_train_rows and len(chosen) > 1:
+            chosen = chosen[:-1]
+        take = np.concatenate([np.arange(lo[j], hi[j]) for j in chosen])
+        cut = np.repeat(candidates[chosen], rows[chosen])
+        return ti[take], td[take], ts[take], cut
+
+    def _conformal(self, Xtr, target, base, i, d, c) -> None:
+        last = self.panel_.n_days - 1
+        span = min(2 * self.horizon_, (last + 1) // 3)
+        split = last - span
+        train, cal = d <= split, c >= split
+        point = None
+        if (
+            span >= _MIN_HISTORY_DAYS
+            and train.sum() > 10 * self.min_samples_leaf
+            and cal.sum() >= 30
+        ):
+            model = self._hgb().fit(Xtr[train], target[train])
+            rows = cal
+            point = np.clip(model.predict(Xtr[rows]), 0, None) * base[rows]
+            self.calibration_ = "split"
+        else:
+            rows = np.ones(len(target), dtype=bool)
+            point = np.clip(self.model_.predict(Xtr), 0, None) * base
+            self.calibration_ = "in-sample"
+        y = target[rows] * base[rows]
+        z = (y - point) / np.sqrt(point + 1.0)
+        series = i[rows]
+        pooled = float(np.median(np.abs(z))) or 1.0
+        n = np.bincount(series, minlength=len(self.series_)).astype(float)
+        med = np.array(
+            [np.median(np.abs(z[series == k])) if n[k] else pooled for k in range(len(n))]
+        )
+        factor = (n * med + _SHRINK * pooled) / (n + _SHRINK) / pooled
+        factor = np.where(factor > 0, factor, 1.0)
+        z = z / factor[series]
+        bucket = np.searchsorted(_BUCKET_EDGES, d[rows] - c[rows], side="right") - 1
+        table: dict[int, np.ndarray] = {}
+        for b in range(len(_BUCKET_EDGES)):
+            vals = np.sort(z[bucket == b])
+            if len(vals) >= _MIN_BUCKET:
+                table[b] = vals
+        if not table:
+            table[0] = np.sort(z)
+        for b in range(len(_BUCKET_EDGES)):  # thin buckets borrow from the nearest filled one
+            if b not in table:
+                near = min(table, key=lambda k, b=b: (abs(k - b), -k))
+                table[b] = table[near]
+        self.residuals_ = table
+        self.dispersion_ = factor
+
+    # -- predict ------------------------------------------------------------------
+
+    def _predict(self, h: int, X_future: pd.DataFrame | None, level: tuple) -> pd.DataFrame:
+        if self.quantile_method == "quantile":
+            odd = [lv for lv in level if lv not in _QUANTILE_LEVELS]
+            if odd:
+                raise ConfigError(
+                    f"level={odd!r}: with quantile_method='quantile' the model has quantile "
+                    f"models for levels {_QUANTILE_LEVELS} only; use those or "
+                    "quantile_method='conformal'"
+                )
+        grid = self.future_ds(h)
+        cols = interval_columns(self.alias_, level)
+        values = np.zeros((len(grid), len(cols)))
+        uid = grid["unique_id"].to_numpy()
+        fitted = (
+            ~np.isin(uid, list(self.fallbacks_)) if self.fallbacks_ else np.ones(len(grid), bool)
+        )
+        if getattr(self, "model_", None) is not None and fitted.any():
+            values[fitted] = self._predict_model(grid[fitted], X_future, fitted, level)
+        for name, state in self.fallbacks_.items():
+            rows = uid == name
+            res = state.predict(h, level)
+            keys = ["mean"] + [f"{side}-{lv}" for lv in level for side in ("lo", "hi")]
+            for j, key in enumerate(keys):
+                values[rows, j] = res[key]
+        out = grid.copy()
+        for j, col in enumerate(cols):
+            out[col] = values[:, j]
+        return out
+
+    def _predict_model(self, grid, X_future, rows, level) -> np.ndarray:
+        pan = self.panel_
+        i = pd.Categorical(grid["unique_id"], categories=self.series_).codes.astype(np.int64)
+        day, s = feat.wall_position(grid["ds"], self.tz_, self.step_)
+        d = day - pan.day0
+        c = np.array([self.cutoff_[u] for u in self.series_])[i]
+        n_ext = max(pan.n_days, int(d.max()) + 1)
+        future = {}
+        for r in self.future_:
+            arr = np.full((len(self.series_), n_ext, pan.p), np.nan)
+            arr[:, : pan.n_days] = pan.reg[r]
+            vals = X_future[r].to_numpy(dtype="float64")[rows]
+            arr[i, d, s] = 0.0
+            np.add.at(arr, (i, d, s), vals)
+            future[r] = arr
+        first = int(d.min())
+        calendar = feat.calendar_table(
+            pan.day0 + first, pan.day0 + int(d.max()), pan.p, self.step_, self.region
+        )
+        Xf, base = feat.make_features(
+            pan,
+            i,
+            d,
+            s,
+            c,
+            calendar=calendar,
+            cal_day0=pan.day0 + first,
+            future=future,
+            past=self.past_,
+            ids=self.ids_,
+            yearly=self.yearly_,
+        )
+        with self._threads():
+            point = np.clip(self.model_.predict(Xf), 0, None) * base
+            quant = {}
+            if self.quantile_method == "quantile" and level:
+                quant = {
+                    q: np.clip(m.predict(Xf), 0, None) * base
+                    for q, m in self.quantile_models_.items()
+                }
+        never = ~np.isfinite(Xf[:, self.feature_names_.index("last_same")])
+        point = np.where(never | ~np.isfinite(point), 0.0, point)
+        out = [point]
+        if level and self.quantile_method == "conformal":
+            width = np.sqrt(point + 1.0) * self.dispersion_[i]
+            bucket = np.searchsorted(_BUCKET_EDGES, np.maximum(d - c, 1), side="right") - 1
+        for lv in level:
+            if self.quantile_method == "quantile":
+                lo, hi = quant[(100 - lv) / 200], quant[(100 + lv) / 200]
+            else:
+                lo, hi = np.empty_like(point), np.empty_like(point)
+                for b in np.unique(bucket):
+                    sel = bucket == b
+                    z = self.residuals_[int(b)]
+                    q_lo, q_hi = np.quantile(z, [(100 - lv) / 200, (100 + lv) / 200])
+                    lo[sel] = point[sel] + q_lo * width[sel]
+                    hi[sel] = point[sel] + q_hi * width[sel]
+            out += [np.where(never, 0.0, lo), np.where(never, 0.0, hi)]
+        return np.column_stack(out)
