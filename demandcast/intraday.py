@@ -11,7 +11,8 @@ How a profile is built, per series and day type:
 
 1. comparable days: the last ``k_weeks`` complete open days of that type (days
    after closures are their own type and never mix into the weekday profiles);
-2. outlier days (total more than 3 scaled MADs from the median total) are trimmed;
+2. outlier days (total more than 3 scaled MADs from the median total, the scale
+   being at least 5 % of the median) are trimmed;
 3. slot ratio ``r_s = sum(y of slot s) / sum(day totals)`` over the days that have
    slot ``s`` (so a 23-hour DST day does not dilute the 02:00 slot, and days with
    longer opening hours do not dilute their extra slots);
@@ -69,6 +70,7 @@ _DAY_TYPE_MODES = ("weekday", "all")
 _BOUND_RE = re.compile(r"^(?P<model>.+)-(?P<side>lo|hi)-(?P<level>\d+(?:\.\d+)?)$")
 _MAD_SCALE = 1.4826  # MAD -> standard deviation under normality
 _TRIM_MADS = 3.0
+_MIN_SCALE = 0.05  # robust scale floor, relative to the median day total
 _NOT_MODELS = ("unique_id", "ds", "y", "is_open", "cutoff", "step")
 
 OpeningLike = Any  # OpeningHours, a callable ds -> bool array, or a mapping of them
@@ -178,9 +180,13 @@ def _smooth(slots: np.ndarray, values: np.ndarray, step: int) -> np.ndarray:
 
 
 def _trim(totals: np.ndarray) -> np.ndarray:
-    """Keep days whose total lies within 3 scaled MADs of the median."""
+    """Keep days whose total lies within 3 robust scales of the median.
+
+    The scale is the scaled MAD, at least 5 % of the median: with 8 days the MAD
+    alone is so tight that ordinary week-to-week variation would be trimmed.
+    """
     med = np.median(totals)
-    mad = _MAD_SCALE * np.median(np.abs(totals - med))
+    mad = max(_MAD_SCALE * np.median(np.abs(totals - med)), _MIN_SCALE * med)
     if len(totals) < 4 or mad <= 0:
         return np.ones(len(totals), dtype=bool)
     return np.abs(totals - med) <= _TRIM_MADS * mad
@@ -214,6 +220,9 @@ class IntradayProfiles:
         ``unique_id -> tuple`` of weekdays (Monday 0) normally open in the history.
     opening_hours : OpeningHours, callable, mapping or None
         The opening hours given when building, reused by :func:`split` by default.
+    tz : str
+        Time zone of the history's ``ds``; :func:`split` builds grids in it when
+        the daily ``ds`` are naive.
 
     Examples
     --------
@@ -233,6 +242,7 @@ class IntradayProfiles:
     dispersion: dict[str, float] = field(default_factory=dict)
     open_weekdays: dict[str, tuple[int, ...]] = field(default_factory=dict)
     opening_hours: OpeningLike = None
+    tz: str = DEFAULT_TZ
     _lookup: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = field(
         init=False, repr=False, compare=False
     )
@@ -249,6 +259,8 @@ class IntradayProfiles:
             )
         for uid in self.unique_ids:
             own = [v for (u, k), v in lookup.items() if u == uid and k != AFTER_CLOSURE]
+            if not own:
+                continue
             slots = np.unique(np.concatenate([s for s, _ in own]))
             mean = np.zeros(len(slots))
             for s, sh in own:
@@ -516,6 +528,7 @@ def intraday_profiles(
         dispersion=dispersion,
         open_weekdays=open_weekdays,
         opening_hours=opening_hours,
+        tz=str(base["ds"].dt.tz),
     )
 
 
@@ -647,7 +660,9 @@ def _dispersion(cells: pd.DataFrame, built: dict[str, pd.DataFrame], k_weeks: in
 # --------------------------------------------------------------------------- split
 
 
-def _check_daily(df: Any, tz: str | None, name: str = "daily_forecast") -> tuple[pd.DataFrame, str]:
+def _check_daily(
+    df: Any, tz: str | None, name: str = "daily_forecast", default_tz: str = DEFAULT_TZ
+) -> tuple[pd.DataFrame, str]:
     """A copy of a daily forecast frame with ``_date`` (naive local midnight) added."""
     if not isinstance(df, pd.DataFrame):
         raise InvalidFrameError(
@@ -690,7 +705,7 @@ def _check_daily(df: Any, tz: str | None, name: str = "daily_forecast") -> tuple
     out = df.copy()
     out["unique_id"] = out["unique_id"].astype(str)
     out["_date"] = wall.dt.normalize().astype("datetime64[ns]").to_numpy()
-    zone = str(tz) if tz is not None else (str(ds.dt.tz) if aware else DEFAULT_TZ)
+    zone = str(tz) if tz is not None else (str(ds.dt.tz) if aware else default_tz)
     return out, zone
 
 
@@ -813,8 +828,8 @@ def split(
         intervals get 0 and the day's shares are renormalised over the open ones,
         so a day that closes early keeps its total; closure days get 0.
     tz : str, optional
-        Zone of the interval grid; default the zone of ``ds`` (Europe/Amsterdam
-        when naive).
+        Zone of the interval grid; default the zone of ``ds``, or when ``ds`` is
+        naive the zone of the history the profiles were built from.
     dispersion : float, optional
         Count dispersion ``phi`` for the bounds (0 = bounds scale with the share
         only, 1 = Poisson); default the value estimated per series by
@@ -847,7 +862,9 @@ def split(
 
     Notes
     -----
-    Day types: a row is ``"after_closure"`` when the series has that profile and
+    A weekday never open in the history is closed unless ``opening_hours`` open
+    it; then the mean of the series' weekday profiles is used. Day types: a row
+    is ``"after_closure"`` when the series has that profile and
     the days right before it include a normally open day that is closed (by the
     opening hours, or forecast as exactly 0). On a 25-hour day the slot of the
     repeated hour is split evenly over both intervals; on a 23-hour day the
@@ -871,7 +888,7 @@ def split(
             f"profiles: expected IntradayProfiles, got {type(profiles).__name__}; "
             "build them with intraday_profiles(history)"
         )
-    fc, zone = _check_daily(daily_forecast, tz)
+    fc, zone = _check_daily(daily_forecast, tz, default_tz=profiles.tz)
     points, bounds = _model_columns(fc)
     profiles._check_uid(fc["unique_id"])
     prof_step, _ = _step_minutes(profiles.freq, "profiles.freq")
@@ -921,7 +938,10 @@ def split(
     codes, combos = combos.factorize()
     el_code = codes[row_of]
     for c, (uid, kind) in enumerate(combos):
-        _, p_slots, p_share = profiles._profile(uid, kind)
+        used, p_slots, p_share = profiles._profile(uid, kind)
+        if used == _POOLED and _hours_for(hours_all, uid) is None:
+            # a weekday never open in the history, and no opening hours say otherwise
+            p_slots, p_share = p_slots[:0], p_share[:0]
         coarse = p_slots // step * step
         slots_c, inv = np.unique(coarse, return_inverse=True)
         share_c = np.bincount(inv, weights=p_share, minlength=len(slots_c))
