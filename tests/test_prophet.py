@@ -286,7 +286,10 @@ def _with_dead_series() -> pd.DataFrame:
     """A third series with one observed day: too little for Prophet."""
     df = example_data("D")
     dead = df[df["unique_id"] == df["unique_id"].iloc[0]].assign(unique_id="west/phone")
-    dead.loc[dead.index[:-1], "y"] = np.nan
+    closed = ~dead["is_open"].to_numpy(dtype=bool) if "is_open" in dead else dead["y"] == 0
+    keep = dead.index[np.flatnonzero(~np.asarray(closed))[-1]]  # last open day
+    dead.loc[dead.index != keep, "y"] = np.nan
+    dead.loc[np.asarray(closed), "y"] = 0.0  # closed stays closed, not missing
     return pd.concat([df, dead], ignore_index=True)
 
 
