@@ -195,7 +195,7 @@ def _trim(totals: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- profiles
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class IntradayProfiles:
     """Shares of the day per series, day type and local wall-clock slot.
 
@@ -891,7 +891,7 @@ def split(
     fc, zone = _check_daily(daily_forecast, tz, default_tz=profiles.tz)
     points, bounds = _model_columns(fc)
     profiles._check_uid(fc["unique_id"])
-    prof_step, _ = _step_minutes(profiles.freq, "profiles.freq")
+    prof_step, prof_alias = _step_minutes(profiles.freq, "profiles.freq")
     step, alias = _step_minutes(freq if freq is not None else profiles.freq, "freq")
     if step % prof_step:
         raise ConfigError(
@@ -915,7 +915,14 @@ def split(
         hours = _hours_for(hours_all, uid)
         if hours is not None:
             mask = uid_el == uid
-            hours_open[mask] = _open_mask(hours, grid["ds"][mask], alias)
+            # an interval is open when any profile slot inside it is (desk 08:30 in 08:00-09:00)
+            sub = [
+                _open_mask(
+                    hours, grid["ds"][mask] + pd.Timedelta(minutes=k * prof_step), prof_alias
+                )
+                for k in range(step // prof_step)
+            ]
+            hours_open[mask] = np.logical_or.reduce(sub)
             has_hours[mask] = True
 
     values = fc[points].to_numpy(dtype="float64")

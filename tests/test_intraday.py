@@ -584,3 +584,15 @@ def test_weekday_opened_by_hours_uses_the_pooled_profile(sim, profiles):
         "12:30",
     ]
     assert open_["m"].idxmax() in open_.index[1:3]  # the mid-morning peak of the weekdays
+
+
+def test_hourly_split_of_half_hour_desk_profiles_keeps_the_0830_opening(profiles):
+    daily = pd.DataFrame(
+        {"unique_id": "centrum/desk", "ds": [pd.Timestamp("2024-06-04", tz=TZ)], "m": [100.0]}
+    )
+    half = split(daily, profiles["desk"]).set_index("ds")["m"]
+    hourly = split(daily, profiles["desk"], freq="h").set_index("ds")
+    eight = pd.Timestamp("2024-06-04 08:00", tz=TZ)
+    assert hourly.loc[eight, "is_open"]  # 08:00-09:00 holds the 08:30 opening queue
+    assert hourly.loc[eight, "m"] == pytest.approx(half[eight + pd.Timedelta("30min")])
+    assert hourly["m"].sum() == pytest.approx(100.0)
