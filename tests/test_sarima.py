@@ -1,4 +1,4 @@
-"""SARIMA: conformance, real-data holdouts, mailing regressor, update, fallback, intraday."""
+"""SARIMA: conformance, real-data holdouts, mailing and social regressors, update, fallback."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from demandcast.exceptions import ConfigError, DataWarning, ForecasterFitError
+from demandcast.exceptions import (
+    ConfigError,
+    DataWarning,
+    ForecasterFitError,
+    InvalidFrameError,
+    UnsupportedRegressorError,
+)
 from demandcast.forecasters import _intraday
 from demandcast.forecasters.naive import SeasonalNaive
 from demandcast.forecasters.sarima import SARIMA
@@ -49,10 +55,12 @@ def _holdout(df, make, *, n_windows, h, step, level=None, X=None):
 @pytest.mark.slow  # the default run covers it in tests/test_common.py
 @pytest.mark.parametrize("freq", ["D", "30min"])
 def test_conformance_on_simulated_data(freq):
-    report = check_forecaster(SARIMA(), freq=freq)
-    # 16 always + nested intervals + unsupported (past) regressor + future regressors
+    # past_lag=14 days reaches the suite's horizon (14 days, or one day of intervals)
+    report = check_forecaster(SARIMA(past_lag=14), freq=freq)
+    # 16 always + nested intervals + future regressors + past regressors
     assert report.n_checks == 19
     assert "missing_future_regressor" in report.passed
+    assert "past_regressor_observed_only" in report.passed
 
 
 def test_import_is_light():
@@ -331,3 +339,133 @@ def test_profiles_sum_to_one_per_weekday_and_dispersion_is_poisson_like(bank_30m
     # call counts are overdispersed but not wildly: between Poisson and 5x Poisson
     phi = _intraday.count_dispersion(bank_30min, profiles, k_weeks=8)
     assert 1.0 <= phi <= 5.0
+
+
+# ---------------------------------------------------------------------------
+# past regressors: social-media mentions lagged by past_lag
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sim_social(sim_daily):
+    """Daily phone of one location with closed days flagged, mailing + mentions on all days."""
+    from demandcast.frame import regularise
+
+    sim, df, X = sim_daily
+    df = regularise(df, freq="D", is_open=sim.opening_hours["phone"].is_open)
+    mentions = sim.regressors("D")[["ds", "social_mentions"]]
+    X = X.merge(mentions, on="ds", how="left")
+    X["social_mentions"] /= 100.0
+    return df, X
+
+
+ROLES = {"mailing_letters_decay": "future", "social_mentions": "past"}
+
+
+def test_past_regressor_enters_lagged_and_horizon_is_bounded(sim_social):
+    df, X = sim_social
+    cut = pd.Timestamp("2024-03-24", tz=TZ)  # a Sunday: Monday is one day ahead
+    f = SARIMA(past_lag=2).fit(df[df["ds"] <= cut], X[X["ds"] <= cut], roles=ROLES)
+    state = f.states_["centrum/phone"]
+    assert f.past_lag_ == 2
+    assert state.exog_cols == ["mailing_letters_decay", "social_mentions_lag2"]
+    # the model column is the mention count two days earlier, closed days included
+    exog = pd.DataFrame(
+        np.asarray(f.results_["centrum/phone"].model.exog),
+        columns=state.exog_cols,
+        index=pd.date_range("2023-01-02", cut.tz_localize(None), freq="D"),
+    )
+    seen = X.set_index(X["ds"].dt.tz_localize(None).dt.normalize())["social_mentions"]
+    np.testing.assert_allclose(
+        exog["social_mentions_lag2"].iloc[2:], seen.shift(2).loc[exog.index[2:]]
+    )
+    assert exog.index[-1].day_of_week == 6 and exog["social_mentions_lag2"].iloc[-1] > 0
+
+    future = X[X["ds"] > cut]
+    assert len(f.predict(2, X_future=future[["ds", "mailing_letters_decay"]])) == 2
+    with pytest.raises(UnsupportedRegressorError, match=r"past_lag=2 .*refit with past_lag >= 3"):
+        f.predict(3, X_future=future[["ds", "mailing_letters_decay"]])
+    with pytest.raises(InvalidFrameError, match="social_mentions"):
+        f.predict(1, X_future=future)  # past values are never taken from X_future
+
+
+def test_past_values_after_the_cutoff_are_never_read(sim_social):
+    df, X = sim_social
+    cut = pd.Timestamp("2024-03-10", tz=TZ)
+    train = df[df["ds"] <= cut]
+    later = X.copy()
+    later.loc[later["ds"] > cut, "social_mentions"] = 1e6  # a leak would show at once
+    future = X.loc[X["ds"] > cut, ["ds", "mailing_letters_decay"]]
+    a = SARIMA(past_lag=1).fit(train, X[X["ds"] <= cut], roles=ROLES).predict(1, future)
+    b = SARIMA(past_lag=1).fit(train, later, roles=ROLES).predict(1, future, level=None)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_sunday_mentions_drive_the_monday_forecast(sim_social):
+    df, X = sim_social
+    cut = pd.Timestamp("2024-03-24", tz=TZ)  # Sunday, a closed day
+    train = df[df["ds"] <= cut]
+    future = X.loc[X["ds"] > cut, ["ds", "mailing_letters_decay"]]
+    spike = X.copy()
+    spike.loc[spike["ds"] == cut, "social_mentions"] += 20.0  # 2,000 extra mentions
+    base = SARIMA(past_lag=1).fit(train, X[X["ds"] <= cut], roles=ROLES)
+    beta = base.results_["centrum/phone"].params[1]
+    assert beta > 0  # mentions bring calls in the simulation
+    fc = base.predict(1, future)
+    hot = SARIMA(past_lag=1).fit(train, spike[spike["ds"] <= cut], roles=ROLES).predict(1, future)
+    # refitting moves the coefficients a little; the jump comes from the Sunday value
+    assert hot["sarima"].iloc[0] - fc["sarima"].iloc[0] > 0.5 * 20.0 * beta
+
+
+def test_update_extends_the_past_signal(sim_social):
+    df, X = sim_social
+    cut, new_cut = pd.Timestamp("2024-03-10", tz=TZ), pd.Timestamp("2024-03-24", tz=TZ)
+    f = SARIMA(past_lag=1).fit(df[df["ds"] <= cut], X[X["ds"] <= cut], roles=ROLES)
+    params = f.results_["centrum/phone"].params.copy()
+    new = df[(df["ds"] > cut) & (df["ds"] <= new_cut)]
+    f.update(new, X[(X["ds"] > cut) & (X["ds"] <= new_cut)])
+    res = f.results_["centrum/phone"]
+    np.testing.assert_array_equal(res.params, params)
+    lagged = np.asarray(res.model.exog)[-14:, 1]
+    observed = X.loc[(X["ds"] >= cut) & (X["ds"] < new_cut), "social_mentions"].to_numpy()
+    np.testing.assert_allclose(lagged, observed)
+    future = X.loc[X["ds"] > new_cut, ["ds", "mailing_letters_decay"]]
+    sunday = X.loc[X["ds"] == new_cut, "social_mentions"].iloc[0]
+    expect = res.get_forecast(1, exog=[[future["mailing_letters_decay"].iloc[0], sunday]])
+    got = f.predict(1, future)
+    np.testing.assert_allclose(got["sarima"], np.asarray(expect.predicted_mean), rtol=1e-8)
+    with pytest.raises(InvalidFrameError, match="X_new"):
+        f.update(df[df["ds"] > new_cut].head(3))
+
+
+def test_past_lag_configuration(caplog):
+    df = example_data("D")
+    X = df[["unique_id", "ds"]].assign(m=np.arange(len(df), dtype=float) % 7)
+    with pytest.raises(ConfigError, match="past_lag"):
+        SARIMA(past_lag=0).fit(df, X, roles={"m": "past"})
+    with caplog.at_level(logging.WARNING, logger="demandcast"):
+        f = SARIMA().fit(df, X, roles={"m": "past"})
+    assert "set past_lag" in caplog.text
+    assert f.past_lag_ == 28
+    assert len(f.predict(14)) == 28
+    assert SARIMA().fit(df).past_lag_ is None
+
+
+def test_intraday_past_signal_is_averaged_per_day_and_lagged_in_days():
+    df = example_data("30min")
+    rng = np.random.default_rng(3)
+    days = df["ds"].dt.tz_localize(None).dt.normalize()
+    per_day = pd.Series(rng.poisson(30, days.nunique()).astype(float), index=days.unique())
+    X = df[["unique_id", "ds"]].assign(m=per_day.reindex(days).to_numpy())
+    f = SARIMA(past_lag=1).fit(df, X, roles={"m": "past"})
+    uid = f.series_[0]
+    state = f.states_[uid]
+    exog = np.asarray(f.results_[uid].model.exog)[:, 0]
+    grid = pd.date_range(days.min(), state.last, freq="D")
+    expect = per_day.reindex(grid).shift(1)
+    seen = expect.notna().to_numpy()
+    np.testing.assert_allclose(exog[seen], expect[seen])
+    fc = f.predict(48)  # the rest of the last day and the next one: 1 day ahead
+    assert np.isfinite(fc["sarima"]).all()
+    with pytest.raises(UnsupportedRegressorError, match="day"):
+        f.predict(48 * 4)

@@ -18,10 +18,22 @@ Future regressors enter as ``exog`` (regression with SARIMA errors). On intraday
 a regressor enters the daily model as its mean over the day's open intervals. A
 regressor constant over a series' training data cannot be estimated: it is dropped
 for that series with a :class:`~demandcast.exceptions.DataWarning` and recorded in
-``dropped_regressors_``. Past-role regressors are not supported
-(:class:`~demandcast.exceptions.UnsupportedRegressorError`): lag them yourself with
-:func:`demandcast.signals.lag_past_regressors` by at least the horizon and pass them
-as future regressors.
+``dropped_regressors_``.
+
+Past-role regressors (observed only: social-media mentions, web visits) enter as
+exog lagged by ``past_lag`` model steps (days for daily and intraday data), built
+with :func:`demandcast.signals.lag_past_regressors` on the training grid and with
+:func:`demandcast.signals.past_regressors_ahead` at predict time, so a forecast never
+reads a value observed after the cutoff. The past signal is read from every row of
+``X`` up to the series' last ``ds``, closed days included (a Sunday spike drives
+Monday's calls), and averaged per model step like the future regressors. Lagged
+values that reach before the signal starts or into a gap are filled with the
+column's median over the training rows (kept for prediction and :meth:`SARIMA.update`).
+A forecast more than ``past_lag`` steps ahead would need unknown future values of
+the signal and raises :class:`~demandcast.exceptions.UnsupportedRegressorError`.
+With ``past_lag=None`` the lag is :data:`DEFAULT_PAST_LAG` days (one planning
+horizon), with a logged warning: set it to the horizon you forecast (1 for
+next-day forecasts), since an old signal rarely helps.
 
 Between refits (backtests with ``refit=k``), :meth:`SARIMA.update` applies new
 observations with the fitted parameters fixed; ``warm_start=True`` starts a refit
@@ -46,6 +58,7 @@ from demandcast.exceptions import (
     DataWarning,
     ForecasterFitError,
     InvalidFrameError,
+    UnsupportedRegressorError,
 )
 from demandcast.forecasters import _intraday
 from demandcast.forecasters.base import (
@@ -57,13 +70,16 @@ from demandcast.forecasters.base import (
     interval_columns,
 )
 
-__all__ = ["SARIMA"]
+__all__ = ["DEFAULT_PAST_LAG", "SARIMA"]
 
 logger = logging.getLogger("demandcast")
 
 TRANSFORMS = ("none", "log1p")
 INTRADAY_MODES = ("daily_profile",)
 _DAY = pd.Timedelta(days=1)
+
+#: Lag (model steps) of past regressors when ``past_lag`` is None: four weeks of days.
+DEFAULT_PAST_LAG = 28
 
 
 @dataclass
@@ -87,6 +103,11 @@ class SeriesFit:
         Intraday only: :func:`~demandcast.forecasters._intraday.weekday_profiles`.
     dispersion : float
         Intraday only: count dispersion of intervals around their share of the day.
+    past_signal : DataFrame or None
+        The tail of the past-role signal per model-grid key (naive local date), up to
+        ``last``: what the lagged columns of the next ``past_lag`` steps read.
+    past_fill : dict
+        Lagged past column -> value that fills NaN (its median over the training rows).
     """
 
     results: Any
@@ -97,6 +118,8 @@ class SeriesFit:
     profiles: pd.DataFrame | None = None
     dispersion: float = 1.0
     warnings: list[str] = field(default_factory=list)
+    past_signal: pd.DataFrame | None = None
+    past_fill: dict[str, float] = field(default_factory=dict)
 
 
 def _is_int(value: Any, low: int) -> bool:
@@ -123,13 +146,24 @@ def _one_blas_thread() -> contextlib.AbstractContextManager:
     return threadpool_limits(1, user_api="blas")
 
 
+def _past_part(X: Any, roles: Any) -> pd.DataFrame | None:
+    """The keys and past-role columns of the caller's ``X`` (all rows), or None."""
+    if not isinstance(X, pd.DataFrame) or not isinstance(roles, dict) or "ds" not in X.columns:
+        return None
+    past = [c for c, r in roles.items() if r == "past" and c in X.columns]
+    if not past:
+        return None
+    keys = [k for k in ("unique_id", "ds") if k in X.columns]
+    return X[[*keys, *past]].copy()
+
+
 def _wall(ds: pd.DatetimeIndex) -> pd.DatetimeIndex:
     ds = pd.DatetimeIndex(ds)
     return ds.tz_localize(None) if ds.tz is not None else ds
 
 
 class SARIMA(LocalForecaster):
-    """Seasonal ARIMA with future regressors (statsmodels SARIMAX), one model per series.
+    """Seasonal ARIMA with regressors (statsmodels SARIMAX), one model per series.
 
     Parameters
     ----------
@@ -162,6 +196,11 @@ class SARIMA(LocalForecaster):
         Optimiser iterations.
     method : str, default "lbfgs"
         statsmodels optimiser.
+    past_lag : int, optional
+        Lag of past-role regressors in model steps (days for daily and intraday
+        data; 1 = yesterday's mentions). Forecasts may reach at most ``past_lag``
+        steps ahead when the model has past regressors. None: ``DEFAULT_PAST_LAG``
+        (28) days with a logged warning.
 
     Attributes
     ----------
@@ -174,6 +213,9 @@ class SARIMA(LocalForecaster):
         convergence warnings are logged at DEBUG level and kept here.
     dropped_regressors_ : dict
         Series id -> regressors dropped because they were constant in its training data.
+    past_lag_ : int or None
+        The lag the past regressors entered with (None without past regressors); the
+        model columns are named ``<column>_lag<past_lag_>``.
 
     Examples
     --------
@@ -186,11 +228,28 @@ class SARIMA(LocalForecaster):
     ['sarima', 'sarima-lo-80']
     >>> bool(fc["sarima"].iloc[0] > fc["sarima"].iloc[1])  # Mondays are busier
     True
+
+    Yesterday's social-media mentions as a past regressor, for next-day forecasts:
+
+    >>> m = np.random.default_rng(2).poisson(20, 140).astype(float)
+    >>> df["y"] += 3 * np.roll(m, 1)
+    >>> X = pd.DataFrame({"ds": ds, "mentions": m})
+    >>> f = SARIMA(past_lag=1).fit(df, X, roles={"mentions": "past"})
+    >>> f.states_["a/phone"].exog_cols
+    ['mentions_lag1']
+    >>> len(f.predict(1))
+    1
+    >>> try:  # two days ahead would need today's mentions, not yet observed
+    ...     f.predict(2)
+    ... except Exception as err:
+    ...     print(type(err).__name__)
+    UnsupportedRegressorError
     """
 
     name: ClassVar[str] = "sarima"
     tags: ClassVar[dict[str, bool]] = {
         "future_regressors": True,
+        "past_regressors": True,
         "handles_missing": True,
         "deterministic": True,
     }
@@ -209,6 +268,7 @@ class SARIMA(LocalForecaster):
         alias: str | None = None,
         maxiter: int = 50,
         method: str = "lbfgs",
+        past_lag: int | None = None,
     ) -> None:
         self.order = order
         self.seasonal_order = seasonal_order
@@ -222,6 +282,7 @@ class SARIMA(LocalForecaster):
         self.alias = alias
         self.maxiter = maxiter
         self.method = method
+        self.past_lag = past_lag
 
     # -- configuration --------------------------------------------------------
 
@@ -283,13 +344,44 @@ class SARIMA(LocalForecaster):
 
     # -- fit ------------------------------------------------------------------
 
+    def fit(
+        self,
+        df: pd.DataFrame,
+        X: pd.DataFrame | None = None,
+        roles: dict[str, str] | None = None,
+    ) -> SARIMA:
+        """Fit one SARIMAX per series (see the base class for ``df``, ``X``, ``roles``).
+
+        Past-role columns of ``X`` are read on all of ``X``'s rows up to each series'
+        last ``ds`` (closed days too), lagged by ``past_lag`` and added to the exog.
+
+        Examples
+        --------
+        >>> from demandcast.testing import example_data
+        >>> SARIMA().fit(example_data("D")).past_lag_ is None
+        True
+        """
+        self._past_input = _past_part(X, roles)
+        try:
+            super().fit(df, X, roles)
+        finally:
+            self.__dict__.pop("_past_input", None)
+        return self
+
     def _fit(self, df: pd.DataFrame, X: pd.DataFrame | None) -> None:
         self.spec_ = self._check_params()
         self.intraday_ = self._is_intraday()
         self.convergence_: dict[str, dict[str, Any]] = {}
         self.dropped_regressors_: dict[str, list[str]] = {}
-        with _one_blas_thread():
-            super()._fit(df, X)
+        self.past_lag_ = self._check_past_lag()
+        self._past_raw = None
+        if self.past_lag_ is not None:
+            self._past_raw = self._past_frame(getattr(self, "_past_input", None), what="X")
+        try:
+            with _one_blas_thread():
+                super()._fit(df, X)
+        finally:
+            self.__dict__.pop("_past_raw", None)
         self._warm_params = {
             u: np.asarray(s.results.params)
             for u, s in self.states_.items()
@@ -305,6 +397,109 @@ class SARIMA(LocalForecaster):
                 DataWarning,
                 stacklevel=4,
             )
+
+    # -- past regressors --------------------------------------------------------
+
+    def _past_cols(self) -> list[str]:
+        return [c for c, r in self.roles_.items() if r == "past"]
+
+    def _check_past_lag(self) -> int | None:
+        past = self._past_cols()
+        lag = self.past_lag
+        if lag is not None and not _is_int(lag, 1):
+            raise ConfigError(
+                f"past_lag={lag!r} is not allowed: give a positive whole number of model "
+                "steps (days for daily and intraday data), e.g. past_lag=1, or None"
+            )
+        if not past:
+            return None
+        if lag is None:
+            logger.warning(
+                "sarima: past_lag is not set, so the past regressors %s enter lagged by %d "
+                "days and forecasts may reach %d days ahead; a signal that old rarely "
+                "helps: set past_lag to the horizon you forecast (past_lag=1 for next-day "
+                "forecasts)",
+                past[:5],
+                DEFAULT_PAST_LAG,
+                DEFAULT_PAST_LAG,
+            )
+            return DEFAULT_PAST_LAG
+        return int(lag)
+
+    def _model_freq(self) -> str:
+        return "D" if (self.intraday_ or self._is_daily()) else str(self.freq_)
+
+    def _aware(self, keys: pd.DatetimeIndex) -> pd.DatetimeIndex:
+        return pd.DatetimeIndex(keys).tz_localize(
+            self.tz_, ambiguous="NaT", nonexistent="shift_forward"
+        )
+
+    def _past_frame(self, X: pd.DataFrame | None, *, what: str) -> pd.DataFrame:
+        """The raw past columns of ``X`` (``ds`` in the model's zone, optional unique_id)."""
+        past = self._past_cols()
+        if X is None or any(c not in X.columns for c in past):
+            given = [] if X is None else [c for c in past if c in X.columns]
+            raise InvalidFrameError(
+                f"{what} lacks the past regressor column(s) "
+                f"{[c for c in past if c not in given][:5]} used in fit: pass {what} with "
+                "their observed values"
+            )
+        keys = [k for k in ("unique_id", "ds") if k in X.columns]
+        out = X[[*keys, *past]].copy()
+        ds = pd.to_datetime(out["ds"])
+        if ds.dt.tz is None:
+            ds = ds.dt.tz_localize(self.tz_, ambiguous="NaT", nonexistent="shift_forward")
+        out["ds"] = ds.dt.tz_convert(self.tz_)
+        if "unique_id" in out.columns:
+            out["unique_id"] = out["unique_id"].astype(str)
+        for c in past:
+            out[c] = pd.to_numeric(out[c], errors="coerce").astype("float64")
+        return out.dropna(subset=["ds"]).reset_index(drop=True)
+
+    def _past_signal(self, raw: pd.DataFrame | None, uid: str, last_ds: pd.Timestamp):
+        """Past columns of series ``uid`` per model-grid key, observed up to ``last_ds``."""
+        past = self._past_cols()
+        if raw is None:
+            return pd.DataFrame(columns=past, dtype="float64")
+        part = raw[raw["unique_id"] == uid] if "unique_id" in raw.columns else raw
+        part = part[part["ds"] <= last_ds]  # never a value observed after the cutoff
+        keys = self._keys(pd.DatetimeIndex(part["ds"]))
+        return part[past].set_axis(keys).groupby(level=0).mean()
+
+    def _lagged(self, signal: pd.DataFrame, target: pd.DatetimeIndex, *, ahead: bool):
+        """Lagged past columns at the model-grid keys ``target`` (NaN where unknown)."""
+        from demandcast.signals import lag_past_regressors, past_regressors_ahead
+
+        past = self._past_cols()
+        lag = int(self.past_lag_)
+        names = [f"{c}_lag{lag}" for c in past]
+        if len(signal) == 0:
+            return pd.DataFrame(np.nan, index=target, columns=names)
+        hist = signal.reset_index(drop=True).astype("float64")
+        hist.insert(0, "ds", self._aware(signal.index))
+        hist = hist.dropna(subset=["ds"])
+        roles = dict.fromkeys(past, "past")
+        kw = {"lag": lag, "freq": self._model_freq()}
+        fut = self._aware(target)
+        if ahead:
+            out = past_regressors_ahead(hist, roles, future_ds=fut, **kw)
+        else:
+            out = lag_past_regressors(hist, roles, target_ds=fut, **kw)
+        return out[names].set_axis(target)
+
+    def _check_reach(self, state: SeriesFit, uid: str, steps_ahead: int) -> None:
+        lag = self.past_lag_
+        if lag is None or steps_ahead <= lag:
+            return
+        unit = "day(s)" if self._model_freq() == "D" else f"step(s) of {self.freq_}"
+        known = state.last + lag * pd.tseries.frequencies.to_offset(self._model_freq())
+        raise UnsupportedRegressorError(
+            f"sarima: past regressor(s) {self._past_cols()[:5]} enter lagged by "
+            f"past_lag={lag} {unit}, so they are known only until {known} for series "
+            f"{uid!r}; this forecast reaches {steps_ahead} {unit} past its last observation "
+            f"({state.last}) and would need values not observed yet: forecast at most "
+            f"{lag} {unit} ahead, or refit with past_lag >= {steps_ahead}"
+        )
 
     def _keys(self, ds: pd.DatetimeIndex) -> pd.DatetimeIndex:
         """Model-grid keys of interval starts: local dates, or wall-clock times."""
@@ -364,6 +559,9 @@ class SARIMA(LocalForecaster):
             dispersion = _intraday.count_dispersion(history, profiles, k)
             keep_from = _wall(ds).max() - pd.Timedelta(weeks=k + 1)
             history = history[_wall(ds) > keep_from].reset_index(drop=True)
+        past = self._past_cols()
+        if X_one is not None and past:
+            X_one = X_one.drop(columns=past)
         obs, exog = self._observations(y, ds, X_one, profiles)
         last = self._keys(pd.DatetimeIndex([self.last_ds_[uid]]))[0]
         grid = self._grid(obs.index.min(), max(last, obs.index.max()))
@@ -372,6 +570,18 @@ class SARIMA(LocalForecaster):
         exog_arr = None
         if exog is not None:
             exog = exog.reindex(grid).fillna(0.0)
+        past_signal, past_fill = None, {}
+        if self.past_lag_ is not None:
+            signal = self._past_signal(self._past_raw, uid, self.last_ds_[uid])
+            lagged = self._lagged(signal, grid, ahead=False)
+            past_fill = {
+                c: float(np.nanmedian(v)) if np.isfinite(v).any() else 0.0
+                for c, v in lagged.items()
+            }
+            lagged = lagged.fillna(past_fill)
+            exog = lagged if exog is None else pd.concat([exog, lagged], axis=1)
+            past_signal = self._signal_tail(signal, grid[-1])
+        if exog is not None:
             seen = np.isfinite(endog)
             varying = [c for c in exog.columns if np.ptp(exog[c].to_numpy()[seen]) > 0]
             self.dropped_regressors_[uid] = [c for c in exog.columns if c not in varying]
@@ -395,7 +605,14 @@ class SARIMA(LocalForecaster):
             profiles=profiles,
             dispersion=dispersion,
             warnings=notes,
+            past_signal=past_signal,
+            past_fill=past_fill,
         )
+
+    def _signal_tail(self, signal: pd.DataFrame, last: pd.Timestamp) -> pd.DataFrame:
+        """The past signal on the last ``past_lag + 7`` model steps up to ``last``."""
+        keys = pd.date_range(end=last, periods=int(self.past_lag_) + 7, freq=self._model_freq())
+        return signal.reindex(keys)
 
     def _check_length(self, endog: np.ndarray) -> None:
         p, d, q = self.spec_["order"]
@@ -460,7 +677,10 @@ class SARIMA(LocalForecaster):
             Long frame of observations after each series' last ``ds`` (series may be
             left out). Intraday data must start on a new local day.
         X_new : DataFrame, optional
-            The future regressors used in fit, for the rows of ``df_new``.
+            The regressors used in fit: future ones for the rows of ``df_new``, past
+            ones as observed since the last fit or update (closed days too); they
+            extend the stored past signal, and the new lagged values are filled with
+            the medians kept from fit.
 
         Returns
         -------
@@ -490,7 +710,7 @@ class SARIMA(LocalForecaster):
         check_is_fitted(self)
         from demandcast.frame import validate_frame
 
-        frame = validate_frame(df_new, tz=str(self.tz_)).reset_index(drop=True)
+        frame = validate_frame(df_new, freq=self.freq_, tz=str(self.tz_)).reset_index(drop=True)
         if "is_open" not in frame.columns:
             frame["is_open"] = True
         frame["is_open"] = frame["is_open"].astype(bool)
@@ -501,20 +721,22 @@ class SARIMA(LocalForecaster):
                 "fitted series; refit with fit() to add series"
             )
         future_cols = [c for c, r in self.roles_.items() if r == "future"]
+        past_cols = self._past_cols()
+        if (future_cols or past_cols) and X_new is None:
+            raise InvalidFrameError(
+                f"update needs X_new with the regressors {[*future_cols, *past_cols][:5]} "
+                "used in fit, for every row of df_new"
+            )
         X_aligned = None
         if future_cols:
-            if X_new is None:
-                raise InvalidFrameError(
-                    f"update needs X_new with the regressors {future_cols[:5]} used in fit, "
-                    "for every row of df_new"
-                )
             X_aligned = _align_regressors(
                 X_new, frame[["unique_id", "ds"]], future_cols, what="X_new"
             )
+        past_raw = self._past_frame(X_new, what="X_new") if past_cols else None
         new_states = dict(self.states_)
         new_last = dict(self.last_ds_)
         with _one_blas_thread():
-            self._update_all(frame, X_aligned, new_states, new_last)
+            self._update_all(frame, X_aligned, new_states, new_last, past_raw)
         self.states_ = new_states
         self.last_ds_ = new_last
         return self
@@ -525,6 +747,7 @@ class SARIMA(LocalForecaster):
         X_aligned: pd.DataFrame | None,
         new_states: dict[str, Any],
         new_last: dict[str, pd.Timestamp],
+        past_raw: pd.DataFrame | None = None,
     ) -> None:
         for uid, idx in frame.groupby("unique_id", sort=True).indices.items():
             uid = str(uid)
@@ -547,7 +770,7 @@ class SARIMA(LocalForecaster):
             open_rows = part["is_open"].to_numpy()
             sub = part[open_rows]
             X_one = None if X_aligned is None else X_aligned.iloc[idx][open_rows]
-            new_states[uid] = self._update_one(uid, state, sub, X_one, part["ds"].max())
+            new_states[uid] = self._update_one(uid, state, sub, X_one, part["ds"].max(), past_raw)
             new_last[uid] = part["ds"].max()
 
     def _update_one(
@@ -557,6 +780,7 @@ class SARIMA(LocalForecaster):
         sub: pd.DataFrame,
         X_one: pd.DataFrame | None,
         last_ds: pd.Timestamp,
+        past_raw: pd.DataFrame | None = None,
     ) -> SeriesFit:
         y = sub["y"].to_numpy(dtype="float64")
         ds = pd.DatetimeIndex(sub["ds"])
@@ -581,9 +805,16 @@ class SARIMA(LocalForecaster):
         if len(grid) == 0:
             return state
         endog = self._transform(obs.reindex(grid).to_numpy(dtype="float64"))
+        parts = [] if exog is None else [exog.reindex(grid).fillna(0.0)]
+        past_signal = state.past_signal
+        if past_signal is not None:
+            new_signal = self._past_signal(past_raw, uid, last_ds)
+            signal = past_signal.combine_first(new_signal)  # fill gaps, add new steps
+            parts.append(self._lagged(signal, grid, ahead=False).fillna(state.past_fill))
+            past_signal = self._signal_tail(signal, grid[-1])
         exog_arr = None
         if state.exog_cols:
-            exog_arr = exog.reindex(grid).fillna(0.0)[state.exog_cols].to_numpy()
+            exog_arr = pd.concat(parts, axis=1)[state.exog_cols].to_numpy(dtype="float64")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             results = state.results.append(endog, exog=exog_arr, refit=False)
@@ -597,6 +828,8 @@ class SARIMA(LocalForecaster):
             profiles=profiles,
             dispersion=dispersion,
             warnings=state.warnings,
+            past_signal=past_signal,
+            past_fill=state.past_fill,
         )
 
     # -- predict --------------------------------------------------------------
@@ -647,7 +880,7 @@ class SARIMA(LocalForecaster):
                 ds_future = pd.DatetimeIndex(grid["ds"].iloc[idx])
                 X_one = None if X_future is None else X_future.iloc[idx].reset_index(drop=True)
                 is_open = None if mask is None else mask[idx]
-                res = self._forecast_series(state, ds_future, X_one, is_open, level)
+                res = self._forecast_series(state, ds_future, X_one, is_open, level, uid)
             for j, key in enumerate(keys):
                 values[idx, j] = np.asarray(res[key], dtype="float64")
         out = grid.copy()
@@ -699,15 +932,24 @@ class SARIMA(LocalForecaster):
     ) -> np.ndarray | None:
         if not state.exog_cols:
             return None
-        values = X_one[state.exog_cols].astype("float64")
-        w = pd.Series(weight, dtype="float64")
-        # mean over the open intervals of each key (all intervals if none is open)
-        num = values.mul(w.to_numpy(), axis=0).groupby(keys.to_numpy()).sum()
-        den = w.groupby(keys.to_numpy()).sum()
-        plain = values.groupby(keys.to_numpy()).mean()
-        per_key = num.div(den.where(den > 0), axis=0).fillna(plain)
         ahead = self._grid(state.last, keys.max())[1 : n_steps + 1]
-        return per_key.reindex(ahead).fillna(0.0).to_numpy()
+        future = [c for c in state.exog_cols if c not in state.past_fill]
+        parts = []
+        if future:
+            values = X_one[future].astype("float64")
+            w = pd.Series(weight, dtype="float64")
+            # mean over the open intervals of each key (all intervals if none is open)
+            num = values.mul(w.to_numpy(), axis=0).groupby(keys.to_numpy()).sum()
+            den = w.groupby(keys.to_numpy()).sum()
+            plain = values.groupby(keys.to_numpy()).mean()
+            per_key = num.div(den.where(den > 0), axis=0).fillna(plain)
+            parts.append(per_key.reindex(ahead).fillna(0.0))
+        if len(future) < len(state.exog_cols) and len(ahead):
+            lagged = self._lagged(state.past_signal, ahead, ahead=True)
+            parts.append(lagged.fillna(state.past_fill))
+        if not parts:
+            return np.empty((0, len(state.exog_cols)))
+        return pd.concat(parts, axis=1)[state.exog_cols].to_numpy(dtype="float64")
 
     def _forecast_series(
         self,
@@ -716,6 +958,7 @@ class SARIMA(LocalForecaster):
         X_one: pd.DataFrame | None,
         is_open: np.ndarray | None,
         level: tuple,
+        uid: str = "",
     ) -> dict[str, np.ndarray]:
         keys = self._keys(ds_future)
         if self.intraday_:
@@ -729,6 +972,8 @@ class SARIMA(LocalForecaster):
             weight = weight & np.asarray(is_open, dtype=bool)
         uniq = pd.DatetimeIndex(keys.unique())
         steps = self._steps(state, uniq)
+        if state.past_signal is not None:
+            self._check_reach(state, uid, int(steps.max()))
         exog = self._future_exog(state, keys, X_one, weight.astype(float), int(max(steps.max(), 0)))
         mu, var = self._model_forecast(state, steps, exog)
         sd = np.sqrt(var)
