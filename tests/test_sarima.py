@@ -469,3 +469,74 @@ def test_intraday_past_signal_is_averaged_per_day_and_lagged_in_days():
     assert np.isfinite(fc["sarima"]).all()
     with pytest.raises(UnsupportedRegressorError, match="day"):
         f.predict(48 * 4)
+
+
+@pytest.mark.slow  # about 35 s: two years simulated, 21 cutoffs x 2 models x 3 series
+def test_mailing_and_social_regressors_cut_wape_after_events_at_one_day():
+    """Issue: mailing (future) + social mentions (past, lag 1 day) vs no regressors.
+
+    Parameters are estimated on 2023 and kept fixed (``update``) through 2024; the
+    target days are the next three open days after each 2024 event, forecast one day
+    ahead from the evening before. Measured on seed 0: mailing days WAPE 31.3 % ->
+    11.5 %, spike days 11.2 % -> 10.0 % (-11 %, short of 20 %: most 2024 spikes fall on
+    a weekend, when phones are closed), all event days 18.6 % -> 10.5 % (-43 %).
+    """
+    from demandcast.datasets import simulate_municipality
+    from demandcast.frame import local_range, regularise
+    from demandcast.signals import events_to_regressors
+
+    sim = simulate_municipality(seed=0, start="2023-01-02", end="2024-12-31", freq="D")
+    calls = sim.phone_calls  # counted directly: the loader has its own tests and costs 20 s
+    day = pd.to_datetime(calls["call_start"]).dt.normalize().dt.tz_localize(TZ)
+    df = (
+        calls.groupby([calls["location"].astype(str) + "/phone", day])
+        .size()
+        .rename("y")
+        .rename_axis(["unique_id", "ds"])
+        .reset_index()
+    )
+    df["y"] = df["y"].astype(float)
+    df = regularise(df, freq="D", is_open=sim.opening_hours["phone"].is_open)
+    grid = local_range("2023-01-02", "2024-12-31", "D", tz=TZ)
+    arrival = sim.mailings.assign(date=pd.to_datetime(sim.mailings["date"]) + pd.Timedelta(days=1))
+    X = events_to_regressors(arrival, grid, decay_days=2.0)[["ds", "mailing_letters_decay"]]
+    X["mailing_letters_decay"] /= 1000.0
+    X["social_mentions"] = sim.regressors("D")["social_mentions"].to_numpy() / 100.0
+
+    events = sim.events[sim.events["start"].dt.year == 2024]
+    assert set(events["kind"]) == {"mailing", "social_spike"}
+    open_days = np.sort(df.loc[df["is_open"], "ds"].unique())
+    targets: dict[pd.Timestamp, set[str]] = {}
+    for start, kind in zip(events["start"], events["kind"], strict=True):
+        for d in [d for d in open_days if d > start.normalize()][:3]:
+            targets.setdefault(pd.Timestamp(d), set()).add(kind)
+
+    cut0 = pd.Timestamp("2023-12-31", tz=TZ)
+    scored = {}
+    for use in (False, True):
+        f = SARIMA(past_lag=1)
+        if use:
+            f.fit(df[df["ds"] <= cut0], X[X["ds"] <= cut0], roles=ROLES)
+        else:
+            f.fit(df[df["ds"] <= cut0])
+        prev, rows = cut0, []
+        for d in sorted(targets):
+            cut = d - pd.Timedelta(days=1)
+            if cut > prev:
+                new = df[(df["ds"] > prev) & (df["ds"] <= cut)]
+                f.update(new, X[(X["ds"] > prev) & (X["ds"] <= cut)] if use else None)
+                prev = cut
+            future = X.loc[X["ds"] == d, ["ds", "mailing_letters_decay"]] if use else None
+            fc = f.predict(1, X_future=future).merge(df, on=["unique_id", "ds"])
+            rows.append(fc.assign(kinds=",".join(sorted(targets[d]))))
+        scored[use] = pd.concat(rows, ignore_index=True)
+
+    def wape(frame, kind=""):
+        part = frame[frame["kinds"].str.contains(kind)]
+        return _wape(part["y"].to_numpy(), part["sarima"].to_numpy())
+
+    assert len(scored[True]) == 3 * len(targets) >= 3 * 15
+    assert wape(scored[True]) <= 0.8 * wape(scored[False])  # the issue's 20 %
+    assert wape(scored[True], "mailing") <= 0.8 * wape(scored[False], "mailing")
+    # social spikes alone: a gain, below 20 % on this seed (see the docstring)
+    assert wape(scored[True], "social") < wape(scored[False], "social")
