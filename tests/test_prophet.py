@@ -142,6 +142,20 @@ def test_closed_on_easter_monday_with_catch_up_next_day():
     assert _wape(truth.reindex(open_days).to_numpy(), fc.loc[open_days, "prophet"]) < 0.15
 
 
+def test_zero_over_christmas_and_new_year_with_intervals_nested():
+    sim = _desk_sim()
+    df = sim.frame("desk", freq="D")
+    model = Prophet().fit(df[df["ds"] <= _at("2023-12-17")])  # last open day: Fri 15th
+    Xf = _is_open(model, 18, sim.opening_hours["desk"])
+    fc = model.predict(18, X_future=Xf, level=(80, 95)).set_index("ds")
+    for day in ("2023-12-25", "2023-12-26", "2024-01-01"):
+        assert (fc.loc[_at(day)].iloc[1:] == 0).all(), day
+    open_days = fc[Xf["is_open"].to_numpy()]
+    chain = ["prophet-lo-95", "prophet-lo-80", "prophet", "prophet-hi-80", "prophet-hi-95"]
+    widths = np.diff(open_days[chain].to_numpy(), axis=1)
+    assert (widths >= 0).all() and (widths[:, [0, -1]] > 0).all()  # real, nested intervals
+
+
 def test_school_holiday_regressor_only_when_it_varies():
     sim = _desk_sim()
     desk = sim.frame("desk", freq="D")
