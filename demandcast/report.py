@@ -249,6 +249,15 @@ _CSP = (
 )
 
 
+def _finite(value: Any) -> float | None:
+    """``value`` as a float, or None for None, NA, NaN and infinities."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
 @dataclass(frozen=True)
 class _Fmt:
     """Language-aware formatting of numbers, percentages and local times."""
@@ -264,19 +273,21 @@ class _Fmt:
         return text.format(**values) if values else text
 
     def number(self, value: Any, decimals: int = 0) -> str:
-        if value is None or not np.isfinite(float(value)):
+        number = _finite(value)
+        if number is None:
             return _TEXT[self.lang]["none"]
-        text = f"{float(value):,.{decimals}f}"
-        if text.startswith("-") and float(text.replace(",", "")) == 0:
+        text = f"{number:,.{decimals}f}"
+        if text.startswith("-") and float(text[1:].replace(",", "")) == 0:
             text = text[1:]
         loc = self._loc
         return text.replace(",", "\0").replace(".", loc["decimal"]).replace("\0", loc["thousands"])
 
     def percent(self, fraction: Any, decimals: int = 1, signed: bool = False) -> str:
-        if fraction is None or not np.isfinite(float(fraction)):
+        number = _finite(fraction)
+        if number is None:
             return _TEXT[self.lang]["none"]
-        text = self.number(100 * float(fraction), decimals)
-        if signed and float(fraction) > 0:
+        text = self.number(100 * number, decimals)
+        if signed and number > 0:
             text = "+" + text
         return f"{text} %"
 
@@ -937,6 +948,9 @@ def _staffing_section(ctx: _Context, staffing: pd.DataFrame, days: int = 7) -> s
     header = [fmt.t(c) for c in ("interval", "calls", "agents", "gross_agents", "service_level")]
     header += [fmt.t(c) for c in optional]
     body = [_p(fmt.t("staffing_intro", days=days))]
+    gaps = staffing.groupby("unique_id", sort=False)["ds"].diff().dropna()
+    step = gaps[gaps > pd.Timedelta(0)].min() if (gaps > pd.Timedelta(0)).any() else ctx.step
+    daily = step >= _DAY
     for uid in _order(staffing["unique_id"].unique().tolist()):
         s = staffing[staffing["unique_id"] == uid]
         s = s[s["ds"] < s["ds"].min() + days * _DAY]
@@ -948,15 +962,15 @@ def _staffing_section(ctx: _Context, staffing: pd.DataFrame, days: int = 7) -> s
         peak = fmt.t(
             "staff_peak",
             n=fmt.number(gross[i]),
-            when=fmt.when(busy["ds"].iloc[i], daily=ctx.daily, year=False),
+            when=fmt.when(busy["ds"].iloc[i], daily=daily, year=False),
         )
         rows = []
         for rec in busy.to_dict("records"):
             start = rec["ds"]
             label = (
                 fmt.day(start)
-                if ctx.daily
-                else f"{fmt.day(start, year=False)} {start:%H:%M}–{start + ctx.step:%H:%M}"
+                if daily
+                else f"{fmt.day(start, year=False)} {start:%H:%M}–{start + step:%H:%M}"
             )
             row = [
                 label,
@@ -990,7 +1004,7 @@ def _staffing_section(ctx: _Context, staffing: pd.DataFrame, days: int = 7) -> s
             x_ticks=_time_ticks(float(x.min()), float(x.max()), ctx.zone, fmt),
             y_format=lambda v: fmt.number(v, 0),
             y_label=fmt.t("staff_axis"),
-            gap=1.5 * ctx.step.total_seconds(),
+            gap=1.5 * step.total_seconds(),
             height=220,
         )
         body.append(f"<h3>{escape(uid)}: {escape(peak)}</h3>")

@@ -219,6 +219,16 @@ def test_english_report(pipeline):
     assert '<section id="backtest">' not in html  # optional sections are left out
 
 
+def test_empty_store_says_so(pipeline):
+    with demandcast.ForecastStore("sqlite://") as empty:
+        html = report.render_report(
+            history=pipeline["history"], forecast=pipeline["forecast"], store=empty
+        )
+    section = _section(html, "store")
+    assert "nog geen opgeslagen prognoses" in section
+    assert "<svg" not in section
+
+
 def test_long_views_are_averaged(pipeline):
     args = {"history": pipeline["history"], "forecast": pipeline["forecast"]}
     small = report.render_report(**args, history_days=60, max_points=150, generated_at=MADE)
