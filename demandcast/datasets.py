@@ -813,7 +813,8 @@ def _labels(names, codes: np.ndarray) -> pd.Series:
 
 def _numbers(values: np.ndarray, prefix: str, width: int) -> pd.Series:
     """Zero-padded digit strings, e.g. prefix "06" and width 8 -> "06xxxxxxxx"."""
-    padded = pd.Series(np.asarray(values, dtype=np.int64) + 10**width).astype(_TEXT)
+    # via str: on pandas 2 astype(object) would keep the integers
+    padded = pd.Series(np.asarray(values, dtype=np.int64) + 10**width).astype(str).astype(_TEXT)
     return prefix + padded.str.slice(1)
 
 
