@@ -1,9 +1,10 @@
 """``gbm``: one global gradient-boosting model across all series.
 
 A scikit-learn :class:`~sklearn.ensemble.HistGradientBoostingRegressor` learns
-``y / base`` for every series at once, *directly* for each horizon: training
-examples are cut from the history at many pseudo-cutoffs, and every feature of a
-target uses only data up to its cutoff (see :mod:`demandcast.forecasters._features`).
+``y / baseline`` for every series at once (the baseline is the 4-week historical
+average of the same weekday and time of day as known at the cutoff), *directly* for
+each horizon: training examples are cut from the history at many pseudo-cutoffs,
+and every feature of a target uses only data up to its cutoff (see :mod:`demandcast.forecasters._features`).
 So the model learns how the future relates to what is known at the cutoff, at each
 distance, and the same features are built at predict time from the real cutoff.
 
@@ -14,8 +15,11 @@ Design decisions:
   in ``max_train_rows`` training rows, evenly spaced back from the last day (never a
   whole number of weeks apart, so cutoffs fall on every weekday). Each cutoff
   contributes its targets up to ``horizon_days`` ahead.
-- Loss: squared error on ``y / base``, unweighted (every series counts alike;
-  scikit-learn's ``sample_weight`` path is about ten times slower).
+- Loss: squared error on ``y / baseline``, unweighted (scikit-learn's
+  ``sample_weight`` path is about ten times slower). Predicting a correction of the
+  historical average beat predicting ``y / series level`` on the bank calls
+  (6.3 % against 10.2 % WAPE on the last 5 days). ``day_of_year`` is a feature only
+  from two years of history on (before, it overfits dates it never sees again).
 - Closed (``is_open == False``) and missing intervals are never targets nor part of
   any baseline; a weekday x time slot never open in a series' history forecasts 0.
 - Intervals (``quantile_method="conformal"``, default): split-conformal. A second

@@ -1,0 +1,259 @@
+"""The global gradient-boosting forecaster on simulated and real data."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from demandcast.exceptions import ConfigError, ForecasterFitError
+from demandcast.forecasters import _features as feat
+from demandcast.forecasters.gbm import GBM
+from demandcast.forecasters.naive import HistoricalAverage, SeasonalNaive
+from demandcast.testing import check_forecaster, example_data, expected_checks
+
+FAST = {"max_iter": 40, "n_jobs": 1}
+
+
+def _wape(fc: pd.DataFrame, col: str) -> float:
+    return float(np.abs(fc[col] - fc["y"]).sum() / fc["y"].sum())
+
+
+def _coverage(fc: pd.DataFrame, col: str, lv: int) -> float:
+    inside = (fc["y"] >= fc[f"{col}-lo-{lv}"]) & (fc["y"] <= fc[f"{col}-hi-{lv}"])
+    return float(inside.mean())
+
+
+# ---------------------------------------------------------------------------
+# contract
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("freq", ["D", "30min"])
+def test_conformance_suite(freq):
+    report = check_forecaster(GBM(**FAST), freq=freq)
+    assert report.n_checks == len(expected_checks(GBM.tags)) == 19
+    assert report.skipped == {"unsupported_regressor": "not applicable for this model's tags"}
+
+
+def test_same_inputs_and_seed_give_bit_identical_output_for_any_thread_count():
+    df = example_data("D")
+    a = GBM(max_iter=40, n_jobs=1).fit(df).predict(14, level=(80, 95))
+    b = GBM(max_iter=40, n_jobs=2).fit(df).predict(14, level=(80, 95))
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+def test_never_open_slots_forecast_zero_and_open_ones_not():
+    df = example_data("30min")  # phone: closed intervals (nights, weekends) are absent
+    fc = GBM(**FAST).fit(df).predict(7 * 48, level=(80,))
+    seen = df.assign(slot=df["ds"].dt.day_of_week * 1440 + df["ds"].dt.hour * 60)
+    open_slots = set(seen["slot"])
+    slot = fc["ds"].dt.day_of_week * 1440 + fc["ds"].dt.hour * 60
+    never = ~slot.isin(open_slots)
+    assert never.sum() > 0 and (~never).sum() > 0
+    assert (fc.loc[never, ["gbm", "gbm-lo-80", "gbm-hi-80"]].to_numpy() == 0).all()
+    assert (fc.loc[~never, "gbm"] > 0).mean() > 0.95
+
+
+def test_features_use_only_data_up_to_the_cutoff():
+    df = example_data("D")
+    codes = pd.Categorical(df["unique_id"]).codes.astype(np.int64)
+    day, slot = feat.wall_position(df["ds"], "Europe/Amsterdam", 1440)
+    y = df["y"].to_numpy(dtype=float)
+    valid = np.isfinite(y) & df["is_open"].to_numpy(dtype=bool)
+    regs = {"past": np.arange(len(df), dtype=float), "future": np.ones(len(df))}
+    full = feat.build_panel(codes, day, slot, y, valid, 2, 1, 1440, (1, 2, 4, 8), regs)
+    cal = feat.calendar_table(full.day0, full.day0 + full.n_days + 40, 1, 1440, "midden")
+    rng = np.random.default_rng(1)
+    for cutoff in (10, 25, 40, full.n_days - 2):
+        # the same history up to the cutoff, then arbitrary values afterwards
+        changed = y.copy()
+        later = day - full.day0 > cutoff
+        changed[later] = rng.poisson(500, later.sum())
+        noisy = {k: np.where(later, -v, v) for k, v in regs.items()}
+        other = feat.build_panel(codes, day, slot, changed, valid, 2, 1, 1440, (1, 2, 4, 8), noisy)
+        n = 2 * 20
+        i = np.repeat([0, 1], 20)
+        d = np.tile(cutoff + 1 + np.arange(20), 2)
+        s = np.zeros(n, dtype=np.int64)
+        c = np.full(n, cutoff)
+        args = {"calendar": cal, "cal_day0": full.day0, "past": ["past"], "ids": np.eye(2)}
+        a, base_a = feat.make_features(full, i, d, s, c, future={}, **args)
+        b, base_b = feat.make_features(other, i, d, s, c, future={}, **args)
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(base_a, base_b)
+
+
+def test_invalid_parameters_name_the_parameter():
+    df = example_data("D")
+    for params, word in [
+        ({"k_weeks": (0, 4)}, "k_weeks"),
+        ({"horizon_days": 0}, "horizon_days"),
+        ({"quantile_method": "bootstrap"}, "quantile_method"),
+        ({"n_cutoffs": -3}, "n_cutoffs"),
+    ]:
+        with pytest.raises(ConfigError, match=word):
+            GBM(**FAST, **params).fit(df)
+
+
+def test_a_series_without_data_is_named_or_taken_over_by_the_fallback(caplog):
+    df = example_data("D")
+    dead = df[df["unique_id"] == df["unique_id"].iloc[0]].assign(unique_id="dood/phone", y=np.nan)
+    short = df[df["unique_id"] == df["unique_id"].iloc[0]].head(3).assign(unique_id="kort/desk")
+    with pytest.raises(ForecasterFitError, match=r"'gbm' failed on series 'dood/phone'"):
+        GBM(**FAST).fit(pd.concat([df, dead], ignore_index=True))
+    with caplog.at_level(logging.WARNING, logger="demandcast"):
+        f = GBM(**FAST, fallback="seasonal_naive").fit(pd.concat([df, short], ignore_index=True))
+    assert "kort/desk" in caplog.text and "seasonal_naive" in caplog.text
+    fc = f.predict(7, level=(80,))
+    ref = SeasonalNaive().fit(short).predict(7, level=(80,))
+    got = fc[fc["unique_id"] == "kort/desk"]
+    np.testing.assert_allclose(got["gbm"].to_numpy(), ref["seasonal_naive"].to_numpy())
+    assert fc.loc[fc["unique_id"] != "kort/desk", "gbm"].sum() > 0
+
+
+def test_quantile_method_gives_nested_intervals_for_its_levels():
+    df = example_data("D")
+    f = GBM(**FAST, quantile_method="quantile").fit(df)
+    fc = f.predict(14, level=(80, 95))
+    chain = fc[["gbm-lo-95", "gbm-lo-80", "gbm", "gbm-hi-80", "gbm-hi-95"]].to_numpy()
+    assert (np.diff(chain, axis=1) >= 0).all()
+    assert (fc["gbm-hi-95"] > fc["gbm-lo-95"]).mean() > 0.5
+    with pytest.raises(ConfigError, match="level"):
+        f.predict(14, level=(90,))
+
+
+# ---------------------------------------------------------------------------
+# real data
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bank():
+    """The bank's calls per half hour, 07:00-21:00 (28 intervals a weekday)."""
+    from conftest import find_data_file
+
+    path = find_data_file("bank_calls_5min.csv")
+    if path is None:
+        pytest.skip("bank_calls_5min.csv not found in tests/data or ../shared/data")
+    raw = pd.read_csv(path, parse_dates=["timestamp"])
+    ds = raw["timestamp"].dt.floor("30min").dt.tz_localize("UTC")  # wall clock as labelled
+    out = raw.assign(ds=ds).groupby("ds", as_index=False)["count"].sum()
+    out = out[out["ds"].dt.hour < 21]  # the 21:00 half hour holds one 5-minute interval
+    return out.rename(columns={"count": "y"}).assign(unique_id="na_bank_calls")
+
+
+def _bank_fold(bank: pd.DataFrame, fold: int):
+    days = np.sort(bank["ds"].dt.normalize().unique())
+    end, cut = days[-1 - 5 * fold], days[-6 - 5 * fold]
+    day = bank["ds"].dt.normalize()
+    train, test = bank[day <= cut], bank[(day > cut) & (day <= end)]
+    h = int((test["ds"].max() - train["ds"].max()) / pd.Timedelta("30min"))
+    return train, test, h
+
+
+def _bank_scores(bank: pd.DataFrame, folds: range, **params) -> dict[str, list]:
+    scores: dict[str, list] = {}
+    for fold in folds:
+        train, test, h = _bank_fold(bank, fold)
+        for model in (SeasonalNaive(), HistoricalAverage(), GBM(**params)):
+            fc = model.fit(train).predict(h, level=(80,))
+            fc = fc.merge(test, on=["unique_id", "ds"])
+            assert len(fc) == 5 * 28
+            name = model.alias_
+            scores.setdefault(name, []).append((_wape(fc, name), _coverage(fc, name, 80)))
+    return scores
+
+
+def test_bank_calls_holdout_beats_seasonal_naive_with_calibrated_intervals(bank):
+    scores = _bank_scores(bank, range(1), horizon_days=7, max_iter=150, n_jobs=1)
+    ((gbm_wape, gbm_cov80),) = scores["gbm"]
+    assert gbm_wape < scores["seasonal_naive"][0][0]
+    assert gbm_wape < 0.08
+    assert 0.65 <= gbm_cov80 <= 0.92
+
+
+@pytest.mark.slow
+def test_bank_calls_six_folds_against_the_historical_average(bank):
+    scores = _bank_scores(bank, range(6), horizon_days=7, n_jobs=1)
+    wape = {name: np.mean([w for w, _ in v]) for name, v in scores.items()}
+    cov = np.mean([c for _, c in scores["gbm"]])
+    print(f"bank 30 min, 6 folds: WAPE {wape}, gbm coverage 80 % = {cov:.3f}")
+    assert wape["gbm"] < wape["seasonal_naive"]
+    assert wape["gbm"] <= wape["historical_average"] * 1.02
+    assert 0.7 <= cov <= 0.9
+
+
+def _daily_csv(path, series_id=None) -> pd.DataFrame:
+    raw = pd.read_csv(path, parse_dates=["timestamp"])
+    if series_id is not None:
+        raw = raw[raw["series_id"] == series_id]
+    return pd.DataFrame(
+        {
+            "unique_id": raw["series_id"].to_numpy(),
+            "ds": raw["timestamp"].dt.tz_localize("Europe/Amsterdam").to_numpy(),
+            "y": raw["count"].astype(float).to_numpy(),
+        }
+    )
+
+
+@pytest.mark.slow
+def test_wikipedia_holdout_beats_seasonal_naive(data_file):
+    df = _daily_csv(data_file("wikipedia_pageviews_daily.csv"))
+    cut = df["ds"].max() - pd.Timedelta(days=28)
+    train, test = df[df["ds"] <= cut], df[df["ds"] > cut]
+    scores = {}
+    for model in (SeasonalNaive(), GBM(max_iter=100, n_jobs=1)):
+        fc = model.fit(train).predict(28).merge(test, on=["unique_id", "ds"])
+        scores[model.alias_] = _wape(fc, model.alias_)
+    assert scores["gbm"] < scores["seasonal_naive"]
+
+
+@pytest.mark.slow
+def test_nyc311_total_non_negative_and_beats_seasonal_naive(data_file):
+    df = _daily_csv(data_file("nyc311_sandy_daily.csv"), "nyc311_sandy_total")
+    cut = df["ds"].max() - pd.Timedelta(days=28)
+    train, test = df[df["ds"] <= cut], df[df["ds"] > cut]
+    scores = {}
+    for model in (SeasonalNaive(), GBM(max_iter=100, n_jobs=1)):
+        fc = model.fit(train).predict(28, level=(80, 95))
+        assert (fc.iloc[:, 2:].to_numpy() >= 0).all()
+        fc = fc.merge(test, on=["unique_id", "ds"])
+        scores[model.alias_] = _wape(fc, model.alias_)
+    assert scores["gbm"] < scores["seasonal_naive"]
+
+
+@pytest.mark.slow
+def test_mailing_and_social_regressors_cut_wape_after_events():
+    from demandcast.datasets import simulate_municipality
+
+    sim = simulate_municipality(
+        seed=0, start="2023-03-01", end="2024-04-30", locations=("centrum", "noord"), freq="D"
+    )
+    df = sim.frame(freq="D")[["unique_id", "ds", "y", "is_open"]]
+    X = sim.regressors("D")
+    events = sim.events[sim.events["start"] >= pd.Timestamp("2024-01-15", tz="Europe/Amsterdam")]
+    assert set(events["kind"]) == {"mailing", "social_spike"}
+    totals = {True: [0.0, 0.0], False: [0.0, 0.0]}
+    for start, kind in zip(events["start"], events["kind"], strict=True):
+        day = start.normalize()
+        # a mailing is known ahead (cut the day before); a spike only once observed
+        cut = day if kind == "social_spike" else day - pd.Timedelta(days=1)
+        train = df[df["ds"] <= cut]
+        after = (df["ds"] > day) & (df["ds"] <= day + pd.Timedelta(days=4))
+        test = df[after & df["unique_id"].str.endswith("/phone")]
+        for use in (True, False):
+            model = GBM(max_iter=100, horizon_days=14, n_jobs=1)
+            if use:
+                model.fit(train, X[X["ds"] <= cut], roles=sim.roles)
+                fc = model.predict(7, X_future=X.loc[X["ds"] > cut, ["ds", "mailing_letters"]])
+            else:
+                fc = model.fit(train).predict(7)
+            fc = fc.merge(test, on=["unique_id", "ds"])
+            totals[use][0] += float(np.abs(fc["gbm"] - fc["y"]).sum())
+            totals[use][1] += float(fc["y"].sum())
+    with_x, without = (totals[u][0] / totals[u][1] for u in (True, False))
+    print(f"WAPE after events: with regressors {with_x:.3f}, without {without:.3f}")
+    assert with_x <= 0.8 * without
