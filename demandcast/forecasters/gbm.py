@@ -4,7 +4,8 @@ A scikit-learn :class:`~sklearn.ensemble.HistGradientBoostingRegressor` learns
 ``y / baseline`` for every series at once (the baseline is the 4-week historical
 average of the same weekday and time of day as known at the cutoff), *directly* for
 each horizon: training examples are cut from the history at many pseudo-cutoffs,
-and every feature of a target uses only data up to its cutoff (see :mod:`demandcast.forecasters._features`).
+and every feature of a target uses only data up to its cutoff (see
+:mod:`demandcast.forecasters._features`).
 So the model learns how the future relates to what is known at the cutoff, at each
 distance, and the same features are built at predict time from the real cutoff.
 
