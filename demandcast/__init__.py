@@ -80,6 +80,11 @@ _LAZY: dict[str, str] = {
     "backtest": "demandcast.backtest",
     "BacktestResult": "demandcast.backtest",
     "BacktestWindows": "demandcast.backtest",
+    # intraday
+    "IntradayProfiles": "demandcast.intraday",
+    "intraday_profiles": "demandcast.intraday",
+    "split_daily": "demandcast.intraday",
+    "coherence_check": "demandcast.intraday",
     # staffing
     "required_staff": "demandcast.staffing",
     "desk_staff": "demandcast.staffing",
@@ -141,6 +146,7 @@ __all__ = [
     "ForecasterFitError",
     "HistoricalAverage",
     "InputFileError",
+    "IntradayProfiles",
     "InvalidFrameError",
     "LocalForecaster",
     "LockHeldError",
@@ -160,6 +166,7 @@ __all__ = [
     "calendar_features",
     "clone",
     "closure_days",
+    "coherence_check",
     "compare_forecasts",
     "coverage",
     "desk_staff",
@@ -179,6 +186,7 @@ __all__ = [
     "infer_freq",
     "interval_score",
     "interval_width",
+    "intraday_profiles",
     "lag_past_regressors",
     "lead_lag",
     "list_forecasters",
@@ -207,6 +215,7 @@ __all__ = [
     "service_level",
     "simulate_municipality",
     "smape",
+    "split_daily",
     "suppress_small_counts",
     "validate_frame",
     "wape",
@@ -253,6 +262,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         local_range,
         regularise,
         validate_frame,
+    )
+    from demandcast.intraday import (
+        IntradayProfiles,
+        coherence_check,
+        intraday_profiles,
+        split_daily,
     )
     from demandcast.loaders import (
         PERSONAL_COLUMN_PATTERNS,

@@ -60,6 +60,7 @@ __all__ = [
     "coherence_check",
     "intraday_profiles",
     "split",
+    "split_daily",
 ]
 
 WEEKDAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -1081,3 +1082,7 @@ def _wall_midnight(df: pd.DataFrame, name: str) -> pd.Series:
     ds = pd.Series(pd.DatetimeIndex(pd.to_datetime(df["ds"])), index=df.index)
     wall = ds.dt.tz_localize(None) if ds.dt.tz is not None else ds
     return wall.dt.normalize()
+
+
+#: ``demandcast.split_daily``: the top-level name of :func:`split`.
+split_daily = split
