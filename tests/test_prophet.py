@@ -431,3 +431,14 @@ def test_nyc311_total_stays_sane(data_file):
     # BENCHMARKS.md: plain Prophet 3,383 %, best peer 115.9 %, seasonal naive 141.7 %
     assert wape["prophet"] < wape["naive"]
     assert wape["prophet"] < 1.16
+
+
+@pytest.mark.slow
+def test_mcmc_fit_gives_intervals_and_warm_start_means():
+    df = example_data("D")
+    df = df[df["unique_id"] == df["unique_id"].iloc[0]]
+    model = Prophet(mcmc_samples=40, holidays_region=None, uncertainty_samples=100).fit(df)
+    fc = model.predict(7, level=(80,))
+    assert (fc["prophet-hi-80"] >= fc["prophet"]).all() and (fc["prophet-hi-80"] > 0).any()
+    init = model.get_init_params()[df["unique_id"].iloc[0]]
+    assert np.ndim(init["k"]) == 0 and np.ndim(init["beta"]) == 1  # posterior means

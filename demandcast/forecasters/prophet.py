@@ -559,7 +559,7 @@ class Prophet(LocalForecaster):
                 )
         # L-BFGS also for short series (Prophet would pick Newton below 100 rows): about
         # 3x faster there, and Prophet retries with Newton if L-BFGS fails
-        kwargs: dict[str, Any] = {"algorithm": "LBFGS"}
+        kwargs: dict[str, Any] = {} if self.mcmc_samples else {"algorithm": "LBFGS"}
         if init:
             kwargs["init"] = {k: np.asarray(v, dtype="float64") for k, v in init.items()}
         model.fit(history, **kwargs)
