@@ -75,6 +75,7 @@ _LAZY: dict[str, str] = {
     "SeasonalNaive": "demandcast.forecasters.naive",
     "HistoricalAverage": "demandcast.forecasters.naive",
     "SARIMA": "demandcast.forecasters.sarima",
+    "Prophet": "demandcast.forecasters.prophet",
     "clone": "demandcast.forecasters.base",
     # backtests
     "backtest": "demandcast.backtest",
@@ -153,6 +154,7 @@ __all__ = [
     "MissingDependencyError",
     "NotFittedError",
     "OpeningHours",
+    "Prophet",
     "SeasonalNaive",
     "SimulatedMunicipality",
     "StoreError",
@@ -247,6 +249,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from demandcast.datasets import SimulatedMunicipality, simulate_municipality
     from demandcast.forecasters.base import BaseForecaster, LocalForecaster, clone
     from demandcast.forecasters.naive import HistoricalAverage, SeasonalNaive
+    from demandcast.forecasters.prophet import Prophet
     from demandcast.forecasters.registry import (
         get_forecaster,
         get_forecaster_class,
