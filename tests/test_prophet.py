@@ -65,6 +65,7 @@ def _wape(actual: np.ndarray, forecast: np.ndarray) -> float:
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # tests/test_common.py runs the same suite in the default run
 @pytest.mark.parametrize("freq", ["D", "30min"])
 def test_conformance_suite(freq):
     report = check_forecaster(Prophet(), freq=freq)
