@@ -188,6 +188,8 @@ def test_class_tags_follow_the_default_members_and_instances_their_own():
     assert with_x.tags["future_regressors"] is True
     assert with_x.tags["past_regressors"] is False
     assert with_x.tags["deterministic"] is True
+    assert with_x.get_tags() == with_x.tags  # what the backtest reads from an instance
+    assert LightEnsemble.get_tags()["future_regressors"] is False
     assert Ensemble(members=NAIVE).tags["handles_missing"] is True
 
 

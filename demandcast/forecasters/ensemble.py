@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import logging
 import numbers
+import types
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -48,7 +49,7 @@ from demandcast.forecasters.base import (
     interval_columns,
 )
 
-__all__ = ["AutoSelect", "Ensemble"]
+__all__ = ["AutoSelect", "Ensemble", "default_validation_h"]
 
 logger = logging.getLogger("demandcast")
 
@@ -112,6 +113,17 @@ def _with_unit(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+class _ClassOrInstanceMethod:
+    """Bind a method to the instance when called on one, else to the class."""
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self.func = func
+        self.__doc__ = func.__doc__
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Callable[..., Any]:
+        return types.MethodType(self.func, obj if obj is not None else objtype)
+
+
 class _MemberTags(dict):
     """Class tags of a combination that an instance narrows to its own members.
 
@@ -145,6 +157,17 @@ class _MemberForecaster(BaseForecaster):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.tags = _MemberTags(cls.tags)
+
+    @_ClassOrInstanceMethod
+    def get_tags(self_or_cls: Any) -> dict[str, bool]:  # noqa: N805
+        """Capability tags: of these members on an instance, of the defaults on the class.
+
+        Examples
+        --------
+        >>> Ensemble(members=("seasonal_naive", "historical_average")).get_tags()["intervals"]
+        True
+        """
+        return dict(self_or_cls.tags)
 
     # -- members ------------------------------------------------------------
 
