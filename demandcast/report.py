@@ -79,6 +79,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "heatmap_intro": "Gemiddeld aantal contacten per uur over de laatste {weeks} "
         "weken, per weekdag. Grijs: gesloten of geen gegevens.",
         "heatmap_daily": "Geen weekpatroon per uur: de gegevens zijn per dag of grover.",
+        "no_history": "Geen werkelijke aantallen meegegeven: alleen de prognose.",
         "closed": "gesloten / geen gegevens",
         "backtest": "Hoe goed waren de modellen? (backtest)",
         "backtest_intro": "Elk model voorspelde {windows} keer een periode van {h} "
@@ -161,6 +162,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "heatmap_intro": "Mean contacts per hour over the last {weeks} weeks, per "
         "weekday. Grey: closed or no data.",
         "heatmap_daily": "No hourly pattern: the data is daily or coarser.",
+        "no_history": "No actual counts given: the forecast only.",
         "closed": "closed / no data",
         "backtest": "How good were the models? (backtest)",
         "backtest_intro": "Each model forecast {windows} past periods of {h} intervals "
@@ -287,7 +289,7 @@ class _Fmt:
         if number is None:
             return _TEXT[self.lang]["none"]
         text = self.number(100 * number, decimals)
-        if signed and number > 0:
+        if signed and number > 0 and any(c in "123456789" for c in text):
             text = "+" + text
         return f"{text} %"
 
@@ -348,12 +350,29 @@ def _check_zone(tz: Any) -> str:
 def _history(history: Any) -> pd.DataFrame:
     from demandcast.frame import validate_frame
 
+    if history is None:  # a forecast-only report (e.g. rebuilt from the store)
+        return pd.DataFrame(
+            {
+                "unique_id": pd.Series([], dtype=object),
+                "ds": pd.Series([], dtype="datetime64[ns, UTC]"),
+                "y": pd.Series([], dtype="float64"),
+            }
+        )
     if not isinstance(history, pd.DataFrame):
         raise InvalidFrameError(
             f"history must be a pandas DataFrame (long frame unique_id, ds, y), got "
             f"{type(history).__name__}. Fix: pass the frame your forecaster was fitted on."
         )
     return validate_frame(history, tz=None)
+
+
+def _default_zone(history: pd.DataFrame, forecast: Any) -> str:
+    """The zone of the history, else of the forecast, else Europe/Amsterdam."""
+    if len(history):
+        return str(history["ds"].dt.tz)
+    ds = forecast["ds"] if isinstance(forecast, pd.DataFrame) and "ds" in forecast else None
+    tz = getattr(getattr(ds, "dt", None), "tz", None) if ds is not None else None
+    return str(tz) if tz is not None else "Europe/Amsterdam"
 
 
 def _to_zone(ds: pd.Series, zone: str) -> pd.Series:
@@ -425,16 +444,18 @@ def _forecast(forecast: Any, model: str | None, zone: str) -> tuple[pd.DataFrame
     return out.sort_values(["unique_id", "ds"], ignore_index=True), model, levels
 
 
-def _step(history: pd.DataFrame) -> pd.Timedelta:
-    """The interval length of the history (the median gap when not a fixed alias)."""
+def _step(history: pd.DataFrame, forecast: pd.DataFrame) -> pd.Timedelta:
+    """The interval length: the history's frequency, else the smallest forecast step."""
     freq = history.attrs.get("freq")
-    if freq:
+    if freq and len(history):
         try:
             return pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
         except (TypeError, ValueError):
             pass
-    gaps = history.groupby("unique_id", sort=False)["ds"].diff().dropna()
-    return gaps.median() if len(gaps) else _DAY
+    frame = history if len(history) > 1 else forecast
+    gaps = frame.groupby("unique_id", sort=False)["ds"].diff().dropna()
+    gaps = gaps[gaps > pd.Timedelta(0)]
+    return gaps.min() if len(gaps) else _DAY
 
 
 def _seconds(ds: pd.Series | pd.DatetimeIndex) -> np.ndarray:
@@ -673,6 +694,8 @@ def _forecast_section(ctx: _Context) -> str:
 
 def _heatmap_section(ctx: _Context, weeks: int = 8) -> str:
     fmt = ctx.fmt
+    if ctx.history.empty:
+        return _section("heatmap", fmt.t("heatmap"), [_p(fmt.t("no_history"))])
     if ctx.daily:
         return _section("heatmap", fmt.t("heatmap"), [_p(fmt.t("heatmap_daily"))])
     body = [_p(fmt.t("heatmap_intro", weeks=weeks))]
@@ -1029,7 +1052,7 @@ def _glossary(fmt: _Fmt) -> str:
 
 def render_report(
     *,
-    history: pd.DataFrame,
+    history: pd.DataFrame | None,
     forecast: pd.DataFrame,
     backtest: Any = None,
     staffing: pd.DataFrame | None = None,
@@ -1046,8 +1069,9 @@ def render_report(
 
     Parameters
     ----------
-    history : DataFrame
-        Long frame ``unique_id, ds, y`` (optional ``is_open``) of actual counts.
+    history : DataFrame or None
+        Long frame ``unique_id, ds, y`` (optional ``is_open``) of actual counts; None
+        gives a forecast-only report (no actuals, no weekly pattern).
     forecast : DataFrame
         Forecast frame ``unique_id, ds, <model>, <model>-lo-<l>, <model>-hi-<l>``.
     backtest : BacktestResult, optional
@@ -1105,7 +1129,7 @@ def render_report(
     history_days = _check_positive_int("history_days", history_days)
     max_points = _check_positive_int("max_points", max_points)
     hist = _history(history)
-    zone = _check_zone(tz) if tz is not None else str(hist["ds"].dt.tz or "Europe/Amsterdam")
+    zone = _check_zone(tz) if tz is not None else _default_zone(hist, forecast)
     hist["ds"] = hist["ds"].dt.tz_convert(zone)
     fc, model, levels = _forecast(forecast, model, zone)
     staff = _staffing(staffing, zone) if staffing is not None else None
@@ -1116,7 +1140,7 @@ def render_report(
         forecast=fc,
         model=model,
         levels=levels,
-        step=_step(hist),
+        step=_step(hist, fc),
         ids=_order([*hist["unique_id"].unique().tolist(), *fc["unique_id"].unique().tolist()]),
         history_days=history_days,
         max_points=max_points,
@@ -1167,7 +1191,7 @@ def render_report(
 def write_report(
     path: str | os.PathLike[str],
     *,
-    history: pd.DataFrame,
+    history: pd.DataFrame | None,
     forecast: pd.DataFrame,
     backtest: Any = None,
     staffing: pd.DataFrame | None = None,
@@ -1175,13 +1199,15 @@ def write_report(
     title: str = "demandcast",
     lang: str = "nl",
     tz: str | None = None,
-    **options: Any,
+    model: str | None = None,
+    history_days: int = 28,
+    max_points: int = 800,
+    generated_at: Any = None,
 ) -> Path:
     """Write the HTML report to ``path`` atomically (temp file, then ``os.replace``).
 
-    Takes the arguments of :func:`render_report` (``model``, ``history_days``,
-    ``max_points``, ``generated_at`` as keywords). A failure leaves an existing file
-    at ``path`` untouched.
+    The parameters are those of :func:`render_report`. A failure leaves an existing
+    file at ``path`` untouched.
 
     Returns
     -------
@@ -1208,6 +1234,9 @@ def write_report(
         title=title,
         lang=lang,
         tz=tz,
-        **options,
+        model=model,
+        history_days=history_days,
+        max_points=max_points,
+        generated_at=generated_at,
     )
     return write_text(path, page)

@@ -229,6 +229,24 @@ def test_empty_store_says_so(pipeline):
     assert "<svg" not in section
 
 
+def test_report_rebuilt_from_the_store(pipeline, tmp_path):
+    """What ``demandcast report`` does: the latest stored run, actuals from the store."""
+    store = pipeline["store"]
+    run_id = int(store.latest_run()["run_id"])
+    fc = store.load_forecast(run_id)
+    actuals = store.load_actuals()
+    page = report.write_report(tmp_path / "r.html", history=actuals, forecast=fc, model=None)
+    html = page.read_text(encoding="utf-8")
+    assert "(model seasonal_naive)" in html
+    assert len(_charts(html, "forecast")) == fc["unique_id"].nunique()
+    assert len(_charts(html, "heatmap")) == actuals["unique_id"].nunique()
+    only = report.render_report(history=None, forecast=fc, lang="en")
+    assert "No actual counts given" in only
+    assert "Times in Europe/Amsterdam" in only
+    assert len(_charts(only, "forecast")) == fc["unique_id"].nunique()
+    assert _charts(only, "heatmap") == []
+
+
 def test_long_views_are_averaged(pipeline):
     args = {"history": pipeline["history"], "forecast": pipeline["forecast"]}
     small = report.render_report(**args, history_days=60, max_points=150, generated_at=MADE)
@@ -337,6 +355,8 @@ def test_dutch_dates_and_durations():
     assert fmt.duration(pd.Timedelta("1h")) == "uur"
     assert fmt.duration(pd.Timedelta("6h")) == "6 uur"
     assert fmt.percent(0.8234) == "82,3 %"
+    assert fmt.percent(0.002, 0, signed=True) == "0 %"
+    assert fmt.percent(0.31, 0, signed=True) == "+31 %"
     assert fmt.number(np.nan) == "–"
     assert report._Fmt("en").day(pd.Timestamp("2026-03-02"), year=False) == "Mon 2 Mar"
 
