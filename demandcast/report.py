@@ -571,20 +571,29 @@ class _Context:
     history_days: int
     max_points: int
 
+    def __post_init__(self) -> None:
+        empty_h, empty_f = self.history.iloc[:0], self.forecast.iloc[:0]
+        by_h = dict(tuple(self.history.groupby("unique_id", sort=False)))
+        by_f = dict(tuple(self.forecast.groupby("unique_id", sort=False)))
+        self._parts = {u: (by_h.get(u, empty_h), by_f.get(u, empty_f)) for u in self.ids}
+
     @property
     def daily(self) -> bool:
         return self.step >= _DAY
 
+    def series(self, uid: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """History and forecast rows of one series (split once, not per section)."""
+        return self._parts[uid]
+
 
 def _summary(ctx: _Context, staffing: pd.DataFrame | None) -> str:
-    fmt, fc, hist = ctx.fmt, ctx.forecast, ctx.history
+    fmt = ctx.fmt
     header = [fmt.t(k) for k in ("location", "channel", "last7", "next7", "change", "peak")]
     if staffing is not None:
         header.append(fmt.t("peak_staff"))
     rows = []
     for uid in ctx.ids:
-        h = hist[hist["unique_id"] == uid]
-        f = fc[fc["unique_id"] == uid]
+        h, f = ctx.series(uid)
         last7 = np.nan
         if len(h):
             recent = h[h["ds"] > h["ds"].max() - 7 * _DAY]
@@ -629,11 +638,9 @@ def _summary(ctx: _Context, staffing: pd.DataFrame | None) -> str:
 
 def _forecast_chart(ctx: _Context, uid: str) -> str:
     fmt, model = ctx.fmt, ctx.model
-    f = ctx.forecast[ctx.forecast["unique_id"] == uid]
+    h, f = ctx.series(uid)
     first = f["ds"].min()
-    h = ctx.history[
-        (ctx.history["unique_id"] == uid) & (ctx.history["ds"] >= first - ctx.history_days * _DAY)
-    ]
+    h = h[h["ds"] >= first - ctx.history_days * _DAY]
     y = h["y"].to_numpy(dtype="float64").copy()
     if "is_open" in h.columns:
         y[~h["is_open"].to_numpy(dtype=bool)] = np.nan  # closed: a gap, not a zero
@@ -686,7 +693,7 @@ def _forecast_section(ctx: _Context) -> str:
     levels = " / ".join(f"{fmt.number(float(lv), 0)} %" for lv in ctx.levels) or "–"
     body = [_p(fmt.t("forecast_intro", days=ctx.history_days, levels=levels))]
     for uid in ctx.ids:
-        if (ctx.forecast["unique_id"] == uid).any():
+        if len(ctx.series(uid)[1]):
             body.append(f"<h3>{escape(uid)}</h3>")
             body.append(_forecast_chart(ctx, uid))
     return _section("forecast", fmt.t("forecast"), body)
@@ -699,13 +706,13 @@ def _heatmap_section(ctx: _Context, weeks: int = 8) -> str:
     if ctx.daily:
         return _section("heatmap", fmt.t("heatmap"), [_p(fmt.t("heatmap_daily"))])
     body = [_p(fmt.t("heatmap_intro", weeks=weeks))]
-    hist = ctx.history
-    if "is_open" in hist.columns:
-        hist = hist[hist["is_open"].to_numpy(dtype=bool)]
-    hist = hist[hist["y"].notna()]
     weekdays = _LOCALES[fmt.lang]["weekdays"]
     for uid in ctx.ids:
-        h = hist[hist["unique_id"] == uid]
+        h = ctx.series(uid)[0]
+        keep = h["y"].notna().to_numpy()
+        if "is_open" in h.columns:
+            keep = keep & h["is_open"].to_numpy(dtype=bool)
+        h = h[keep]
         if h.empty:
             continue
         h = h[h["ds"] > h["ds"].max() - weeks * 7 * _DAY]
@@ -974,8 +981,9 @@ def _staffing_section(ctx: _Context, staffing: pd.DataFrame, days: int = 7) -> s
     gaps = staffing.groupby("unique_id", sort=False)["ds"].diff().dropna()
     step = gaps[gaps > pd.Timedelta(0)].min() if (gaps > pd.Timedelta(0)).any() else ctx.step
     daily = step >= _DAY
-    for uid in _order(staffing["unique_id"].unique().tolist()):
-        s = staffing[staffing["unique_id"] == uid]
+    parts = dict(tuple(staffing.groupby("unique_id", sort=False)))
+    for uid in _order(list(parts)):
+        s = parts[uid]
         s = s[s["ds"] < s["ds"].min() + days * _DAY]
         busy = s[(s["calls"].fillna(0) > 0) | (s["agents"].fillna(0) > 0)]
         if busy.empty:
