@@ -125,6 +125,9 @@ _LAZY: dict[str, str] = {
     "compare_forecasts": "demandcast.metrics",
     "DMResult": "demandcast.metrics",
     "poisson_mean_absolute_deviation": "demandcast.metrics",
+    # report
+    "render_report": "demandcast.report",
+    "write_report": "demandcast.report",
     # store
     "ForecastStore": "demandcast.store",
 }
@@ -209,6 +212,7 @@ __all__ = [
     "read_table",
     "regularise",
     "relative_bias",
+    "render_report",
     "required_staff",
     "rmse",
     "rmsse",
@@ -221,6 +225,7 @@ __all__ = [
     "suppress_small_counts",
     "validate_frame",
     "wape",
+    "write_report",
 ]
 
 
@@ -303,6 +308,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         smape,
         wape,
     )
+    from demandcast.report import render_report, write_report
     from demandcast.signals import (
         detect_spikes,
         events_to_regressors,
