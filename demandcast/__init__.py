@@ -76,6 +76,7 @@ _LAZY: dict[str, str] = {
     "HistoricalAverage": "demandcast.forecasters.naive",
     "SARIMA": "demandcast.forecasters.sarima",
     "Prophet": "demandcast.forecasters.prophet",
+    "GBM": "demandcast.forecasters.gbm",
     "clone": "demandcast.forecasters.base",
     # backtests
     "backtest": "demandcast.backtest",
@@ -134,6 +135,7 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "DEFAULT_TZ",
+    "GBM",
     "PERSONAL_COLUMN_PATTERNS",
     "REQUIRED_COLUMNS",
     "SARIMA",
@@ -253,6 +255,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from demandcast.datasets import SimulatedMunicipality, simulate_municipality
     from demandcast.forecasters.base import BaseForecaster, LocalForecaster, clone
+    from demandcast.forecasters.gbm import GBM
     from demandcast.forecasters.naive import HistoricalAverage, SeasonalNaive
     from demandcast.forecasters.prophet import Prophet
     from demandcast.forecasters.registry import (
