@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--folder", default="demandcast-demo", help="where to write (default: %(default)s)"
     )
-    p.add_argument("--quick", action="store_true", help="less data and light models (seconds)")
+    p.add_argument("--quick", action="store_true", help="less data and the baseline models only")
     p.add_argument("--seed", type=int, default=0, help="simulation seed (default: %(default)s)")
 
     p = sub.add_parser(
@@ -359,6 +359,7 @@ region = "midden"
 good_friday = false
 liberation_day = "lustrum"
 closures = []
+closed_channels = ["desk", "phone"]
 
 [opening_hours.phone]
 mon-fri = "08:00-17:00"
@@ -496,9 +497,12 @@ def write_demo(folder: str, *, quick: bool = False, seed: int = 0) -> Any:
     write_csv(exports / "regressors.csv", reg)
 
     wanted = ["seasonal_naive", "historical_average"]
-    wanted += ["gbm"] if quick else ["sarima", "gbm"]
-    models = _available(wanted)
     params = "\n[models.historical_average]\nk_weeks = 6\n"
+    if not quick:
+        wanted += ["sarima", "gbm"]
+        params += f"\n[models.sarima]\npast_lag = {h}\n"
+        params += f"\n[models.gbm]\nmax_iter = 150\nn_cutoffs = 8\nhorizon_days = {h}\n"
+    models = _available(wanted)
     text = _DEMO_TOML.format(
         models="[" + ", ".join(f'"{m}"' for m in models) + "]",
         params=params,
@@ -554,7 +558,8 @@ def _print_summary(summary: Any) -> None:
         print(total.unstack("date").round(0).to_string())
     if summary.staffing is not None and not summary.staffing.empty:
         st = summary.staffing
-        day = st["ds"].dt.date.min()
+        busy = st.loc[st["gross_agents"] > 0, "ds"]
+        day = (busy if not busy.empty else st["ds"]).dt.date.min()
         tomorrow = st[st["ds"].dt.date == day]
         peak = tomorrow.groupby("unique_id")[["gross_agents"]].max()
         print(f"\nstaffing for {day} (peak gross agents per series):")

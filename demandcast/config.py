@@ -180,12 +180,20 @@ class SourceConfig(_Strict):
 
 
 class CalendarConfig(_Strict):
-    """Holidays region and closure days (public holidays are always closed)."""
+    """Holidays region and closure days.
+
+    Public holidays (plus Good Friday / Liberation Day as set) and ``closures`` close
+    the channels in ``closed_channels`` (desk and phone by default; a website stays
+    open).
+    """
 
     region: Literal["noord", "midden", "zuid"] = "midden"
     good_friday: bool = False
     liberation_day: Any = "lustrum"
     closures: list[dt.date] = Field(default_factory=list)
+    closed_channels: list[Literal["desk", "phone", "web", "counts"]] = Field(
+        default_factory=lambda: ["desk", "phone"]
+    )
 
     @field_validator("liberation_day")
     @classmethod
@@ -544,7 +552,10 @@ class DemandcastConfig(_Strict):
         table = self.opening_hours.get(channel)
         if table is None:
             return None
-        closures: set[dt.date] = set(self.calendar.closures)
+        closures: set[dt.date] = set()
+        if channel not in self.calendar.closed_channels:
+            return OpeningHours.from_dict(table)
+        closures |= set(self.calendar.closures)
         if start is not None and end is not None:
             closures |= closure_days(
                 start,

@@ -454,9 +454,17 @@ def _interval_forecast(
             "split) is not available; set forecast.freq to an interval such as '30min'"
         )
         return None
+    start, end = _data_span()
+    hours = {
+        uid: config.opening_hours_for(_channel_of(uid), start, end)
+        for uid in part["unique_id"].astype(str).unique()
+    }
+    hours = {uid: h for uid, h in hours.items() if h is not None} or None
+    interval = config.staffing.interval
     try:
-        profiles = intraday.intraday_profiles(history)
-        return intraday.split(part, profiles)
+        history = history[history["unique_id"].isin(part["unique_id"].unique())]
+        profiles = intraday.intraday_profiles(history, freq=interval, opening_hours=hours)
+        return intraday.split(part, profiles, freq=interval, opening_hours=hours)
     except Exception as err:  # a split problem must not lose the stored forecast
         notes.append(f"staffing skipped: intraday split failed ({type(err).__name__}: {err})")
         return None
@@ -557,6 +565,7 @@ def _write_outputs(config: DemandcastConfig, summary: RunSummary, backtest_res: 
             "staffing": summary.staffing,
             "leaderboard": summary.leaderboard,
             "as_of": summary.as_of,
+            "model": summary.chosen,
             "title": f"demandcast forecast of {summary.as_of}",
             "history": getattr(summary, "_history", None),
             "actuals": getattr(summary, "_history", None),
