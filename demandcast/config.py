@@ -280,6 +280,10 @@ class ModelsConfig(_Strict):
                     "unknown key; allowed: use, select, or a [models.<name>] table of parameters",
                     {"key": str(key)},
                 )
+            try:
+                key = _known_model(key)
+            except PydanticCustomError as err:
+                raise PydanticCustomError("unknown_key", err.message(), {"key": str(key)}) from None
             params[key] = value
         data["params"] = params
         return data
@@ -494,6 +498,24 @@ class DemandcastConfig(_Strict):
     store: StoreConfig = Field(default_factory=StoreConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     config_path: Path | None = Field(None, exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sections(cls, data: Any) -> Any:
+        # absent sections are validated too, so their relative paths see base_dir
+        if isinstance(data, dict):
+            data = dict(data)
+            for name in (
+                "calendar",
+                "models",
+                "forecast",
+                "backtest",
+                "staffing",
+                "store",
+                "output",
+            ):
+                data.setdefault(name, {})
+        return data
 
     @field_validator("opening_hours")
     @classmethod
