@@ -1,0 +1,295 @@
+"""Accuracy of every registered demandcast model, and of the peers, on the real data.
+
+The BENCHMARKS.md protocol per data set: the folds are the last
+``n_windows x step + (h - step)`` steps of the time grid, every fold trains on all
+history before its cutoff, all models are scored on the same rows (open, with an
+actual) with demandcast's metrics. Peers (statsforecast SeasonalNaive/AutoETS/MSTL,
+mlforecast + HistGradientBoosting, Prophet's own cross-validation) run when
+importable (``pip install -e ".[bench]"``); missing days are filled with the value a
+season earlier for them, as in BENCHMARKS.md.
+
+Prints a markdown table per data set and the accuracy targets, and writes
+``benchmarks/results/accuracy_real.csv`` and ``accuracy_real_targets.csv``.
+
+Usage::
+
+    python benchmarks/accuracy_real.py                 # all data sets, all models
+    python benchmarks/accuracy_real.py --datasets wikipedia --models seasonal_naive sarima
+    python benchmarks/accuracy_real.py --no-peers --timeout 120
+
+Examples
+--------
+>>> import sys; sys.path.insert(0, "benchmarks")
+>>> from accuracy_real import parse_args
+>>> parse_args(["--datasets", "wikipedia", "--no-peers"]).datasets
+['wikipedia']
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common as cm
+import _peers as pe
+
+DEMANDCAST = "demandcast"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--datasets", nargs="+", default=list(cm.PROTOCOLS), choices=list(cm.PROTOCOLS))
+    ap.add_argument("--models", nargs="+", default=None, help="demandcast names (default: all)")
+    ap.add_argument("--no-peers", action="store_true", help="skip statsforecast/mlforecast/Prophet")
+    ap.add_argument(
+        "--timeout", type=float, default=300.0, help="seconds per model and data set (default 300)"
+    )
+    return ap.parse_args(argv)
+
+
+def _backtest(model: Any, df: pd.DataFrame, p: cm.Protocol) -> dict[str, Any]:
+    import demandcast as dc
+
+    cm.quiet()
+    res = dc.backtest(model, df, h=p.h, n_windows=p.n_windows, step=p.step, level=cm.LEVEL)
+    return {"forecasts": res.forecasts, "train_scale": res.train_scale, "alias": res.models[0]}
+
+
+def demandcast_models(p: cm.Protocol, names: list[str] | None) -> tuple[dict[str, Any], dict]:
+    """alias -> model (name or object): the registered models, plus the protocol's
+    seasonal naive when its season differs from the default week."""
+    import demandcast as dc
+
+    ok, failed = cm.registered_models()
+    if names is not None:
+        failed = {n: msg for n, msg in failed.items() if n in names}
+        ok = [n for n in ok if n in names]
+    models: dict[str, Any] = {n: n for n in ok}
+    if p.sn_season is not None and (names is None or "seasonal_naive" in names):
+        alias = f"seasonal_naive_{p.sn_season}"
+        models[alias] = dc.get_forecaster("seasonal_naive", season_length=p.sn_season, alias=alias)
+    return models, failed
+
+
+def run_dataset(name: str, args: argparse.Namespace) -> tuple[pd.DataFrame, dict[str, Any]]:
+    p = cm.PROTOCOLS[name]
+    df = cm.load_real(name)
+    models, failed = demandcast_models(p, args.models)
+    rows: list[dict[str, Any]] = [
+        {"model": n, "library": DEMANDCAST, "status": "import error", "note": msg}
+        for n, msg in failed.items()
+    ]
+    base: pd.DataFrame | None = None
+    scale: pd.DataFrame | None = None
+    columns: dict[str, pd.DataFrame] = {}
+    for alias, model in models.items():
+        status, out, seconds, msg = cm.run_isolated(_backtest, model, df, p, timeout=args.timeout)
+        rows.append(
+            {
+                "model": alias,
+                "library": DEMANDCAST,
+                "status": status,
+                "seconds": seconds,
+                "note": msg,
+            }
+        )
+        print(f"  {name}: {alias} {status} {seconds:.1f}s {msg}", file=sys.stderr, flush=True)
+        if status != "ok":
+            continue
+        fc = out["forecasts"]
+        if base is None:
+            keep = ["unique_id", "ds", "cutoff", "step", "y"]
+            base = fc[keep + (["is_open"] if "is_open" in fc.columns else [])].copy()
+            scale = out["train_scale"]
+        cols = [c for c in fc.columns if c == alias or c.startswith(f"{alias}-")]
+        columns[alias] = fc[["unique_id", "ds", "cutoff", *cols]]
+    if base is None:
+        return pd.DataFrame(rows).assign(dataset=name), {}
+
+    if not args.no_peers:
+        _run_peers(name, p, df, base, columns, rows, args)
+
+    table = base
+    for part in columns.values():
+        table = table.merge(part, on=["unique_id", "ds", "cutoff"], how="left")
+    scored = cm.score(table, list(columns), scale)
+    out = pd.DataFrame(rows).merge(scored, on="model", how="left")
+    out.insert(0, "dataset", name)
+    return out, {"floor": _poisson_floor(table)}
+
+
+def _poisson_floor(table: pd.DataFrame) -> float:
+    from demandcast.metrics import poisson_floor_wape
+
+    y = table["y"].to_numpy(dtype="float64")
+    try:
+        return float(poisson_floor_wape(y[np.isfinite(y)]))
+    except Exception:  # the floor is context only
+        return float("nan")
+
+
+def _merge_peer(
+    columns: dict[str, pd.DataFrame],
+    rows: list[dict[str, Any]],
+    alias: str,
+    library: str,
+    status: str,
+    out: Any,
+    seconds: float,
+    msg: str,
+    grid: pd.DatetimeIndex,
+    integer_ds: bool,
+) -> None:
+    rows.append(
+        {"model": alias, "library": library, "status": status, "seconds": seconds, "note": msg}
+    )
+    print(f"  peer {alias} {status} {seconds:.1f}s {msg}", file=sys.stderr, flush=True)
+    if status != "ok":
+        return
+    table, _ = out
+    table = table.copy()
+    table["ds"] = cm.to_grid_time(table["ds"], grid, integer_ds).to_numpy()
+    table["cutoff"] = cm.to_grid_time(table["cutoff"], grid, integer_ds).to_numpy()
+    table["unique_id"] = table["unique_id"].astype(str)
+    columns[alias] = table.dropna(subset=["ds", "cutoff"])
+
+
+def _run_peers(
+    name: str,
+    p: cm.Protocol,
+    df: pd.DataFrame,
+    base: pd.DataFrame,
+    columns: dict[str, pd.DataFrame],
+    rows: list[dict[str, Any]],
+    args: argparse.Namespace,
+) -> None:
+    grid, _ = cm.grid_positions(df)
+    daily = p.freq == "D"
+    integer_ds = not daily
+    freq: Any = "D" if daily else 1
+    base = base.copy()
+    base["cutoff"] = pd.DatetimeIndex(base["cutoff"]).tz_convert(grid.tz)
+    if cm.has_module("statsforecast"):
+        pf = cm.peer_frame(df, integer_ds=integer_ds, fill_season=p.seasons[0])
+        pe.warm_up_statsforecast(p.seasons)
+        for alias, model in pe.statsforecast_models(p.seasons).items():
+            res = cm.run_isolated(
+                pe.statsforecast_cv,
+                pf,
+                model,
+                alias,
+                freq=freq,
+                h=p.h,
+                step=p.step,
+                n_windows=p.n_windows,
+                timeout=args.timeout,
+            )
+            status, out, _, msg = res
+            seconds = out[1] if status == "ok" else float("nan")
+            _merge_peer(
+                columns, rows, alias, "statsforecast", status, out, seconds, msg, grid, integer_ds
+            )
+    if cm.has_module("mlforecast"):
+        pf = cm.peer_frame(df, integer_ds=integer_ds, fill_season=p.seasons[0])
+        status, out, _, msg = cm.run_isolated(
+            pe.mlforecast_cv,
+            pf,
+            freq=freq,
+            season=p.seasons[0] if daily else p.seasons[-1],
+            grid=grid,
+            daily=daily,
+            h=p.h,
+            step=p.step,
+            n_windows=p.n_windows,
+            timeout=args.timeout,
+        )
+        seconds = out[1] if status == "ok" else float("nan")
+        _merge_peer(
+            columns, rows, "mlf_hgb", "mlforecast", status, out, seconds, msg, grid, integer_ds
+        )
+    if cm.has_module("prophet"):
+        pdf = pe.prophet_frame(df)
+        span = pd.Series(
+            pd.DatetimeIndex(base["ds"]).tz_localize(None)
+            - pd.DatetimeIndex(base["cutoff"]).tz_localize(None)
+        )
+        cut = pd.DatetimeIndex(base["cutoff"]).tz_localize(None)
+        horizons = {pd.Timestamp(c): pd.Timedelta(s) for c, s in span.groupby(cut).max().items()}
+        status, out, _, msg = cm.run_isolated(pe.prophet_cv, pdf, horizons, timeout=args.timeout)
+        seconds = out[1] if status == "ok" else float("nan")
+        _merge_peer(columns, rows, "prophet_cv", "prophet", status, out, seconds, msg, grid, False)
+
+
+def targets(result: pd.DataFrame, name: str) -> dict[str, Any]:
+    """The issue's accuracy targets for one data set, as measured."""
+    ok = result[(result["dataset"] == name) & result["wape"].notna()]
+    dc = ok[ok["library"] == DEMANDCAST]
+    if dc.empty:
+        return {"dataset": name}
+    best = dc.loc[dc["wape"].idxmin()]
+    naive = [f"seasonal_naive_{cm.PROTOCOLS[name].sn_season}", "seasonal_naive"]
+    sn = next(
+        (dc.loc[dc["model"] == n, "wape"].iloc[0] for n in naive if (dc["model"] == n).any()),
+        np.nan,
+    )
+    peers = ok[ok["model"].isin(["sf_autoets", "sf_mstl"])]
+    peer_best = float(peers["wape"].min()) if len(peers) else np.nan
+    gain = 1.0 - float(best["wape"]) / sn if np.isfinite(sn) and sn > 0 else np.nan
+    return {
+        "dataset": name,
+        "best_model": best["model"],
+        "best_wape": float(best["wape"]),
+        "seasonal_naive_wape": sn,
+        "gain_vs_seasonal_naive": gain,
+        "target_gain_10pct": bool(gain >= 0.10) if np.isfinite(gain) else None,
+        "best_autoets_mstl_wape": peer_best,
+        "target_no_worse_than_ets_mstl": (
+            bool(float(best["wape"]) <= peer_best) if np.isfinite(peer_best) else None
+        ),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    cm.preimport()
+    print(f"# accuracy_real: {cm.environment_line()}\n")
+    results, target_rows = [], []
+    for name in args.datasets:
+        p = cm.PROTOCOLS[name]
+        print(f"## {name}: {p.description}")
+        print(f"h={p.h}, step={p.step}, {p.n_windows} folds, seasons {p.seasons}\n", flush=True)
+        res, extra = run_dataset(name, args)
+        results.append(res)
+        show = [
+            "model",
+            "library",
+            "status",
+            "wape",
+            "mase",
+            "relative_bias",
+            "coverage_80",
+            "seconds",
+        ]
+        view = res.reindex(columns=show).sort_values("wape", na_position="last")
+        print(cm.markdown_table(view, 3))
+        if extra.get("floor") is not None:
+            print(f"\nPoisson floor of WAPE on the test rows: {extra['floor']:.3f}")
+        t = targets(res, name)
+        target_rows.append(t)
+        print(f"\ntargets: {t}\n", flush=True)
+    all_res = pd.concat(results, ignore_index=True)
+    path = cm.write_csv(all_res, "accuracy_real.csv")
+    cm.write_csv(pd.DataFrame(target_rows), "accuracy_real_targets.csv")
+    print(f"\nwritten {path} and accuracy_real_targets.csv; {cm.environment_line()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,452 @@
+"""Speed and scale of demandcast backtests against peers, as ratios from one run.
+
+The workload: daily counts of simulated locations x (desk, phone, web) over three
+years (100 locations = 300 series by default), ``h=28``, 4 windows, ``step=28``.
+Each target of the issue is measured in this run against its baseline:
+
+- harness overhead: ``seasonal_naive`` backtest vs statsforecast SeasonalNaive CV;
+- ``gbm`` backtest vs mlforecast CV with the same HistGradientBoostingRegressor;
+- ``sarima`` with ``refit=4`` vs ``refit=1`` (time and WAPE);
+- ``prophet`` backtest vs default Prophet fitted at every cutoff, one series at a time;
+- ``engine="dask"`` on a 2-worker LocalCluster vs ``n_jobs=1`` (``sarima``, ``refit=4``);
+- peak memory of a ``gbm`` backtest of 10x the series (3,000), in a fresh process.
+
+Every run is in its own child process with a time limit; a model still being
+written or too slow is reported, not fatal. Peers are skipped when not installed.
+Prints a markdown table and writes ``benchmarks/results/speed_scale[_quick].csv``.
+
+Usage::
+
+    python benchmarks/speed_scale.py            # full workload (300 series)
+    python benchmarks/speed_scale.py --quick    # 30 series, 300 in the memory run
+    python benchmarks/speed_scale.py --only harness sarima
+
+Examples
+--------
+>>> import sys; sys.path.insert(0, "benchmarks")
+>>> from speed_scale import parse_args
+>>> a = parse_args(["--quick"])
+>>> a.n_locations, a.memory_copies
+(10, 10)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common as cm
+import _peers as pe
+
+H, N_WINDOWS, STEP = 28, 4, 28
+SECTIONS = ("harness", "gbm", "sarima", "prophet", "dask", "memory")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="10 locations (30 series)")
+    ap.add_argument("--n-locations", type=int, default=None, help="default 100 (quick: 10)")
+    ap.add_argument(
+        "--local-series",
+        type=int,
+        default=None,
+        help="series for the sarima/prophet/dask runs (default 60; quick: all 30)",
+    )
+    ap.add_argument("--memory-copies", type=int, default=10, help="panel copies in the memory run")
+    ap.add_argument("--memory-windows", type=int, default=1, help="windows in the memory run")
+    ap.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS))
+    ap.add_argument("--timeout", type=float, default=None, help="seconds per run (1800; quick 600)")
+    ap.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.n_locations is None:
+        args.n_locations = 10 if args.quick else 100
+    if args.local_series is None:
+        args.local_series = None if args.quick else 60
+    if args.timeout is None:
+        args.timeout = 600.0 if args.quick else 1800.0
+    return args
+
+
+# ---------------------------------------------------------------------------
+# runs (each in a child process)
+# ---------------------------------------------------------------------------
+
+
+def _backtest(model: Any, df: pd.DataFrame, **kwargs: Any) -> dict[str, Any]:
+    import demandcast as dc
+
+    cm.quiet()
+    res = dc.backtest(model, df, h=H, n_windows=N_WINDOWS, step=STEP, level=cm.LEVEL, **kwargs)
+    return {"forecasts": res.forecasts, "train_scale": res.train_scale, "alias": res.models[0]}
+
+
+def _backtest_dask(model: Any, df: pd.DataFrame, **kwargs: Any) -> dict[str, Any]:
+    import time
+
+    from distributed import Client, LocalCluster
+
+    cm.quiet()
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        client.run(cm.preimport)
+        start = time.perf_counter()
+        out = _backtest(model, df, engine="dask", client=client, **kwargs)
+        out["inner_seconds"] = time.perf_counter() - start
+    return out
+
+
+def _wape(out: dict[str, Any] | None) -> float:
+    if out is None:
+        return float("nan")
+    table = cm.score(out["forecasts"], [out["alias"]], out["train_scale"])
+    return float(table["wape"].iloc[0])
+
+
+def _peer_wape(table: pd.DataFrame, alias: str, base: dict[str, Any] | None) -> float:
+    """WAPE of a peer's table on the rows of a demandcast backtest (open rows only)."""
+    if base is None:
+        return float("nan")
+    fc = base["forecasts"]
+    rows = fc[["unique_id", "ds", "cutoff", "y", *(["is_open"] if "is_open" in fc else [])]]
+    merged = rows.merge(table, on=["unique_id", "ds", "cutoff"], how="left")
+    return float(cm.score(merged, [alias], base["train_scale"])["wape"].iloc[0])
+
+
+def _to_frame_time(table: pd.DataFrame, tz: Any) -> pd.DataFrame:
+    out = table.copy()
+    for col in ("ds", "cutoff"):
+        out[col] = pd.DatetimeIndex(out[col]).tz_localize(tz)
+    out["unique_id"] = out["unique_id"].astype(str)
+    return out
+
+
+class Report:
+    """Rows of the result table: one per target."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    def add(
+        self,
+        target: str,
+        goal: str,
+        ours: float,
+        base: float,
+        ratio: float,
+        met: Any,
+        note: str = "",
+    ) -> None:
+        self.rows.append(
+            {
+                "target": target,
+                "goal": goal,
+                "demandcast": ours,
+                "baseline": base,
+                "ratio": ratio,
+                "met": met,
+                "note": note,
+            }
+        )
+        print(
+            f"  {target}: ratio {ratio:.3f} ({goal}) met={met} {note}", file=sys.stderr, flush=True
+        )
+
+
+def _run(label: str, fn: Any, *args: Any, timeout: float, **kwargs: Any) -> tuple[Any, float, str]:
+    status, out, seconds, msg = cm.run_isolated(fn, *args, timeout=timeout, **kwargs)
+    print(f"  run {label}: {status} {seconds:.1f}s {msg}", file=sys.stderr, flush=True)
+    return (
+        (out if status == "ok" else None),
+        seconds,
+        ("" if status == "ok" else f"{label} {status} {msg}"),
+    )
+
+
+def _met(ok: bool, *values: float) -> Any:
+    return bool(ok) if all(np.isfinite(v) for v in values) else None
+
+
+def harness(panel: pd.DataFrame, rep: Report, args: argparse.Namespace) -> None:
+    ours, t_ours, note = _run(
+        "seasonal_naive", _backtest, "seasonal_naive", panel, n_jobs=1, timeout=args.timeout
+    )
+    t_sf, w_sf = float("nan"), float("nan")
+    if cm.has_module("statsforecast"):
+        from statsforecast.models import SeasonalNaive
+
+        pe.warm_up_statsforecast((7,))
+        pf = cm.peer_frame(panel, integer_ds=False, fill_season=7)
+        out, _, msg = _run(
+            "sf SeasonalNaive",
+            pe.statsforecast_cv,
+            pf,
+            SeasonalNaive(7),
+            "sf_sn",
+            freq="D",
+            h=H,
+            step=STEP,
+            n_windows=N_WINDOWS,
+            timeout=args.timeout,
+        )
+        if out is not None:
+            t_sf = out[1]
+            w_sf = _peer_wape(_to_frame_time(out[0], panel["ds"].dt.tz), "sf_sn", ours)
+        note = "; ".join(x for x in (note, msg) if x)
+    else:
+        note = (note + "; " if note else "") + "statsforecast not installed"
+    ratio = t_ours / t_sf if np.isfinite(t_sf) else float("nan")
+    rep.add(
+        "harness: seasonal_naive vs statsforecast SeasonalNaive CV",
+        "ratio <= 2",
+        t_ours,
+        t_sf,
+        ratio,
+        _met(ratio <= 2, ratio),
+        note or f"WAPE {_wape(ours):.3f} vs {w_sf:.3f}; n_jobs=1 both",
+    )
+
+
+def gbm(panel: pd.DataFrame, rep: Report, args: argparse.Namespace) -> None:
+    ours, t_ours, note = _run("gbm", _backtest, "gbm", panel, n_jobs=1, timeout=args.timeout)
+    w_ours = _wape(ours)
+    t_mlf, w_mlf = float("nan"), float("nan")
+    if cm.has_module("mlforecast"):
+        pf = cm.peer_frame(panel, integer_ds=False, fill_season=7)
+        out, _, msg = _run(
+            "mlforecast",
+            pe.mlforecast_cv,
+            pf,
+            freq="D",
+            season=7,
+            grid=None,
+            daily=True,
+            h=H,
+            step=STEP,
+            n_windows=N_WINDOWS,
+            timeout=args.timeout,
+        )
+        if out is not None:
+            t_mlf = out[1]
+            w_mlf = _peer_wape(_to_frame_time(out[0], panel["ds"].dt.tz), "mlf_hgb", ours)
+        note = "; ".join(x for x in (note, msg) if x)
+    else:
+        note = (note + "; " if note else "") + "mlforecast not installed"
+    ratio = t_ours / t_mlf if np.isfinite(t_mlf) else float("nan")
+    rep.add(
+        "gbm vs mlforecast CV (time)",
+        "ratio <= 1",
+        t_ours,
+        t_mlf,
+        ratio,
+        _met(ratio <= 1, ratio),
+        note,
+    )
+    wr = w_ours / w_mlf if np.isfinite(w_mlf) and w_mlf > 0 else float("nan")
+    rep.add(
+        "gbm vs mlforecast CV (WAPE)",
+        "ratio <= 1",
+        w_ours,
+        w_mlf,
+        wr,
+        _met(wr <= 1, wr),
+        "both with 80 % conformal intervals",
+    )
+
+
+def local_subset(panel: pd.DataFrame, n: int | None) -> pd.DataFrame:
+    """The first ``n`` series in location order, whole locations (all channels) first."""
+    if n is None:
+        return panel
+    ids = sorted(panel["unique_id"].unique())[:n]
+    return panel[panel["unique_id"].isin(ids)].reset_index(drop=True)
+
+
+def sarima(sub: pd.DataFrame, rep: Report, args: argparse.Namespace, cache: dict) -> None:
+    n = sub["unique_id"].nunique()
+    r1, t1, n1 = _run(
+        "sarima refit=1", _backtest, "sarima", sub, n_jobs=1, refit=1, timeout=args.timeout
+    )
+    r4, t4, n4 = _run(
+        "sarima refit=4", _backtest, "sarima", sub, n_jobs=1, refit=4, timeout=args.timeout
+    )
+    cache["sarima_refit4"] = (r4, t4, n4)
+    ratio = t1 / t4 if np.isfinite(t1) and np.isfinite(t4) else float("nan")
+    rep.add(
+        "sarima refit=4 vs refit=1 (speed-up)",
+        "ratio >= 4",
+        t4,
+        t1,
+        ratio,
+        _met(ratio >= 4, ratio),
+        "; ".join(x for x in (n1, n4) if x) or f"{n} series, n_jobs=1",
+    )
+    w1, w4 = _wape(r1), _wape(r4)
+    wr = w4 / w1 if np.isfinite(w1) and w1 > 0 else float("nan")
+    rep.add(
+        "sarima refit=4 vs refit=1 (WAPE)", "within 3 %", w4, w1, wr, _met(abs(wr - 1) <= 0.03, wr)
+    )
+
+
+def prophet(sub: pd.DataFrame, rep: Report, args: argparse.Namespace) -> None:
+    ours, t_ours, note = _run("prophet", _backtest, "prophet", sub, n_jobs=1, timeout=args.timeout)
+    t_raw = float("nan")
+    if ours is not None:
+        fc = ours["forecasts"]
+        open_ = fc["is_open"].astype(bool) if "is_open" in fc.columns else True
+        tests = fc.loc[open_, ["unique_id", "cutoff", "ds"]].copy()
+        for col in ("cutoff", "ds"):
+            tests[col] = pd.DatetimeIndex(tests[col]).tz_localize(None)
+        out, _, msg = _run(
+            "Prophet loop", pe.prophet_loop, pe.prophet_frame(sub), tests, timeout=args.timeout
+        )
+        if out is not None:
+            t_raw = out[1]
+        note = "; ".join(x for x in (note, msg) if x)
+    ratio = t_raw / t_ours if np.isfinite(t_raw) else float("nan")
+    rep.add(
+        "prophet backtest vs Prophet per series and cutoff",
+        "ratio >= 3",
+        t_ours,
+        t_raw,
+        ratio,
+        _met(ratio >= 3, ratio),
+        note or f"{sub['unique_id'].nunique()} series",
+    )
+
+
+def dask(sub: pd.DataFrame, rep: Report, args: argparse.Namespace, cache: dict) -> None:
+    if not cm.has_module("distributed"):
+        rep.add(
+            "dask 2 workers vs n_jobs=1 (sarima)",
+            "ratio >= 1.6",
+            np.nan,
+            np.nan,
+            np.nan,
+            None,
+            "dask[distributed] not installed",
+        )
+        return
+    if "sarima_refit4" in cache:
+        _, t1, n1 = cache["sarima_refit4"]
+    else:
+        _, t1, n1 = _run(
+            "sarima refit=4", _backtest, "sarima", sub, n_jobs=1, refit=4, timeout=args.timeout
+        )
+    out, _, nd = _run("sarima dask", _backtest_dask, "sarima", sub, refit=4, timeout=args.timeout)
+    td = out["inner_seconds"] if out is not None else float("nan")
+    ratio = t1 / td if np.isfinite(t1) and np.isfinite(td) else float("nan")
+    rep.add(
+        "dask 2 workers vs n_jobs=1 (sarima)",
+        "ratio >= 1.6",
+        td,
+        t1,
+        ratio,
+        _met(ratio >= 1.6, ratio),
+        "; ".join(x for x in (n1, nd) if x) or "refit=4; cluster start not timed",
+    )
+
+
+def memory(rep: Report, args: argparse.Namespace) -> None:
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--memory-child",
+        "--n-locations",
+        str(args.n_locations),
+        "--memory-copies",
+        str(args.memory_copies),
+        "--memory-windows",
+        str(args.memory_windows),
+    ]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
+        line = [x for x in done.stdout.splitlines() if x.startswith("{")]
+        res = json.loads(line[-1]) if line else {}
+        note = "" if res else f"child failed: {done.stderr.strip().splitlines()[-1:]}"
+    except subprocess.TimeoutExpired:
+        res, note = {}, f"timeout > {args.timeout:.0f} s"
+    mb = float(res.get("peak_rss_mb", np.nan))
+    rep.add(
+        f"gbm backtest peak memory, {res.get('series', '?')} series",
+        "< 2048 MB",
+        mb,
+        2048.0,
+        mb / 2048.0,
+        _met(mb < 2048, mb),
+        note
+        or f"{args.memory_windows} window(s), {res.get('seconds', np.nan):.0f} s, "
+        "fresh process (ru_maxrss)",
+    )
+
+
+def memory_child(args: argparse.Namespace) -> int:
+    import time
+
+    import demandcast as dc
+
+    cm.preimport()
+    panel = cm.tile_panel(cm.simulated_panel(args.n_locations, n_jobs=1), args.memory_copies)
+    start = time.perf_counter()
+    dc.backtest("gbm", panel, h=H, n_windows=args.memory_windows, step=STEP, level=cm.LEVEL)
+    print(
+        json.dumps(
+            {
+                "series": int(panel["unique_id"].nunique()),
+                "rows": len(panel),
+                "seconds": time.perf_counter() - start,
+                "peak_rss_mb": cm.peak_rss_mb(),
+            }
+        )
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.memory_child:
+        return memory_child(args)
+    cm.preimport()
+    print(f"# speed_scale{' --quick' if args.quick else ''}: {cm.environment_line()}\n", flush=True)
+    panel, t_sim = cm.timed(cm.simulated_panel, args.n_locations)
+    sub = local_subset(panel, args.local_series)
+    print(
+        f"workload: {panel['unique_id'].nunique()} series, {len(panel):,} rows "
+        f"({t_sim:.0f} s to simulate or read the cache); sarima/prophet/dask on "
+        f"{sub['unique_id'].nunique()} series; h={H}, {N_WINDOWS} windows, step {STEP}\n",
+        flush=True,
+    )
+    rep, cache = Report(), {}
+    if "harness" in args.only:
+        harness(panel, rep, args)
+    if "gbm" in args.only:
+        gbm(panel, rep, args)
+    if "sarima" in args.only:
+        sarima(sub, rep, args, cache)
+    if "prophet" in args.only:
+        prophet(sub, rep, args)
+    if "dask" in args.only:
+        dask(sub, rep, args, cache)
+    if "memory" in args.only:
+        memory(rep, args)
+    table = pd.DataFrame(rep.rows)
+    print(cm.markdown_table(table, 3))
+    path = cm.write_csv(table, f"speed_scale{'_quick' if args.quick else ''}.csv")
+    print(f"\nwritten {path}; {cm.environment_line()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
