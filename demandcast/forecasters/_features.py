@@ -32,6 +32,13 @@ past regressors
     daily totals of the cutoff day and the day before, the mean of the last 7
     days, and the ratio of the cutoff day to that mean: lags of at least the
     distance to the cutoff, never values from the horizon.
+
+:func:`response_features` builds the inputs of the model's *linear* response
+stage, where magnitudes must scale beyond what training saw (a mailing twice as
+large as any before): each future regressor's daily total on the target day and on
+the days 1 to 7 *open days* before it (a letter sent on Friday is answered on
+Monday, one open day later), and each past regressor's excess over its own weekly
+median on the cutoff day and the day before, separately for 1, 2 and 3 days ahead.
 """
 
 from __future__ import annotations
@@ -44,7 +51,15 @@ import pandas as pd
 
 from demandcast.exceptions import DataWarning
 
-__all__ = ["Panel", "build_panel", "calendar_table", "feature_names", "make_features"]
+__all__ = [
+    "Panel",
+    "build_panel",
+    "calendar_table",
+    "feature_names",
+    "make_features",
+    "open_day_count",
+    "response_features",
+]
 
 CALENDAR_COLUMNS = (
     "weekday",
@@ -61,6 +76,8 @@ CALENDAR_COLUMNS = (
 )
 SCALE_DAYS = 28
 FUTURE_LAGS = tuple(range(8))  # daily totals of the target day and the 7 days before
+OPEN_LAGS = 7  # response stage: open days after a future regressor's day
+PAST_AHEAD = 3  # response stage: days ahead a past spike is carried
 _EPOCH = np.datetime64("1970-01-01", "D")
 
 
@@ -376,3 +393,97 @@ def make_features(
         [dense[:, :n_base], out_cal, dense[:, n_base:], ids[i].astype(np.float32)], axis=1
     )
     return X, base
+
+
+def daily_totals(arr: np.ndarray) -> np.ndarray:
+    """Sum over the slots of a ``(n, days, p)`` array; NaN where a day has no value."""
+    daily = np.where(np.isfinite(arr), arr, 0.0).sum(axis=2)
+    daily[~np.isfinite(arr).any(axis=2)] = np.nan
+    return daily
+
+
+def open_day_count(weekday_open: np.ndarray, first_day: int, n_days: int) -> np.ndarray:
+    """Running count of open days, ``(n, n_days)``, from a weekday pattern.
+
+    ``weekday_open`` is ``(n, 7)`` bool (Monday first): the weekdays a series was ever
+    open. Only the weekly schedule is read, never whether a day had data, so the
+    count is known ahead for any future day.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> week = np.array([[True] * 5 + [False] * 2])   # Monday to Friday
+    >>> open_day_count(week, 4, 7)[0].tolist()        # day 4 is Monday 1970-01-05
+    [1, 2, 3, 4, 5, 5, 5]
+    """
+    weekday = (np.arange(first_day, first_day + n_days) + 3) % 7  # 1970-01-01 a Thursday
+    return np.cumsum(weekday_open[:, weekday], axis=1)
+
+
+def response_features(
+    i: np.ndarray,
+    d: np.ndarray,
+    c: np.ndarray,
+    *,
+    future_daily: list[np.ndarray],
+    open_count: np.ndarray,
+    past_daily: list[np.ndarray],
+) -> np.ndarray:
+    """Inputs of the linear response stage for targets ``(i, d)`` from cutoffs ``c``.
+
+    Parameters
+    ----------
+    i, d, c : int arrays
+        Series, target day and cutoff day (positions in the daily arrays).
+    future_daily : list of arrays ``(n, days)``
+        Daily totals of each future regressor over history and horizon.
+    open_count : int array ``(n, days)``
+        :func:`open_day_count` over the same days.
+    past_daily : list of arrays ``(n, days)``
+        Daily totals of each past regressor; only days ``<= c`` are read.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(len(i), len(future_daily) * (OPEN_LAGS + 1) + len(past_daily) * 2 * PAST_AHEAD)``,
+        float64, zeros where nothing applies.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> letters = np.zeros((1, 14)); letters[0, 4] = 1000.0        # sent on a Friday
+    >>> count = open_day_count(np.array([[True] * 5 + [False] * 2]), 4, 14)  # from a Monday
+    >>> f = response_features(np.array([0]), np.array([7]), np.array([3]),
+    ...                       future_daily=[letters], open_count=count, past_daily=[])
+    >>> f[0, :3].tolist()                                         # Monday: 1 open day later
+    [0.0, 1000.0, 0.0]
+    """
+    cols: list[np.ndarray] = []
+    n, days = open_count.shape
+    k_target = open_count[i, np.clip(d, 0, days - 1)]
+    for arr in future_daily:
+        vals = np.nan_to_num(arr[:, :days], nan=0.0)
+        cols.append(_take(vals, i, d))
+        # letters per open-day count: L[series, k] = sum over days whose count is k
+        width = int(open_count.max()) + 1
+        per_count = np.zeros(n * width)
+        np.add.at(per_count, (np.arange(n)[:, None] * width + open_count).ravel(), vals.ravel())
+        per_count = per_count.reshape(n, width)
+        for lag in range(1, OPEN_LAGS + 1):
+            k = k_target - lag
+            cols.append(np.where(k >= 0, per_count[i, np.maximum(k, 0)], 0.0))
+    h = d - c
+    for arr in past_daily:
+        days_p = arr.shape[1]
+        week = np.stack([_take(arr, i, c - 1 - lag) for lag in range(7)])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            usual = np.nanmedian(week, axis=0)
+        for back in (0, 1):
+            ahead = c - back
+            excess = np.where(ahead < days_p, _take(arr, i, ahead), np.nan) - usual
+            excess = np.nan_to_num(np.maximum(excess, 0.0), nan=0.0)
+            cols += [np.where(h == a, excess, 0.0) for a in range(1, PAST_AHEAD + 1)]
+    if not cols:
+        return np.zeros((len(i), 0))
+    return np.column_stack(cols).astype(np.float64)

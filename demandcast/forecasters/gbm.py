@@ -65,6 +65,7 @@ _MIN_BUCKET = 50
 _SHRINK = 50.0
 _MAX_CATEGORIES = 250
 _QUANTILE_LEVELS = (80, 95)
+_RIDGE = 1.0  # penalty of the response slopes (inputs scaled to at most 1)
 
 
 def _positive_int(value: Any, name: str, example: str) -> int:
@@ -289,19 +290,93 @@ class GBM(BaseForecaster):
         Xtr, base, i, d, c = Xtr[keep], base[keep], i[keep], d[keep], c[keep]
         target = pan.y[i, d, s[keep]] / base
         self.n_train_rows_ = len(target)
+        self.weekday_open_ = np.stack(
+            [
+                np.isfinite(pan.y[:, (np.arange(pan.n_days) + pan.day0 + 3) % 7 == w]).any(
+                    axis=(1, 2)
+                )
+                for w in range(7)
+            ],
+            axis=1,
+        )
+        L = self._response_inputs(i, d, c, future, pan.n_days)
         try:
             with self._threads():
-                self.model_ = self._hgb().fit(Xtr, target)
+                self.response_ = self._fit_response(L, target, i)
+                resid = target - self._response(L, i, self.response_)
+                self.model_ = self._hgb().fit(Xtr, resid)
                 if self.quantile_method == "quantile":
                     self.quantile_models_ = {
-                        q: self._hgb(loss="quantile", quantile=q).fit(Xtr, target)
+                        q: self._hgb(loss="quantile", quantile=q).fit(Xtr, resid)
                         for lv in _QUANTILE_LEVELS
                         for q in ((100 - lv) / 200, (100 + lv) / 200)
                     }
                 else:
-                    self._conformal(Xtr, target, base, i, d, c)
+                    self._conformal(Xtr, L, target, base, i, d, c)
         except Exception as err:  # the global fit failed: all series at once
             return self._fail_all(df, f"{type(err).__name__}: {err}", err)
+
+    # -- linear response stage -------------------------------------------------------
+
+    def _response_inputs(self, i, d, c, future: dict, n_days: int) -> np.ndarray:
+        """Response-stage inputs of targets ``(i, d)`` from cutoffs ``c`` (see _features)."""
+        if not self.future_ and not self.past_:
+            return np.zeros((len(i), 0))
+        count = feat.open_day_count(self.weekday_open_, self.panel_.day0, n_days)
+        return feat.response_features(
+            i,
+            d,
+            c,
+            future_daily=[feat.daily_totals(future[r]) for r in self.future_],
+            open_count=count,
+            past_daily=[feat.daily_totals(self.panel_.reg[r]) for r in self.past_],
+        )
+
+    def _fit_response(self, L: np.ndarray, target: np.ndarray, i: np.ndarray) -> np.ndarray:
+        """Per-series ridge slopes of the target on the response inputs.
+
+        Each series' slopes shrink towards the pooled ones, so a series that never
+        saw a mailing borrows from those that did. Returns ``(n_series, n_inputs)``
+        slopes on inputs divided by their largest training value.
+        """
+        n = len(self.series_)
+        if L.shape[1] == 0:
+            return np.zeros((n, 0))
+        top = np.abs(L).max(axis=0)
+        top = np.where(top > 0, top, 1.0)
+        Z = L / top
+        active = np.flatnonzero((Z != 0).any(axis=1))
+        k = Z.shape[1]
+
+        def solve(rows_all: np.ndarray, rows_nz: np.ndarray, prior: np.ndarray) -> np.ndarray:
+            # [1, Z] normal equations; rows without any input only touch the intercept
+            A = np.zeros((k + 1, k + 1))
+            b = np.zeros(k + 1)
+            A[0, 0] = len(rows_all)
+            b[0] = target[rows_all].sum()
+            Zn, tn = Z[rows_nz], target[rows_nz]
+            A[0, 1:] = A[1:, 0] = Zn.sum(axis=0)
+            A[1:, 1:] = Zn.T @ Zn
+            b[1:] = Zn.T @ tn
+            penalty = np.diag(np.r_[1e-9, np.full(k, _RIDGE)])
+            return np.linalg.solve(A + penalty, b + penalty @ np.r_[0.0, prior])[1:]
+
+        pooled = solve(np.arange(len(target)), active, np.zeros(k))
+        slopes = np.tile(pooled, (n, 1))
+        by_series = np.split(
+            np.argsort(i, kind="stable"), np.cumsum(np.bincount(i, minlength=n))[:-1]
+        )
+        for g, rows in enumerate(by_series):
+            nz = rows[(Z[rows] != 0).any(axis=1)]
+            if len(nz):
+                slopes[g] = solve(rows, nz, pooled)
+        return slopes / top
+
+    @staticmethod
+    def _response(L: np.ndarray, i: np.ndarray, slopes: np.ndarray) -> np.ndarray:
+        if L.shape[1] == 0:
+            return np.zeros(len(i))
+        return np.einsum("ij,ij->i", L, slopes[i])
 
     def _identity(self) -> None:
         n = len(self.series_)
@@ -364,7 +439,7 @@ class GBM(BaseForecaster):
         cut = np.repeat(candidates[chosen], rows[chosen])
         return ti[take], td[take], ts[take], cut
 
-    def _conformal(self, Xtr, target, base, i, d, c) -> None:
+    def _conformal(self, Xtr, L, target, base, i, d, c) -> None:
         last = self.panel_.n_days - 1
         span = min(2 * self.horizon_, (last + 1) // 3)
         split = last - span
@@ -375,13 +450,17 @@ class GBM(BaseForecaster):
             and train.sum() > 10 * self.min_samples_leaf
             and cal.sum() >= 30
         ):
-            model = self._hgb().fit(Xtr[train], target[train])
+            slopes = self._fit_response(L[train], target[train], i[train])
+            resid = target[train] - self._response(L[train], i[train], slopes)
+            model = self._hgb().fit(Xtr[train], resid)
             rows = cal
-            point = np.clip(model.predict(Xtr[rows]), 0, None) * base[rows]
+            ratio = model.predict(Xtr[rows]) + self._response(L[rows], i[rows], slopes)
+            point = np.clip(ratio, 0, None) * base[rows]
             self.calibration_ = "split"
         else:
             rows = np.ones(len(target), dtype=bool)
-            point = np.clip(self.model_.predict(Xtr), 0, None) * base
+            ratio = self.model_.predict(Xtr) + self._response(L, i, self.response_)
+            point = np.clip(ratio, 0, None) * base
             self.calibration_ = "in-sample"
         y = target[rows] * base[rows]
         z = (y - point) / np.sqrt(point + 1.0)
@@ -472,12 +551,14 @@ class GBM(BaseForecaster):
             ids=self.ids_,
             yearly=self.yearly_,
         )
+        L = self._response_inputs(i, d, c, future, n_ext)
+        response = self._response(L, i, self.response_)
         with self._threads():
-            point = np.clip(self.model_.predict(Xf), 0, None) * base
+            point = np.clip(self.model_.predict(Xf) + response, 0, None) * base
             quant = {}
             if self.quantile_method == "quantile" and level:
                 quant = {
-                    q: np.clip(m.predict(Xf), 0, None) * base
+                    q: np.clip(m.predict(Xf) + response, 0, None) * base
                     for q, m in self.quantile_models_.items()
                 }
         never = ~np.isfinite(Xf[:, self.feature_names_.index("last_same")])
