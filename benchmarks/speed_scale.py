@@ -82,10 +82,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def _backtest(model: Any, df: pd.DataFrame, **kwargs: Any) -> dict[str, Any]:
-    import demandcast as dc
+    from demandcast.backtest import backtest
 
     cm.quiet()
-    res = dc.backtest(model, df, h=H, n_windows=N_WINDOWS, step=STEP, level=cm.LEVEL, **kwargs)
+    res = backtest(model, df, h=H, n_windows=N_WINDOWS, step=STEP, level=cm.LEVEL, **kwargs)
     return {"forecasts": res.forecasts, "train_scale": res.train_scale, "alias": res.models[0]}
 
 
@@ -395,12 +395,12 @@ def memory(rep: Report, args: argparse.Namespace) -> None:
 def memory_child(args: argparse.Namespace) -> int:
     import time
 
-    import demandcast as dc
+    from demandcast.backtest import backtest
 
     cm.preimport()
     panel = cm.tile_panel(cm.simulated_panel(args.n_locations, n_jobs=1), args.memory_copies)
     start = time.perf_counter()
-    dc.backtest("gbm", panel, h=H, n_windows=args.memory_windows, step=STEP, level=cm.LEVEL)
+    backtest("gbm", panel, h=H, n_windows=args.memory_windows, step=STEP, level=cm.LEVEL)
     print(
         json.dumps(
             {
