@@ -501,13 +501,13 @@ def write_demo(folder: str, *, quick: bool = False, seed: int = 0) -> Any:
     if not quick:
         wanted += ["sarima", "gbm"]
         params += f"\n[models.sarima]\npast_lag = {h}\n"
-        params += f"\n[models.gbm]\nmax_iter = 150\nn_cutoffs = 8\nhorizon_days = {h}\n"
+        params += f"\n[models.gbm]\nmax_iter = 100\nn_cutoffs = 8\nhorizon_days = {h}\n"
     models = _available(wanted)
     text = _DEMO_TOML.format(
         models="[" + ", ".join(f'"{m}"' for m in models) + "]",
         params=params,
         h=h,
-        n_windows=2 if quick else 4,
+        n_windows=2 if quick else 3,
     )
     path = write_text(root / "demandcast.toml", text)
     return path

@@ -271,3 +271,35 @@ def test_demo_full_on_the_simulator(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "backtest leaderboard" in proc.stdout
     assert (tmp_path / "d" / "output" / "staffing.csv").exists()
+
+
+def _run_example(name: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "examples" / name), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+    )
+
+
+def test_example_compare_models_quick(tmp_path):
+    proc = _run_example("compare_models.py", "--quick", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].split()[:3] == ["rank", "model", "wape"]
+    assert {line.split()[1] for line in lines[1:3]} == {"seasonal_naive", "historical_average"}
+
+
+@pytest.mark.slow
+def test_example_planning_quick(tmp_path):
+    proc = _run_example("planning.py", "--quick", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "centrum/phone" in proc.stdout and "peak_agents" in proc.stdout
+
+
+@pytest.mark.slow
+def test_example_nightly_cron_on_the_simulator(tmp_path):
+    proc = _run_example("nightly_cron.py", "--simulate", str(tmp_path / "n"), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    runs = _runs(f"sqlite:///{tmp_path / 'n' / 'demandcast.db'}")
+    assert runs["as_of"].dt.date.astype(str).tolist() == ["2024-05-31", "2024-05-30"]
