@@ -188,9 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Examples
     --------
-    >>> main(["models", "-q"]) == 0  # doctest: +ELLIPSIS
-    seasonal_naive...
-    True
+    >>> main(["validate", "--config", "no-such-file.toml"])  # the error goes to stderr
+    2
     """
     parser = build_parser()
     args = parser.parse_args(argv)
