@@ -282,22 +282,6 @@ def _run_example(name: str, *args: str, cwd: Path) -> subprocess.CompletedProces
     )
 
 
-def test_example_compare_models_quick(tmp_path):
-    proc = _run_example("compare_models.py", "--quick", cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.splitlines()
-    assert lines[0].split()[:3] == ["rank", "model", "wape"]
-    assert {line.split()[1] for line in lines[1:3]} == {"seasonal_naive", "historical_average"}
-
-
-@pytest.mark.slow
-def test_example_planning_quick(tmp_path):
-    proc = _run_example("planning.py", "--quick", cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert "centrum/phone" in proc.stdout and "peak_agents" in proc.stdout
-
-
-@pytest.mark.slow
 def test_example_nightly_cron_on_the_simulator(tmp_path):
     proc = _run_example("nightly_cron.py", "--simulate", str(tmp_path / "n"), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
