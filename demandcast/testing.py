@@ -203,6 +203,10 @@ def _fail(model: Any, check: str, msg: str) -> AssertionError:
 def _same_value(a: Any, b: Any) -> bool:
     if isinstance(a, BaseForecaster) or isinstance(b, BaseForecaster):
         return type(a) is type(b) and repr(a) == repr(b)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_value(a[k], b[k]) for k in a)
     try:
         eq = a == b
         return bool(np.all(eq)) if not isinstance(eq, bool) else eq
@@ -284,7 +288,7 @@ def check_forecaster(
     >>> check_forecaster(SeasonalNaive()).n_checks
     18
     """
-    tags = type(forecaster).tags
+    tags = forecaster.get_tags()
     model = forecaster
     if df is None:
         df = example_data(freq)
