@@ -77,6 +77,8 @@ _LAZY: dict[str, str] = {
     "SARIMA": "demandcast.forecasters.sarima",
     "Prophet": "demandcast.forecasters.prophet",
     "GBM": "demandcast.forecasters.gbm",
+    "Ensemble": "demandcast.forecasters.ensemble",
+    "AutoSelect": "demandcast.forecasters.ensemble",
     "clone": "demandcast.forecasters.base",
     # backtests
     "backtest": "demandcast.backtest",
@@ -139,6 +141,7 @@ __all__ = [
     "PERSONAL_COLUMN_PATTERNS",
     "REQUIRED_COLUMNS",
     "SARIMA",
+    "AutoSelect",
     "BacktestError",
     "BacktestResult",
     "BacktestWindows",
@@ -147,6 +150,7 @@ __all__ = [
     "DMResult",
     "DataWarning",
     "DemandcastError",
+    "Ensemble",
     "ErlangAResult",
     "ForecastStore",
     "ForecasterFitError",
@@ -255,6 +259,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from demandcast.datasets import SimulatedMunicipality, simulate_municipality
     from demandcast.forecasters.base import BaseForecaster, LocalForecaster, clone
+    from demandcast.forecasters.ensemble import AutoSelect, Ensemble
     from demandcast.forecasters.gbm import GBM
     from demandcast.forecasters.naive import HistoricalAverage, SeasonalNaive
     from demandcast.forecasters.prophet import Prophet
