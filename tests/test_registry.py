@@ -32,10 +32,7 @@ def _module_exists(target: str) -> bool:
 
 def _sync_params():
     for name, target in sorted(BUILTIN_FORECASTERS.items()):
-        marks = []
-        if not _module_exists(target):
-            marks.append(pytest.mark.xfail(reason=f"{target} not written yet", strict=False))
-        yield pytest.param(name, target, id=name, marks=marks)
+        yield pytest.param(name, target, id=name)
 
 
 @pytest.mark.parametrize(("name", "target"), list(_sync_params()))
