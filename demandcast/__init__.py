@@ -128,6 +128,12 @@ _LAZY: dict[str, str] = {
     "compare_forecasts": "demandcast.metrics",
     "DMResult": "demandcast.metrics",
     "poisson_mean_absolute_deviation": "demandcast.metrics",
+    # operations
+    "load_config": "demandcast.config",
+    "DemandcastConfig": "demandcast.config",
+    "run_forecast": "demandcast.pipeline",
+    "RunSummary": "demandcast.pipeline",
+    "NoModelLeftError": "demandcast.pipeline",
     # report
     "render_report": "demandcast.report",
     "write_report": "demandcast.report",
@@ -149,6 +155,7 @@ __all__ = [
     "ConfigError",
     "DMResult",
     "DataWarning",
+    "DemandcastConfig",
     "DemandcastError",
     "Ensemble",
     "ErlangAResult",
@@ -161,9 +168,11 @@ __all__ = [
     "LocalForecaster",
     "LockHeldError",
     "MissingDependencyError",
+    "NoModelLeftError",
     "NotFittedError",
     "OpeningHours",
     "Prophet",
+    "RunSummary",
     "SeasonalNaive",
     "SimulatedMunicipality",
     "StoreError",
@@ -201,6 +210,7 @@ __all__ = [
     "lag_past_regressors",
     "lead_lag",
     "list_forecasters",
+    "load_config",
     "load_counts",
     "load_desk",
     "load_phone",
@@ -222,6 +232,7 @@ __all__ = [
     "required_staff",
     "rmse",
     "rmsse",
+    "run_forecast",
     "scenario",
     "seasonal_scale",
     "service_level",
@@ -257,6 +268,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         dst_transition_days,
         dutch_holidays,
     )
+    from demandcast.config import DemandcastConfig, load_config
     from demandcast.datasets import SimulatedMunicipality, simulate_municipality
     from demandcast.forecasters.base import BaseForecaster, LocalForecaster, clone
     from demandcast.forecasters.ensemble import AutoSelect, Ensemble
@@ -316,6 +328,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         smape,
         wape,
     )
+    from demandcast.pipeline import NoModelLeftError, RunSummary, run_forecast
     from demandcast.report import render_report, write_report
     from demandcast.signals import (
         detect_spikes,
