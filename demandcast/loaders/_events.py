@@ -23,6 +23,7 @@ from ._parse import (
     report_rows,
 )
 from ._read import read_table
+from .privacy import pseudonymize, repeat_contacts
 
 __all__ = ["DEFAULT_TZ", "EventTable", "finish", "read_events"]
 
@@ -77,6 +78,28 @@ class EventTable:
             self.keep(~neg)
             sec = sec[~neg]
         return sec
+
+    def add_durations(self, specs: tuple[tuple[str | None, str, str], ...]) -> None:
+        """Parse each ``(column, what, name)`` with :meth:`durations` into column ``name``."""
+        for col, what, name in specs:
+            sec = self.durations(col, what)
+            if sec is not None:
+                self.raw = self.raw.assign(**{name: sec})
+
+    def repeat_flags(self, ids: pd.Series, key: bytes | str) -> np.ndarray:
+        """Repeat-contact flags (0.0/1.0) per row, in row order, from pseudonymised ``ids``.
+
+        A row is a repeat when the same person was seen earlier the same local day
+        in the same location/channel; the pseudonyms are discarded on return.
+        """
+        pseudonyms = pseudonymize(ids.to_numpy(), key)
+        order = np.argsort(self.times.to_numpy(), kind="stable")
+        day = self.times.dt.tz_localize(None).dt.normalize().to_numpy()
+        rep = np.zeros(len(pseudonyms), dtype=bool)
+        rep[order] = repeat_contacts(
+            pseudonyms[order], pd.Series(self.base.to_numpy()[order]), pd.Series(day[order])
+        )
+        return rep.astype(float)
 
 
 def read_events(

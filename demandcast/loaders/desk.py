@@ -7,8 +7,6 @@ import pandas as pd
 
 from ._columns import resolve
 from ._events import DEFAULT_TZ, finish, read_events
-from .privacy import pseudonymize as _pseudonymize
-from .privacy import repeat_contacts
 
 __all__ = ["load_desk"]
 
@@ -105,10 +103,7 @@ def load_desk(
         citizen = resolve(raw, "citizen_col", citizen_col, "caller", exclude=taken, required=True)
     elif citizen_col is not None:
         resolve(raw, "citizen_col", citizen_col, None)
-    for col, what, name in ((wait, "wait time", "__wait"), (service, "service time", "__service")):
-        sec = table.durations(col, what)
-        if sec is not None:
-            table.raw = table.raw.assign(**{name: sec})
+    table.add_durations(((wait, "wait time", "__wait"), (service, "service time", "__service")))
     raw = table.raw
     values: dict[str, object] = {"y": np.ones(len(raw))}
     if service is not None:
@@ -118,14 +113,6 @@ def load_desk(
     if service is not None:
         values["service_seconds"] = raw["__service"].fillna(0).to_numpy()
     if key is not None:
-        ids = _pseudonymize(raw[citizen].to_numpy(), key)
-        order = np.argsort(table.times.to_numpy(), kind="stable")
-        day = table.times.dt.tz_localize(None).dt.normalize().to_numpy()
-        rep = np.zeros(len(ids), dtype=bool)
-        rep[order] = repeat_contacts(
-            ids[order], pd.Series(table.base.to_numpy()[order]), pd.Series(day[order])
-        )
-        values["repeat_contacts"] = rep.astype(float)
-        del ids
+        values["repeat_contacts"] = table.repeat_flags(raw[citizen], key)
     del key
     return finish(table, values, freq=freq, channel="desk", opening_hours=opening_hours, tz=tz)

@@ -13,8 +13,6 @@ from demandcast.exceptions import ConfigError, DataWarning
 from ._columns import norm, resolve
 from ._events import DEFAULT_TZ, finish, read_events
 from ._parse import parse_numbers, report_rows
-from .privacy import pseudonymize as _pseudonymize
-from .privacy import repeat_contacts
 
 __all__ = ["DEFAULT_OUTCOME_MAP", "load_phone"]
 
@@ -197,10 +195,7 @@ def load_phone(
 
     if outcome is not None:
         _apply_outcomes(table, outcome, outcome_map)
-    for col, what, name in ((wait, "wait time", "__wait"), (handle, "handle time", "__handle")):
-        sec = table.durations(col, what)
-        if sec is not None:
-            table.raw = table.raw.assign(**{name: sec})
+    table.add_durations(((wait, "wait time", "__wait"), (handle, "handle time", "__handle")))
     raw = table.raw
 
     values: dict[str, object] = {}
@@ -226,7 +221,7 @@ def load_phone(
     if wait is not None:
         values["wait_seconds"] = raw["__wait"].fillna(0).to_numpy()
     if key is not None:
-        values["repeat_contacts"] = _repeats(table, raw[caller], key)
+        values["repeat_contacts"] = table.repeat_flags(raw[caller], key)
     del key
     return finish(table, values, freq=freq, channel="phone", opening_hours=opening_hours, tz=tz)
 
@@ -255,18 +250,6 @@ def _apply_outcomes(table, outcome: str, outcome_map: Mapping[str, str] | None) 
         )
     table.raw = raw.assign(__kind=kinds)
     table.keep(~excluded)
-
-
-def _repeats(table, callers: pd.Series, key: bytes | str) -> np.ndarray:
-    """Repeat-contact flags per row, in the row order of ``table``."""
-    ids = _pseudonymize(callers.to_numpy(), key)
-    order = np.argsort(table.times.to_numpy(), kind="stable")
-    day = table.times.dt.tz_localize(None).dt.normalize().to_numpy()
-    rep = np.zeros(len(ids), dtype=bool)
-    rep[order] = repeat_contacts(
-        ids[order], pd.Series(table.base.to_numpy()[order]), pd.Series(day[order])
-    )
-    return rep.astype(float)
 
 
 _REPORT_NAMES = {
