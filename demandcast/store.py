@@ -245,6 +245,34 @@ def _restore_dtype(column: pd.Series | pd.Index, dtype: str) -> pd.Series:
     return column
 
 
+def _check_tz_aware(frame: pd.DataFrame, name: str) -> None:
+    """Refuse a naive ``ds``; ``name`` is the variable shown in the fix."""
+    dtype = frame["ds"].dtype
+    if not isinstance(dtype, pd.DatetimeTZDtype):
+        raise InvalidFrameError(
+            f"column 'ds' must be tz-aware datetimes, got dtype {dtype}: localise it, "
+            f"e.g. {name}['ds'] = {name}['ds'].dt.tz_localize('Europe/Amsterdam')"
+        )
+
+
+def _check_keys(frame: pd.DataFrame, subject: str, fix: str) -> None:
+    """Refuse missing ``unique_id``/``ds`` values and repeated (unique_id, ds) keys."""
+    for col in ("unique_id", "ds"):
+        nulls = frame.index[frame[col].isna()]
+        if len(nulls):
+            raise InvalidFrameError(
+                f"column {col!r} has {len(nulls)} missing value(s) at rows "
+                f"{_examples(nulls)}: drop or fill those rows before saving"
+            )
+    dup = frame.duplicated(["unique_id", "ds"], keep=False)
+    if dup.any():
+        rows = frame.loc[dup, ["unique_id", "ds"]].drop_duplicates()
+        raise InvalidFrameError(
+            f"{subject} {int(dup.sum())} rows with a repeated (unique_id, ds), e.g. "
+            f"{_examples(list(rows.itertuples(index=False, name=None)))}: {fix}"
+        )
+
+
 class _ParsedForecast:
     """A validated forecast frame, split into what the tables need."""
 
@@ -268,27 +296,13 @@ class _ParsedForecast:
                 f"forecast column names must be strings; got {_examples(bad_names)}: "
                 "rename them, e.g. frame.columns = frame.columns.map(str)"
             )
-        ds = frame["ds"]
-        if not isinstance(ds.dtype, pd.DatetimeTZDtype):
-            raise InvalidFrameError(
-                f"column 'ds' must be tz-aware datetimes, got dtype {ds.dtype}: localise it, "
-                "e.g. frame['ds'] = frame['ds'].dt.tz_localize('Europe/Amsterdam')"
-            )
-        for col in ("unique_id", "ds"):
-            nulls = frame.index[frame[col].isna()]
-            if len(nulls):
-                raise InvalidFrameError(
-                    f"column {col!r} has {len(nulls)} missing value(s) at rows "
-                    f"{_examples(nulls)}: drop or fill those rows before saving"
-                )
-        dup = frame.duplicated(["unique_id", "ds"], keep=False)
-        if dup.any():
-            rows = frame.loc[dup, ["unique_id", "ds"]].drop_duplicates()
-            raise InvalidFrameError(
-                f"forecast frame has {int(dup.sum())} rows with a repeated (unique_id, ds), "
-                f"e.g. {_examples(list(rows.itertuples(index=False, name=None)))}: keep one "
-                "row per series and interval (save each model's frame merged on unique_id, ds)"
-            )
+        _check_tz_aware(frame, "frame")
+        _check_keys(
+            frame,
+            "forecast frame has",
+            "keep one row per series and interval (save each model's frame merged on "
+            "unique_id, ds)",
+        )
 
         self.models: list[str] = []
         self.intervals: list[tuple[str, str, float, str]] = []  # model, side, level, column
@@ -343,7 +357,7 @@ class _ParsedForecast:
         else:
             self.step = frame.groupby("unique_id", sort=False).cumcount().to_numpy() + 1
         self.frame = frame
-        self.tz = str(ds.dt.tz)
+        self.tz = str(frame["ds"].dt.tz)
         self.unique_id: list[str] = frame["unique_id"].astype(str).tolist()
         self.ds_ns: np.ndarray = _epoch_ns(frame["ds"])
         self.columns = json.dumps({c: str(frame[c].dtype) for c in frame.columns})
@@ -844,32 +858,18 @@ class ForecastStore:
                 f"actuals lack column(s) {missing}: pass a long frame with unique_id, ds, y; "
                 f"it has {_examples(actuals.columns)}"
             )
-        if not isinstance(actuals["ds"].dtype, pd.DatetimeTZDtype):
-            raise InvalidFrameError(
-                f"column 'ds' must be tz-aware datetimes, got dtype {actuals['ds'].dtype}: "
-                "localise it, e.g. df['ds'] = df['ds'].dt.tz_localize('Europe/Amsterdam')"
-            )
+        _check_tz_aware(actuals, "df")
         y = actuals["y"]
         if not pd.api.types.is_numeric_dtype(y.dtype) or pd.api.types.is_bool_dtype(y.dtype):
             raise InvalidFrameError(
                 f"column 'y' must be numeric counts, got dtype {y.dtype}: convert it, e.g. "
                 "pd.to_numeric(df['y'])"
             )
-        for col in ("unique_id", "ds"):
-            nulls = actuals.index[actuals[col].isna()]
-            if len(nulls):
-                raise InvalidFrameError(
-                    f"column {col!r} has {len(nulls)} missing value(s) at rows "
-                    f"{_examples(nulls)}: drop or fill those rows before saving"
-                )
-        dup = actuals.duplicated(["unique_id", "ds"], keep=False)
-        if dup.any():
-            rows = actuals.loc[dup, ["unique_id", "ds"]].drop_duplicates()
-            raise InvalidFrameError(
-                f"actuals have {int(dup.sum())} rows with a repeated (unique_id, ds), e.g. "
-                f"{_examples(list(rows.itertuples(index=False, name=None)))}: aggregate them "
-                "first, e.g. df.groupby(['unique_id', 'ds'], as_index=False)['y'].sum()"
-            )
+        _check_keys(
+            actuals,
+            "actuals have",
+            "aggregate them first, e.g. df.groupby(['unique_id', 'ds'], as_index=False)['y'].sum()",
+        )
         frame = actuals[["unique_id", "ds", "y"]]
         missing_y = frame["y"].isna()
         if missing_y.any():
