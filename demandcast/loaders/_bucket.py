@@ -24,6 +24,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 from demandcast.exceptions import ConfigError, DataWarning
+from demandcast.frame import local_range
 
 __all__ = ["bucket_times", "check_freq", "fill_grid", "local_grid"]
 
@@ -98,8 +99,6 @@ def bucket_times(times: pd.Series, freq: str) -> pd.Series:
 def local_grid(first: pd.Timestamp, last: pd.Timestamp, freq: str) -> pd.DatetimeIndex:
     """DST-correct grid of interval starts from ``first`` to ``last`` (tz-aware).
 
-    Uses :func:`demandcast.frame.local_range` when that module is installed.
-
     Examples
     --------
     >>> import pandas as pd
@@ -107,20 +106,7 @@ def local_grid(first: pd.Timestamp, last: pd.Timestamp, freq: str) -> pd.Datetim
     >>> len(local_grid(a, a + pd.Timedelta("22h"), "h"))  # 23-hour day
     23
     """
-    tz = str(first.tz)
-    try:
-        from demandcast.frame import local_range
-    except ImportError:
-        local_range = None
-    if local_range is not None:
-        return pd.DatetimeIndex(local_range(first, last, freq, tz=tz))
-    td = _tick(to_offset(freq))
-    if td is not None and td < _DAY:
-        return pd.date_range(first.tz_convert("UTC"), last.tz_convert("UTC"), freq=freq).tz_convert(
-            tz
-        )
-    naive = pd.date_range(first.tz_localize(None), last.tz_localize(None), freq=freq)
-    return naive.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+    return pd.DatetimeIndex(local_range(first, last, freq, tz=str(first.tz)))
 
 
 def _is_open_for(

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from demandcast.exceptions import ConfigError, InputFileError
+from demandcast.frame import DEFAULT_TZ, validate_frame
 
 from ._bucket import bucket_times, check_freq, fill_grid
 from ._columns import resolve
@@ -26,11 +27,6 @@ from ._read import read_table
 from .privacy import pseudonymize, repeat_contacts
 
 __all__ = ["DEFAULT_TZ", "EventTable", "finish", "read_events"]
-
-try:
-    from demandcast.frame import DEFAULT_TZ
-except ImportError:  # frame.py not installed yet: same value as its contract
-    DEFAULT_TZ = "Europe/Amsterdam"
 
 
 @dataclass
@@ -267,11 +263,7 @@ def finish(
 
 
 def validate(df: pd.DataFrame, *, freq: str, tz: str) -> pd.DataFrame:
-    """Pass through :func:`demandcast.frame.validate_frame` when it is installed."""
+    """Pass through :func:`demandcast.frame.validate_frame`."""
     df = df.reset_index(drop=True)
     df.attrs = {"freq": freq}
-    try:
-        from demandcast.frame import validate_frame
-    except ImportError:
-        return df
     return validate_frame(df, freq=freq, tz=tz)
