@@ -286,9 +286,9 @@ def main(argv: list[str] | None = None) -> int:
         t = targets(res, name)
         target_rows.append(t)
         print(f"\ntargets: {t}\n", flush=True)
-    all_res = pd.concat(results, ignore_index=True)
-    path = cm.write_csv(all_res, "accuracy_real.csv")
-    cm.write_csv(pd.DataFrame(target_rows), "accuracy_real_targets.csv")
+        # written after every data set, so a long run leaves its finished sets behind
+        path = cm.write_csv(pd.concat(results, ignore_index=True), "accuracy_real.csv")
+        cm.write_csv(pd.DataFrame(target_rows), "accuracy_real_targets.csv")
     print(f"\nwritten {path} and accuracy_real_targets.csv; {cm.environment_line()}")
     return 0
 
