@@ -36,6 +36,7 @@ Run::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 import warnings
@@ -263,9 +264,8 @@ def compare(setup: Setup, contenders: Mapping[str, demandcast.BaseForecaster], n
         dict(contenders), df, h=setup.h, n_windows=setup.n_windows, step=setup.step,
         level=LEVELS, n_jobs=n_jobs,
     )  # fmt: skip
-    print(
-        f"backtest: {len(res.forecasts):,} forecasts per model in {time.perf_counter() - started:.0f} s"
-    )
+    seconds = time.perf_counter() - started
+    print(f"backtest: {len(res.forecasts):,} forecasts per model in {seconds:.0f} s")
 
     print("\nLeaderboard (WAPE over all series, windows and steps; bias = relative bias)")
     print(leaderboard(res).to_string(index=False))
@@ -281,10 +281,8 @@ def compare(setup: Setup, contenders: Mapping[str, demandcast.BaseForecaster], n
 def _load_openmp_first() -> None:
     # gbm limits its threads around each fit; scikit-learn's OpenMP runtime must be
     # loaded before that limit can apply, or the first fit runs unlimited threads
-    try:
+    with contextlib.suppress(ImportError):
         import sklearn.ensemble  # noqa: F401
-    except ImportError:
-        pass
 
 
 def main(argv: list[str] | None = None) -> int:
