@@ -20,9 +20,10 @@ subcommand needs them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_LOCKED", "EXIT_MODEL", "EXIT_OK", "main"]
@@ -140,22 +141,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(verbose: int, quiet: bool) -> None:
+@contextlib.contextmanager
+def _cli_logging(verbose: int, quiet: bool) -> Iterator[None]:
+    """Log to stderr for one command, then give the caller its logging setup back.
+
+    ``main`` is also called in-process (tests, notebooks, cron wrappers): the handlers,
+    levels, warning capture and warning format it changes are restored on exit.
+    """
+    import warnings
+
     level = (
         logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("demandcast: %(levelname)s: %(message)s"))
-    for name in ("demandcast", "py.warnings"):
-        log = logging.getLogger(name)
+    loggers = [logging.getLogger(name) for name in ("demandcast", "py.warnings")]
+    saved = [(log.handlers[:], log.level, log.propagate) for log in loggers]
+    saved_format = warnings.formatwarning
+    for log in loggers:
         log.handlers[:] = [handler]
         log.setLevel(level)
         log.propagate = False
     logging.captureWarnings(True)
-    import warnings
-
     # one short line per warning instead of the source line under it
     warnings.formatwarning = lambda msg, cat, *a, **k: f"{cat.__name__}: {msg}"
+    try:
+        yield
+    finally:
+        logging.captureWarnings(False)
+        warnings.formatwarning = saved_format
+        for log, (handlers, lvl, propagate) in zip(loggers, saved, strict=True):
+            log.handlers[:] = handlers
+            log.setLevel(lvl)
+            log.propagate = propagate
 
 
 def _exit_code(err: BaseException) -> int:
@@ -194,12 +212,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     debug = getattr(args, "debug", False)
-    _setup_logging(getattr(args, "verbose", 0) + (2 if debug else 0), getattr(args, "quiet", False))
     if args.command is None:
         parser.print_help()
         return EXIT_OK
+    verbose = getattr(args, "verbose", 0) + (2 if debug else 0)
     try:
-        return _COMMANDS[args.command](args)
+        with _cli_logging(verbose, getattr(args, "quiet", False)):
+            return _COMMANDS[args.command](args)
     except KeyboardInterrupt:
         print("demandcast: interrupted", file=sys.stderr)
         return 130

@@ -287,3 +287,17 @@ def test_example_nightly_cron_on_the_simulator(tmp_path):
     assert proc.returncode == 0, proc.stderr
     runs = _runs(f"sqlite:///{tmp_path / 'n' / 'demandcast.db'}")
     assert runs["as_of"].dt.date.astype(str).tolist() == ["2024-05-31", "2024-05-30"]
+
+
+def test_main_in_process_gives_logging_back(caplog):
+    """Calling main() from Python must not take over the caller's logging."""
+    import logging
+    import warnings
+
+    log = logging.getLogger("demandcast")
+    before = (log.handlers[:], log.level, log.propagate, warnings.formatwarning)
+    assert main(["validate", "--config", "no-such-file.toml"]) == 2
+    assert (log.handlers[:], log.level, log.propagate, warnings.formatwarning) == before
+    with caplog.at_level(logging.WARNING, logger="demandcast"):
+        log.warning("after the command")
+    assert "after the command" in caplog.text
