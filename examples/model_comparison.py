@@ -185,7 +185,7 @@ def error_by_horizon(res: demandcast.BacktestResult, bucket: int, name: str) -> 
     wide = (sums["abs_err"] / sums["actual"]).unstack(name)
     wide = wide.loc[res.models]
     wide.columns = [f"{name} {c}" for c in wide.columns]
-    return wide.map(pct)
+    return wide.apply(lambda col: col.map(pct))  # DataFrame.map needs pandas >= 2.1
 
 
 def coverage(res: demandcast.BacktestResult) -> pd.DataFrame:
