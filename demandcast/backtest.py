@@ -44,6 +44,7 @@ import logging
 import math
 import numbers
 import sys
+import types
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -1156,3 +1157,19 @@ class BacktestResult:
         path = Path(path)
         self.forecasts.to_csv(path, index=False)
         return path
+
+
+class _CallableModule(types.ModuleType):
+    """``demandcast.backtest`` is both this module and the function :func:`backtest`.
+
+    Once ``import demandcast.backtest`` has run (any module that imports
+    ``BacktestResult`` does it), Python binds the package attribute ``backtest`` to
+    this module, hiding the function of the same name. Making the module callable keeps
+    ``demandcast.backtest(...)`` working whichever import came first.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> BacktestResult:
+        return backtest(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -54,3 +54,16 @@ def test_exception_tree_follows_design():
 
     again = pickle.loads(pickle.dumps(err))
     assert str(again) == str(err)
+
+
+def test_backtest_is_callable_after_importing_the_submodule():
+    code = (
+        "import demandcast.backtest\n"
+        "import demandcast\n"
+        "res = demandcast.backtest('seasonal_naive', demandcast.simulate_municipality("
+        "start='2024-01-01', end='2024-03-31').frame('phone', freq='D'), h=7, n_windows=2)\n"
+        "print(sorted(res.models))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "seasonal_naive" in out.stdout
