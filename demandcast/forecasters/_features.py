@@ -77,6 +77,7 @@ CALENDAR_COLUMNS = (
 SCALE_DAYS = 28
 FUTURE_LAGS = tuple(range(8))  # daily totals of the target day and the 7 days before
 OPEN_LAGS = 7  # response stage: open days after a future regressor's day
+BASE_FLOOR = 1.0  # smallest baseline: below one contact the target turns additive
 PAST_AHEAD = 3  # response stage: days ahead a past spike is carried
 _EPOCH = np.datetime64("1970-01-01", "D")
 
@@ -351,7 +352,9 @@ def make_features(
     ``(n, n_ids)``; ``yearly`` keeps ``day_of_year`` (worth it from two years of
     history on). The baseline, which the model's target is divided by, is the
     4-week historical average (else the longest one, else the last same-slot
-    value), at least a tenth of ``scale``; NaN when the series has no history.
+    value), at least a tenth of ``scale`` and at least ``BASE_FLOOR`` (one contact:
+    on a near-empty series the target is then ``y`` itself, not a ratio blown up by
+    a tiny average); NaN when the series has no history.
     """
     h = d - c
     back = d - 7 * np.maximum(1, -(-h // 7))  # latest same weekday at or before the cutoff
@@ -363,7 +366,8 @@ def make_features(
     base = _take(pan.rolling[4], i, back, s)
     for alt in (_take(pan.rolling[max(pan.k_weeks)], i, back, s), same):
         base = np.where(np.isfinite(base), base, alt)
-    base = np.where(np.isfinite(base), np.maximum(base, 0.1 * scale), 0.1 * scale)
+    floor = np.maximum(0.1 * scale, BASE_FLOOR)  # near-zero averages: y itself, not y / 0.1
+    base = np.where(np.isfinite(base), np.maximum(base, floor), floor)
     last = _take(pan.last_day.astype(np.float64), i, c)
     last = np.where(np.isfinite(last), last, -1).astype(np.int64)
     cols.append(np.where(last >= 0, _take(pan.y, i, last, s), np.nan) / scale)

@@ -21,6 +21,17 @@ Design decisions:
   historical average beat predicting ``y / series level`` on the bank calls
   (6.3 % against 10.2 % WAPE on the last 5 days). ``day_of_year`` is a feature only
   from two years of history on (before, it overfits dates it never sees again).
+- Regressors enter twice. A *linear response stage* comes first: per series, a
+  ridge regression of the target on each future regressor's daily total on the
+  target day and 1-7 open days before it, and on each past regressor's excess over
+  its weekly median on the cutoff day and the day before (1-3 days ahead), with
+  every series' slopes shrunk towards the pooled ones. The trees then model the
+  rest, ``target - response``, and still see the regressor features. Trees cannot
+  extrapolate: a mailing four times larger than any in training got the response
+  of the largest one (16 % lower WAPE after events on the simulator against 53 %
+  with the response stage).
+- The baseline is at least one contact (``BASE_FLOOR``): on a near-empty series
+  (the tail of a shock) the target is ``y`` itself, not ``y`` over a tiny average.
 - Closed (``is_open == False``) and missing intervals are never targets nor part of
   any baseline; a weekday x time slot never open in a series' history forecasts 0.
 - Intervals (``quantile_method="conformal"``, default): split-conformal. A second
@@ -65,6 +76,7 @@ _MIN_BUCKET = 50
 _SHRINK = 50.0
 _MAX_CATEGORIES = 250
 _QUANTILE_LEVELS = (80, 95)
+_MIN_ITER, _ROWS_PER_ITER = 60, 20  # small training sets: fewer boosting rounds
 _RIDGE = 1.0  # penalty of the response slopes (inputs scaled to at most 1)
 
 
@@ -81,7 +93,10 @@ class GBM(BaseForecaster):
 
     Parameters
     ----------
-    max_iter, learning_rate, max_leaf_nodes, min_samples_leaf, l2_regularization
+    max_iter : int, default 300
+        Most boosting rounds. Small training sets use fewer: ``max(60, rows // 20)``
+        (the number used is ``n_iter_``), which keeps fits on short histories quick.
+    learning_rate, max_leaf_nodes, min_samples_leaf, l2_regularization
         Passed to :class:`~sklearn.ensemble.HistGradientBoostingRegressor`.
     k_weeks : tuple of int, default (1, 2, 4, 8)
         Windows (weeks) of the historical-average features.
@@ -191,7 +206,7 @@ class GBM(BaseForecaster):
         from sklearn.ensemble import HistGradientBoostingRegressor
 
         return HistGradientBoostingRegressor(
-            max_iter=self.max_iter,
+            max_iter=self.n_iter_,
             learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes,
             min_samples_leaf=self.min_samples_leaf,
@@ -290,6 +305,10 @@ class GBM(BaseForecaster):
         Xtr, base, i, d, c = Xtr[keep], base[keep], i[keep], d[keep], c[keep]
         target = pan.y[i, d, s[keep]] / base
         self.n_train_rows_ = len(target)
+        self.n_iter_ = min(
+            _positive_int(self.max_iter, "max_iter", "e.g. 300"),
+            max(_MIN_ITER, self.n_train_rows_ // _ROWS_PER_ITER),
+        )
         self.weekday_open_ = np.stack(
             [
                 np.isfinite(pan.y[:, (np.arange(pan.n_days) + pan.day0 + 3) % 7 == w]).any(
