@@ -301,3 +301,25 @@ def test_main_in_process_gives_logging_back(caplog):
     with caplog.at_level(logging.WARNING, logger="demandcast"):
         log.warning("after the command")
     assert "after the command" in caplog.text
+
+
+@pytest.mark.postgres
+def test_forecast_to_postgresql_by_changing_one_line(demo, tmp_path):
+    """The README promise: SQLite to PostgreSQL is the one `[store] url` line."""
+    import os
+
+    url = os.environ.get("DEMANDCAST_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("DEMANDCAST_TEST_POSTGRES_URL is not set: run `eval $(bash .ci/postgres.sh)`")
+    config = _small_config(
+        demo, tmp_path / "pg", extra='[store]\nurl = "${DEMANDCAST_TEST_POSTGRES_URL}"\n'
+    )
+    assert main(["forecast", "--config", str(config), "--as-of", "2024-05-08", "-q"]) == 0
+    assert main(["forecast", "--config", str(config), "--as-of", "2024-05-08", "-q"]) == 0
+    runs = _runs(url)
+    night = runs[runs["as_of"].dt.date.astype(str) == "2024-05-08"]
+    assert night["status"].tolist() == ["complete"]  # the rerun replaced, not duplicated
+    with ForecastStore(url) as store:
+        fc = store.load_forecast(as_of="2024-05-08")
+    assert fc["ds"].min() == pd.Timestamp("2024-05-09", tz="Europe/Amsterdam")
+    assert not (tmp_path / "pg" / "demandcast.db").exists()
