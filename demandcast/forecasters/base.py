@@ -596,13 +596,27 @@ class BaseForecaster:
             ``unique_id``, ``ds`` sorted by series then time (``h`` rows per series).
         """
         check_is_fitted(self)
+        lasts = tuple((self.last_ds_[u], str(self.last_ds_[u].tz)) for u in self.series_)
+        key = (type(h), h, self.freq_, tuple(self.series_), lasts)
+        cached = getattr(self, "_future_cache", None)
+        if cached is not None and cached[0] == key:
+            return cached[1].copy()
+        out = self._build_future_ds(h)
+        self._future_cache = (key, out)
+        return out.copy()
+
+    def _build_future_ds(self, h: int) -> pd.DataFrame:
         from demandcast.frame import future_index
 
-        parts = []
-        for uid in self.series_:
-            idx = future_index(self.last_ds_[uid], h, self.freq_)
-            parts.append(pd.DataFrame({"unique_id": uid, "ds": idx}))
-        out = pd.concat(parts, ignore_index=True)
+        # series mostly share their last ds: build each distinct index once
+        lasts = [(self.last_ds_[uid], str(self.last_ds_[uid].tz)) for uid in self.series_]
+        distinct: dict[Any, int] = {}
+        codes = np.fromiter((distinct.setdefault(t, len(distinct)) for t in lasts), "int64")
+        indices = [future_index(t, h, self.freq_) for t, _ in distinct]
+        pooled = indices[0].append(indices[1:]) if len(indices) > 1 else indices[0]
+        positions = (codes[:, None] * h + np.arange(h)[None, :]).ravel()
+        ids = np.repeat(np.asarray(self.series_, dtype=object), h)
+        out = pd.DataFrame({"unique_id": ids, "ds": pooled.take(positions)})
         out["unique_id"] = out["unique_id"].astype(str)
         return out
 
@@ -836,14 +850,16 @@ class LocalForecaster(BaseForecaster):
         cols = interval_columns(self.alias_, level)
         values = np.empty((len(grid), len(cols)))
         keys = ["mean"] + [f"{side}-{lv}" for lv in level for side in ("lo", "hi")]
-        for uid, idx in grid.groupby("unique_id", sort=False).indices.items():
+        ds_all = pd.DatetimeIndex(grid["ds"])
+        # future_ds gives h rows per series, in the order of self.series_
+        for i, uid in enumerate(self.series_):
+            idx = slice(i * h, (i + 1) * h)
             state = self.states_[uid]
             if isinstance(state, FallbackState):
                 res = state.predict(h, level)
             else:
-                ds_future = pd.DatetimeIndex(grid["ds"].iloc[idx])
                 X_one = None if X_future is None else X_future.iloc[idx].reset_index(drop=True)
-                res = self._predict_one(state, h, ds_future, X_one, level)
+                res = self._predict_one(state, h, ds_all[idx], X_one, level)
             for j, key in enumerate(keys):
                 values[idx, j] = np.asarray(res[key], dtype="float64")
         out = grid.copy()
