@@ -563,6 +563,8 @@ def _n_workers(n_jobs: Any) -> int:
             f"n_jobs={n_jobs!r} is not allowed: give 1 (no parallelism), a number of "
             "processes, or -1 for all cores"
         )
+    if n_jobs == 1:
+        return 1
     from joblib import effective_n_jobs
 
     return int(effective_n_jobs(int(n_jobs)))

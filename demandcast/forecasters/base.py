@@ -825,22 +825,25 @@ class LocalForecaster(BaseForecaster):
 
     def _fit(self, df: pd.DataFrame, X: pd.DataFrame | None) -> None:
         states: dict[str, Any] = {}
-        groups = df.groupby("unique_id", sort=True).indices
-        for uid, idx in groups.items():
-            uid = str(uid)
-            part = df.iloc[idx]
-            open_rows = part["is_open"].to_numpy(dtype=bool)
-            sub = part[open_rows]
-            y = sub["y"].to_numpy(dtype="float64")
-            ds = pd.DatetimeIndex(sub["ds"])
+        y_all = df["y"].to_numpy(dtype="float64")
+        ds_all = pd.DatetimeIndex(df["ds"])
+        open_all = df["is_open"].to_numpy(dtype=bool)
+        positions = np.arange(len(df))
+        use_fallback = bool(getattr(self, "fallback", None))
+        for uid, idx in _series_rows(df["unique_id"]):
+            rows = positions[idx][open_all[idx]]
+            y = y_all[rows]
+            ds = ds_all[rows]
             X_one = None
             if X is not None:
-                X_one = X.iloc[idx][open_rows].reset_index(drop=True)
+                X_one = X.iloc[rows].reset_index(drop=True)
             self._current_id = uid
 
             def fit_one(y=y, ds=ds, X_one=X_one):
                 return self._fit_one(y, ds, X_one)
 
+            # the series' own frame is only needed to fit a fallback model
+            part = df.iloc[idx] if use_fallback else None
             states[uid] = self._fit_with_fallback(uid, fit_one, part)
         self.__dict__.pop("_current_id", None)
         self.states_ = states
@@ -879,6 +882,21 @@ class LocalForecaster(BaseForecaster):
         level: tuple,
     ) -> dict[str, np.ndarray]:
         raise NotImplementedError(f"{type(self).__name__} must implement _predict_one")
+
+
+def _series_rows(uid: pd.Series) -> list[tuple[str, slice | np.ndarray]]:
+    """``(series id, rows)`` per series, sorted by id: slices when rows are contiguous."""
+    codes, uniques = pd.factorize(uid, sort=True)
+    if len(codes) and (np.diff(codes) >= 0).all():
+        bounds = np.flatnonzero(np.diff(codes)) + 1
+        starts = np.r_[0, bounds]
+        stops = np.r_[bounds, len(codes)]
+        return [
+            (str(uniques[c]), slice(int(a), int(b)))
+            for c, a, b in zip(codes[starts], starts, stops, strict=True)
+        ]
+    groups = uid.groupby(uid.to_numpy(), sort=True).indices
+    return [(str(u), idx) for u, idx in groups.items()]
 
 
 # ---------------------------------------------------------------------------
