@@ -238,7 +238,7 @@ def test_bank_calls_protocol_matches_the_best_peer(bank):
     scores = _protocol_wape(bank, [GBM(), "historical_average", "seasonal_naive"], 140, 140)
     assert scores["gbm"] < scores["seasonal_naive"]
     assert scores["gbm"] <= scores["historical_average"]
-    assert scores["gbm"] <= 0.066
+    assert scores["gbm"] <= 0.067  # measured 6.59 %
 
 
 @pytest.mark.slow
@@ -249,7 +249,7 @@ def test_nyc311_total_protocol_does_not_invent_level_from_the_2012_shock(data_fi
     """
     df = _daily_csv(data_file("nyc311_sandy_daily.csv"), "nyc311_sandy_total")
     scores = _protocol_wape(df, [GBM()], 28, 28)
-    assert scores["gbm"] < 1.159
+    assert scores["gbm"] < 1.159  # measured 114.5 %
 
 
 @pytest.mark.slow
@@ -260,7 +260,7 @@ def test_wikipedia_protocol_beats_the_historical_average(data_file):
 
     df = regularise(_daily_csv(data_file("wikipedia_pageviews_daily.csv")), freq="D")
     scores = _protocol_wape(df, [GBM()], 28, 28)
-    assert scores["gbm"] < 0.806
+    assert scores["gbm"] < 0.806  # measured 63.5 %
 
 
 @pytest.mark.slow
