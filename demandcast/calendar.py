@@ -361,7 +361,8 @@ def dst_transition_days(year: int, tz: str = DEFAULT_TZ) -> tuple[dt.date, ...]:
     """
     hours = pd.date_range(f"{year}-01-01", f"{year + 1}-01-01", freq="h", tz="UTC")
     local = hours.tz_convert(tz)
-    offsets = (local.tz_localize(None) - hours.tz_localize(None)).to_numpy()
+    # int64 nanoseconds: numpy 1.x cannot compare timedelta64 with 0
+    offsets = (local.tz_localize(None) - hours.tz_localize(None)).to_numpy().astype(np.int64)
     changes = np.flatnonzero(np.diff(offsets) != 0) + 1
     return tuple(sorted({local[i].date() for i in changes if local[i].year == year}))
 
