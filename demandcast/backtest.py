@@ -461,7 +461,19 @@ def _show_progress(progress: bool | None) -> bool:
     return bool(progress)
 
 
+class _NoBar:
+    """Stands in for a hidden progress bar, so tqdm is imported only when shown."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def _progress_bar(total: int, show: bool) -> Any:
+    if not show:
+        return _NoBar()
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc="backtest", unit="task", disable=not show, file=sys.stderr)

@@ -73,9 +73,17 @@ def _history(y: np.ndarray, ds: pd.DatetimeIndex) -> pd.Series:
     """Valid observations indexed by wall-clock time (duplicates from DST averaged)."""
     keep = np.isfinite(y)
     hist = pd.Series(y[keep], index=_wall_clock(ds)[keep], dtype="float64")
+    if hist.index.is_monotonic_increasing and hist.index.is_unique:
+        return hist  # the usual case: no DST fall-back hour, already in order
     if not hist.index.is_unique:
         hist = hist.groupby(level=0).mean()
     return hist.sort_index()
+
+
+def _lookup(times: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """``values`` at the sorted int64 ``times`` equal to ``wanted``; NaN where absent."""
+    pos = np.clip(np.searchsorted(times, wanted), 0, len(times) - 1)
+    return np.where(times[pos] == wanted, values[pos], np.nan)
 
 
 class SeasonalNaive(LocalForecaster):
@@ -136,10 +144,17 @@ class SeasonalNaive(LocalForecaster):
         hist = _history(y, ds)
         if hist.empty:
             raise ValueError("the series has no open interval with a value (all NaN or closed)")
-        prev = hist.reindex(hist.index - self.offset_).to_numpy()
+        times = pd.DatetimeIndex(hist.index).as_unit("ns").asi8
+        values = hist.to_numpy()
+        prev = _lookup(times, values, times - self.offset_.value)
         fitted = np.where(np.isfinite(prev), prev, np.nan)
-        z = (hist.to_numpy() - fitted) / np.sqrt(np.clip(fitted, 0, None) + 1.0)
-        return {"hist": hist, "last": hist.index.max(), "z": z[np.isfinite(z)]}
+        z = (values - fitted) / np.sqrt(np.clip(fitted, 0, None) + 1.0)
+        return {
+            "hist": hist,
+            "times": times,
+            "last": hist.index.max(),
+            "z": z[np.isfinite(z)],
+        }
 
     def _predict_one(
         self, state: dict, h: int, ds_future: pd.DatetimeIndex, X_future_one: Any, level: tuple
@@ -153,7 +168,7 @@ class SeasonalNaive(LocalForecaster):
         # candidates first, first + 1, ... seasons back; take the first observed one
         back = first[:, None] + np.arange(_MAX_SEASONS_BACK)[None, :]
         cand = future.as_unit("ns").asi8[:, None] - back * offset.value
-        times = pd.DatetimeIndex(hist.index).as_unit("ns").asi8
+        times = state["times"]
         pos = np.clip(np.searchsorted(times, cand), 0, len(times) - 1)
         hit = times[pos] == cand
         any_hit = hit.any(axis=1)
