@@ -624,6 +624,23 @@ def _check_history(frame: pd.DataFrame, splits: pd.DataFrame, tests: pd.DataFram
         )
 
 
+def _group_means(uid: np.ndarray, d: np.ndarray) -> pd.DataFrame:
+    """Mean absolute and mean squared ``d`` per series (``np.mean`` of each group in
+    row order, so the figures equal a groupby-apply of it)."""
+    codes, uniques = pd.factorize(uid, sort=True)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    groups = np.split(d[order], bounds) if len(d) else []
+    return pd.DataFrame(
+        {
+            "unique_id": np.asarray(uniques, dtype=object),
+            "mae_scale": np.asarray([np.mean(np.abs(g)) for g in groups], dtype="float64"),
+            "mse_scale": np.asarray([np.mean(np.square(g)) for g in groups], dtype="float64"),
+            "n_scale": np.asarray([len(g) for g in groups], dtype="int64"),
+        }
+    )
+
+
 def _train_scale(
     frame: pd.DataFrame, splits: pd.DataFrame, tests: pd.DataFrame, freq: str, season: int
 ) -> pd.DataFrame:
@@ -645,20 +662,12 @@ def _train_scale(
     diff = (pairs_df["y"] - pairs_df["y_back"]).to_numpy(dtype="float64")
     ds = pd.DatetimeIndex(pairs_df["ds"])
     ds_back = pd.DatetimeIndex(pairs_df["ds_back"])
+    uid = pairs_df["unique_id"].to_numpy()
     rows = []
     for w in splits.itertuples(index=False):
         sel = (ds <= w.cutoff) & (ds_back >= w.train_first)
-        d = pd.DataFrame({"unique_id": pairs_df["unique_id"].to_numpy()[sel], "d": diff[sel]})
-        g = d.groupby("unique_id")["d"]
-        tab = pd.DataFrame(
-            {
-                "mae_scale": g.apply(lambda s: float(np.mean(np.abs(s)))),
-                "mse_scale": g.apply(lambda s: float(np.mean(np.square(s)))),
-                "n_scale": g.size(),
-            }
-        )
-        tab.index.name = "unique_id"
-        rows.append(tab.reset_index().assign(cutoff=w.cutoff))
+        tab = _group_means(uid[sel], diff[sel])
+        rows.append(tab.assign(cutoff=w.cutoff))
     table = pd.concat(rows, ignore_index=True)
     out = pairs.merge(table, on=["unique_id", "cutoff"], how="left")
     out["n_scale"] = out["n_scale"].fillna(0).astype("int64")

@@ -618,3 +618,28 @@ def test_plot_and_csv(phone, tmp_path):
     back = pd.read_csv(path)
     assert len(back) == len(res.forecasts) and list(back.columns) == list(res.forecasts.columns)
     assert isinstance(res, BacktestResult) and "n_windows=3" in repr(res)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["b/web", "a/desk", "a/phone", "c/phone"]),
+            st.floats(-500, 500, allow_nan=False),
+        ),
+        max_size=60,
+    )
+)
+def test_group_means_equal_the_groupby_apply(rows):
+    from demandcast.backtest import _group_means
+
+    uid = np.asarray([u for u, _ in rows], dtype=object)
+    d = np.asarray([v for _, v in rows], dtype="float64")
+    got = _group_means(uid, d)
+    g = pd.DataFrame({"unique_id": uid, "d": d}).groupby("unique_id")["d"]
+    assert got["unique_id"].tolist() == sorted(set(uid))
+    # bit-identical to np.mean of each group in row order (the former implementation)
+    assert got["mae_scale"].tolist() == g.apply(lambda s: float(np.mean(np.abs(s)))).tolist()
+    assert got["mse_scale"].tolist() == g.apply(lambda s: float(np.mean(np.square(s)))).tolist()
+    assert got["n_scale"].tolist() == g.size().tolist()
+    assert got["mae_scale"].dtype == "float64"
