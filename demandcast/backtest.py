@@ -64,6 +64,7 @@ from demandcast.exceptions import (
 )
 from demandcast.forecasters.base import (
     BaseForecaster,
+    _trusted_frame,
     clone,
     default_season_length,
     interval_columns,
@@ -423,7 +424,8 @@ def _run_task(task: _Task, df: pd.DataFrame, X: pd.DataFrame | None) -> pd.DataF
                     _check_published(X_train, train, cutoff, task.columns)
                 model = clone(task.model)
                 roles = {c: task.roles[c] for c in task.columns} or None
-                model.fit(train, X_train, roles=roles if X_train is not None else None)
+                with _trusted_frame(train, task.freq):  # rows of the validated frame
+                    model.fit(train, X_train, roles=roles if X_train is not None else None)
                 fitted = set(uids)
             prev_cutoff = cutoff
             last = min(model.last_ds_[u] for u in uids)

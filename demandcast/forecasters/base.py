@@ -24,7 +24,9 @@ import copy
 import inspect
 import logging
 import numbers
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
 import numpy as np
@@ -65,6 +67,27 @@ DEFAULT_TAGS: dict[str, bool] = {
 
 ROLES = ("future", "past")
 _KEYS = ["unique_id", "ds"]
+
+
+#: (frame, freq) that ``fit`` may take as validated; set only by :func:`_trusted_frame`
+_TRUSTED: ContextVar[tuple[pd.DataFrame, str] | None] = ContextVar(
+    "demandcast_trusted_frame", default=None
+)
+
+
+@contextmanager
+def _trusted_frame(frame: pd.DataFrame, freq: str) -> Iterator[None]:
+    """Let ``fit`` skip ``validate_frame`` for exactly this frame object.
+
+    For callers that pass a slice of rows of a frame they validated themselves (the
+    backtest): sorted, normalised columns ``unique_id, ds, y, is_open``, grid ``freq``.
+    Any other frame, including copies of it, is validated as usual.
+    """
+    token = _TRUSTED.set((frame, freq))
+    try:
+        yield
+    finally:
+        _TRUSTED.reset(token)
 
 
 # ---------------------------------------------------------------------------
@@ -443,9 +466,14 @@ class BaseForecaster:
         """
         from demandcast.frame import validate_frame
 
-        # keep the caller's time zone; naive times get the library default
-        aware = isinstance(df, pd.DataFrame) and "ds" in df.columns and _is_tz_aware(df["ds"])
-        frame = validate_frame(df, tz=str(df["ds"].dt.tz)) if aware else validate_frame(df)
+        trusted = _TRUSTED.get()
+        if trusted is not None and trusted[0] is df:
+            frame = df.copy()
+            frame.attrs["freq"] = trusted[1]
+        else:
+            # keep the caller's time zone; naive times get the library default
+            aware = isinstance(df, pd.DataFrame) and "ds" in df.columns and _is_tz_aware(df["ds"])
+            frame = validate_frame(df, tz=str(df["ds"].dt.tz)) if aware else validate_frame(df)
         freq = frame.attrs.get("freq")
         if not freq:
             from demandcast.frame import infer_freq
