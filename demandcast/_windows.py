@@ -106,8 +106,8 @@ class BacktestWindows:
     >>> w = BacktestWindows(h=3, n_windows=2, step=2)
     >>> w.cutoffs(pd.DataFrame({"ds": ds})).strftime("%d").tolist()
     ['05', '07']
-    >>> w.split(pd.DataFrame({"ds": ds}))[["window", "test_first", "test_last"]].map(
-    ...     lambda v: v.strftime("%d") if isinstance(v, pd.Timestamp) else v)
+    >>> split = w.split(pd.DataFrame({"ds": ds}))[["window", "test_first", "test_last"]]
+    >>> split.assign(**{c: split[c].dt.strftime("%d") for c in ("test_first", "test_last")})
        window test_first test_last
     0       0         06        08
     1       1         08        10
