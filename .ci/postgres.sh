@@ -59,9 +59,15 @@ if [ ! -s "$DATA/PG_VERSION" ]; then
         --no-locale >"$ROOT/initdb.log" 2>&1 || { cat "$ROOT/initdb.log" >&2; exit 1; }
 fi
 
-if as_pg "$BINDIR/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
+# Ask the server itself: after a killed session, a stale postmaster.pid whose pid was
+# reused by another process makes `pg_ctl status` report a server that is not there.
+if "$BINDIR/pg_isready" -q -h "$ROOT" -p "$PORT" >/dev/null 2>&1; then
     log "server already running on port $PORT"
 else
+    if [ -f "$DATA/postmaster.pid" ]; then
+        log "removing stale $DATA/postmaster.pid"
+        rm -f "$DATA/postmaster.pid"
+    fi
     log "starting server on 127.0.0.1:$PORT"
     # fsync off: a test server whose data may be lost; it makes the tests faster.
     as_pg "$BINDIR/pg_ctl" -D "$DATA" -l "$ROOT/server.log" -w -t 60 \
