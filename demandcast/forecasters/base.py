@@ -39,6 +39,7 @@ from demandcast.exceptions import (
     NotFittedError,
     UnsupportedRegressorError,
 )
+from demandcast.signals import ROLES
 
 __all__ = [
     "DEFAULT_TAGS",
@@ -65,7 +66,6 @@ DEFAULT_TAGS: dict[str, bool] = {
     "deterministic": False,  # output identical without a random_state
 }
 
-ROLES = ("future", "past")
 _KEYS = ["unique_id", "ds"]
 
 
