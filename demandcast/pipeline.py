@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib
 import inspect
 import json
 import logging
@@ -44,7 +43,6 @@ __all__ = [
     "RunSummary",
     "load_data",
     "load_regressors",
-    "optional_module",
     "run_backtest",
     "run_forecast",
     "write_report_from_store",
@@ -112,24 +110,6 @@ class RunSummary:
     paths: dict[str, Path] = dataclasses.field(default_factory=dict)
     notes: list[str] = dataclasses.field(default_factory=list)
     n_series: int = 0
-
-
-def optional_module(name: str) -> Any:
-    """Import ``demandcast.<name>`` when this version has it, else return None.
-
-    Examples
-    --------
-    >>> optional_module("frame").__name__
-    'demandcast.frame'
-    >>> optional_module("no_such_module") is None
-    True
-    """
-    try:
-        return importlib.import_module(f"demandcast.{name}")
-    except ModuleNotFoundError as err:
-        if err.name == f"demandcast.{name}":
-            return None
-        raise
 
 
 # ---------------------------------------------------------------------------- loading
@@ -349,16 +329,15 @@ def run_backtest(
     NoModelLeftError
         Every model failed.
     """
-    bt_module = optional_module("backtest")
-    if bt_module is None:
-        raise BacktestError("this version of demandcast has no demandcast.backtest module")
+    from demandcast.backtest import backtest
+
     models = dict(models if models is not None else _make_models(config))
     roles = roles or {}
     failed: dict[str, str] = {}
     cfg = config.backtest
     while models:
         try:
-            res = bt_module.backtest(
+            res = backtest(
                 models,
                 df,
                 h=cfg.h or config.forecast.h,
@@ -447,13 +426,8 @@ def _interval_forecast(
     freq_step = pd.Timedelta(pd.tseries.frequencies.to_offset(config.forecast.freq))
     if freq_step < pd.Timedelta("1D"):
         return part
-    intraday = optional_module("intraday")
-    if intraday is None:
-        notes.append(
-            "staffing skipped: the forecast is daily and demandcast.intraday (daily -> interval "
-            "split) is not available; set forecast.freq to an interval such as '30min'"
-        )
-        return None
+    from demandcast import intraday
+
     start, end = _data_span()
     hours = {
         uid: config.opening_hours_for(_channel_of(uid), start, end)
@@ -488,7 +462,7 @@ def _staffing(
         return None
     history = None
     step = pd.Timedelta(pd.tseries.frequencies.to_offset(config.forecast.freq))
-    if step >= pd.Timedelta("1D") and optional_module("intraday") is not None:
+    if step >= pd.Timedelta("1D"):
         history = history_loader()
     interval_fc = _interval_forecast(config, wanted, chosen, history, notes)
     if interval_fc is None:
@@ -522,11 +496,8 @@ def _staffing(
 def _write_report(
     config: DemandcastConfig, path: Path, payload: dict[str, Any], notes: list[str]
 ) -> Path | None:
-    report = optional_module("report")
-    if report is None or not hasattr(report, "write_report"):
-        notes.append("report skipped: demandcast.report is not available in this version")
-        return None
-    fn = report.write_report
+    from demandcast.report import write_report as fn
+
     params = inspect.signature(fn).parameters
     accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
     kwargs = {k: v for k, v in payload.items() if accepts_any or k in params}
@@ -676,19 +647,14 @@ def run_forecast(
     bt_res = None
     run_bt = config.backtest.enabled if backtest is None else backtest
     if run_bt:
-        if optional_module("backtest") is None:
-            notes.append("backtest skipped: demandcast.backtest is not available")
-        else:
-            try:
-                bt_res, failed = run_backtest(
-                    config, df, X, roles, models=models, progress=progress
-                )
-                leaderboard = bt_res.leaderboard(config.backtest.metric)
-            except BacktestError as err:
-                notes.append(f"backtest skipped: {err}")
-                logger.warning("backtest skipped: %s", err)
-            except NoModelLeftError as err:
-                failed = dict(err.failures)
+        try:
+            bt_res, failed = run_backtest(config, df, X, roles, models=models, progress=progress)
+            leaderboard = bt_res.leaderboard(config.backtest.metric)
+        except BacktestError as err:
+            notes.append(f"backtest skipped: {err}")
+            logger.warning("backtest skipped: %s", err)
+        except NoModelLeftError as err:
+            failed = dict(err.failures)
 
     forecasts: dict[str, pd.DataFrame] = {}
     for name, model in models.items():
@@ -708,16 +674,16 @@ def run_forecast(
             failed[name] = reason
             logger.warning("model %r failed (%s); trying the next model", name, reason)
 
-    store_module = optional_module("store")
+    from demandcast import store as store_module
+
     chash = config_hash(config)
     if not forecasts:
         err = NoModelLeftError(failed)
-        if store_module is not None:
-            try:
-                with store_module.ForecastStore(config.store.url) as store:
-                    store.record_failure(as_of=as_of_date, message=str(err), config_hash=chash)
-            except DemandcastError as store_err:  # keep the model error as the reason
-                logger.warning("could not record the failed run: %s", store_err)
+        try:
+            with store_module.ForecastStore(config.store.url) as store:
+                store.record_failure(as_of=as_of_date, message=str(err), config_hash=chash)
+        except DemandcastError as store_err:  # keep the model error as the reason
+            logger.warning("could not record the failed run: %s", store_err)
         raise err
 
     ok = list(forecasts)
@@ -729,13 +695,9 @@ def run_forecast(
         fc = part if fc is None else fc.merge(part, on=["unique_id", "ds"], how="outer")
     fc = fc.sort_values(["unique_id", "ds"]).reset_index(drop=True)
 
-    run_id = None
-    if store_module is not None:
-        with store_module.ForecastStore(config.store.url) as store:
-            run_id = store.save_run(fc, as_of=as_of_date, config_hash=chash, replace=True)
-            store.save_actuals(df[["unique_id", "ds", "y"]].dropna(subset=["y"]))
-    else:
-        notes.append("store skipped: demandcast.store is not available")
+    with store_module.ForecastStore(config.store.url) as store:
+        run_id = store.save_run(fc, as_of=as_of_date, config_hash=chash, replace=True)
+        store.save_actuals(df[["unique_id", "ds", "y"]].dropna(subset=["y"]))
 
     def history_loader() -> pd.DataFrame:
         return _cut(load_data(config, config.staffing.interval), as_of_date)
@@ -766,16 +728,10 @@ def write_report_from_store(config: DemandcastConfig, run_id: int | None = None)
     Raises
     ------
     ConfigError
-        When the report module is missing or the store has no such run.
+        When the store has no such run.
     """
     from demandcast.store import ForecastStore
 
-    report = optional_module("report")
-    if report is None:
-        raise ConfigError(
-            "demandcast.report is not available in this version; the forecasts are in the "
-            "store and in the output CSV files"
-        )
     with ForecastStore(config.store.url) as store:
         runs = store.runs()
         if run_id is None:
