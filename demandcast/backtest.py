@@ -54,6 +54,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from demandcast import _engines
 from demandcast._windows import BacktestWindows, time_grid
 from demandcast.exceptions import (
     BacktestError,
@@ -449,38 +450,6 @@ def _run_task(task: _Task, df: pd.DataFrame, X: pd.DataFrame | None) -> pd.DataF
     return pd.concat(parts, ignore_index=True)
 
 
-# ---------------------------------------------------------------------------
-# engines
-# ---------------------------------------------------------------------------
-
-
-def _show_progress(progress: bool | None) -> bool:
-    if progress is None:
-        try:
-            return bool(sys.stderr.isatty())
-        except (AttributeError, ValueError):
-            return False
-    return bool(progress)
-
-
-class _NoBar:
-    """Stands in for a hidden progress bar, so tqdm is imported only when shown."""
-
-    def update(self, n: int = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _progress_bar(total: int, show: bool) -> Any:
-    if not show:
-        return _NoBar()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc="backtest", unit="task", disable=not show, file=sys.stderr)
-
-
 def _payload(
     task: _Task, df: pd.DataFrame, X: pd.DataFrame | None
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -495,93 +464,6 @@ def _payload(
     if task.series is not None and "unique_id" in X.columns:
         xrows &= X["unique_id"].isin(task.series).to_numpy()
     return part, X[xrows]
-
-
-def _run_local(
-    tasks: list[_Task], df: pd.DataFrame, X: pd.DataFrame | None, n_jobs: int, show: bool
-) -> list[pd.DataFrame]:
-    bar = _progress_bar(len(tasks), show)
-    results: list[pd.DataFrame] = []
-    try:
-        if n_jobs == 1:
-            for task in tasks:
-                results.append(_run_task(task, df, X))
-                bar.update(1)
-        else:
-            from joblib import Parallel, delayed
-
-            jobs = (delayed(_run_task)(t, *_payload(t, df, X)) for t in tasks)
-            for res in Parallel(n_jobs=n_jobs, return_as="generator")(jobs):
-                results.append(res)
-                bar.update(1)
-    finally:
-        bar.close()
-    return results
-
-
-def _dask_client(client: Any) -> tuple[Any, bool]:
-    """A ``distributed.Client`` and whether we opened it (and must close it)."""
-    try:
-        import distributed
-    except ImportError as err:
-        raise MissingDependencyError("dask", extra="dask") from err
-    if client is None:
-        try:
-            return distributed.get_client(), False
-        except ValueError:
-            raise ConfigError(
-                "engine='dask' needs a cluster: pass client='tcp://<scheduler>:8786' or a "
-                "distributed.Client (e.g. Client(LocalCluster())), or create a default Client"
-            ) from None
-    if isinstance(client, str):
-        return distributed.Client(client), True
-    if isinstance(client, distributed.Client):
-        return client, False
-    raise ConfigError(
-        f"client={client!r} is not allowed: give a scheduler address such as "
-        "'tcp://scheduler:8786' or a distributed.Client"
-    )
-
-
-def _dask_workers(client: Any) -> int:
-    try:
-        return max(1, int(sum(client.nthreads().values())))
-    except Exception:  # a client that cannot report its workers: no series split
-        return 1
-
-
-def _run_dask(
-    tasks: list[_Task], df: pd.DataFrame, X: pd.DataFrame | None, client: Any, show: bool
-) -> list[pd.DataFrame]:
-    from distributed import as_completed
-
-    df_f = client.scatter(df, broadcast=True)
-    X_f = client.scatter(X, broadcast=True) if X is not None else None
-    futures = [client.submit(_run_task, t, df_f, X_f, pure=False) for t in tasks]
-    bar = _progress_bar(len(tasks), show)
-    try:
-        for _ in as_completed(futures):
-            bar.update(1)
-        return [f.result() for f in futures]
-    finally:
-        bar.close()
-        for f in futures:
-            f.release()
-
-
-def _n_workers(n_jobs: Any) -> int:
-    if n_jobs is None:
-        return 1
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
-        raise ConfigError(
-            f"n_jobs={n_jobs!r} is not allowed: give 1 (no parallelism), a number of "
-            "processes, or -1 for all cores"
-        )
-    if n_jobs == 1:
-        return 1
-    from joblib import effective_n_jobs
-
-    return int(effective_n_jobs(int(n_jobs)))
 
 
 # ---------------------------------------------------------------------------
@@ -885,19 +767,19 @@ def backtest(
     scales = _train_scale(frame, splits, tests, freq, int(season))
 
     series = sorted(frame["unique_id"].unique())
-    show = _show_progress(progress)
+    show = _engines.show_progress(progress)
     dask_c, opened = None, False
     if engine == "dask":
-        dask_c, opened = _dask_client(client if client is not None else dask_client)
-        workers = _dask_workers(dask_c)
+        dask_c, opened = _engines.dask_client(client if client is not None else dask_client)
+        workers = _engines.dask_workers(dask_c)
     else:
-        workers = _n_workers(n_jobs)
+        workers = _engines.n_workers(n_jobs)
     tasks = _plan(models, splits, series, every, levels, role_of, freq, workers)
     try:
         if engine == "dask":
-            results = _run_dask(tasks, frame, Xp, dask_c, show)
+            results = _engines.run_dask(_run_task, tasks, frame, Xp, dask_c, show)
         else:
-            results = _run_local(tasks, frame, Xp, workers, show)
+            results = _engines.run_local(_run_task, _payload, tasks, frame, Xp, workers, show)
     finally:
         if opened:
             dask_c.close()
