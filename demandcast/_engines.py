@@ -7,11 +7,13 @@ back in task order whatever the engine, so the output does not depend on it.
 
 from __future__ import annotations
 
+import math
 import numbers
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from demandcast.exceptions import ConfigError, MissingDependencyError
@@ -23,6 +25,7 @@ __all__ = [
     "progress_bar",
     "run_dask",
     "run_local",
+    "series_chunks",
     "show_progress",
 ]
 
@@ -161,3 +164,25 @@ def n_workers(n_jobs: Any) -> int:
     from joblib import effective_n_jobs
 
     return int(effective_n_jobs(int(n_jobs)))
+
+
+def series_chunks(series: list[str], workers: int, n_groups: int) -> list[list[str] | None]:
+    """Split the series so ``workers`` have about four tasks each.
+
+    ``n_groups`` is the number of (model, window group) tasks already planned; with
+    one worker (or a global model, passed as ``workers=1``) nothing is split and the
+    single chunk ``None`` means "all series".
+
+    Examples
+    --------
+    >>> series_chunks(["a", "b", "c"], 1, 4)
+    [None]
+    >>> series_chunks(["a", "b", "c", "d"], 2, 4)
+    [['a', 'b'], ['c', 'd']]
+    """
+    if workers <= 1:
+        return [None]
+    n = min(len(series), max(1, math.ceil(4 * workers / max(1, n_groups))))
+    if n <= 1:
+        return [None]
+    return [list(part) for part in np.array_split(np.asarray(series, dtype=object), n)]

@@ -41,7 +41,6 @@ Running on a cluster
 from __future__ import annotations
 
 import logging
-import math
 import numbers
 import sys
 import types
@@ -558,12 +557,6 @@ def _train_scale(
     return out.sort_values(["unique_id", "cutoff"], kind="stable", ignore_index=True)
 
 
-def _chunks(series: list[str], n: int) -> list[list[str] | None]:
-    if n <= 1:
-        return [None]
-    return [list(part) for part in np.array_split(np.asarray(series, dtype=object), n)]
-
-
 def _plan(
     models: list[_Model],
     splits: pd.DataFrame,
@@ -611,12 +604,9 @@ def _plan(
         plans.append((m, update, groups, columns, lv))
     n_groups = sum(len(p[2]) for p in plans)
     for i, (m, update, groups, columns, lv) in enumerate(plans):
-        if workers <= 1 or _is_global(m.proto):
-            n_chunks = 1
-        else:
-            n_chunks = min(len(series), max(1, math.ceil(4 * workers / max(1, n_groups))))
+        chunks = _engines.series_chunks(series, 1 if _is_global(m.proto) else workers, n_groups)
         for g, group in enumerate(groups):
-            for c, chunk in enumerate(_chunks(series, n_chunks)):
+            for c, chunk in enumerate(chunks):
                 tasks.append(
                     _Task(
                         order=(i, g, c),
