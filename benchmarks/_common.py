@@ -221,7 +221,9 @@ def simulated_panel(
         delayed(_one_location)(i, start, end, seed) for i in range(n_locations)
     )
     df = pd.concat(parts, ignore_index=True).sort_values(["unique_id", "ds"], ignore_index=True)
-    df.to_parquet(path)
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    df.to_parquet(partial)
+    partial.replace(path)  # atomic: parallel runs never read a half-written cache
     return df
 
 
