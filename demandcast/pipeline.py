@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from demandcast._atomic import atomic_path, write_csv, write_text
+from demandcast._atomic import write_csv, write_text
 from demandcast._lock import run_lock
 from demandcast.config import DemandcastConfig, config_hash
 from demandcast.exceptions import (
@@ -493,22 +493,22 @@ def _staffing(
 # ---------------------------------------------------------------------------- outputs
 
 
-def _write_report(
-    config: DemandcastConfig, path: Path, payload: dict[str, Any], notes: list[str]
-) -> Path | None:
-    from demandcast.report import write_report as fn
+def _write_report(path: Path, summary: RunSummary, backtest_res: Any) -> Path | None:
+    """The HTML report of the run; a failure is noted in the summary, not raised."""
+    from demandcast.report import write_report
 
-    params = inspect.signature(fn).parameters
-    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    kwargs = {k: v for k, v in payload.items() if accepts_any or k in params}
     try:
-        with atomic_path(path) as tmp:
-            first = next(iter(params))
-            if first in kwargs:
-                kwargs.pop(first)
-            fn(tmp, **kwargs)
+        write_report(  # atomic: an older report stays until the new one is complete
+            path,
+            history=getattr(summary, "_history", None),
+            forecast=summary.forecast,
+            backtest=backtest_res,
+            staffing=summary.staffing,
+            title=f"demandcast forecast of {summary.as_of}",
+            model=summary.chosen,
+        )
     except Exception as err:
-        notes.append(f"report skipped: write_report failed ({type(err).__name__}: {err})")
+        summary.notes.append(f"report skipped: write_report failed ({type(err).__name__}: {err})")
         logger.warning("report not written: %s: %s", type(err).__name__, err)
         return None
     return path
@@ -528,20 +528,7 @@ def _write_outputs(config: DemandcastConfig, summary: RunSummary, backtest_res: 
     if summary.leaderboard is not None:
         summary.paths["backtest"] = write_csv(folder / out.backtest, summary.leaderboard)
     if out.report:
-        payload = {
-            "forecast": summary.forecast,
-            "forecasts": summary.forecast,
-            "backtest": backtest_res,
-            "result": backtest_res,
-            "staffing": summary.staffing,
-            "leaderboard": summary.leaderboard,
-            "as_of": summary.as_of,
-            "model": summary.chosen,
-            "title": f"demandcast forecast of {summary.as_of}",
-            "history": getattr(summary, "_history", None),
-            "actuals": getattr(summary, "_history", None),
-        }
-        path = _write_report(config, folder / out.report, payload, summary.notes)
+        path = _write_report(folder / out.report, summary, backtest_res)
         if path is not None:
             summary.paths["report"] = path
     info = {
@@ -749,17 +736,10 @@ def write_report_from_store(config: DemandcastConfig, run_id: int | None = None)
         fc = store.load_forecast(run_id)
         row = runs.loc[runs["run_id"] == run_id].iloc[0]
         actuals = store.load_actuals()
-    notes: list[str] = []
+    from demandcast.report import write_report
+
     path = config.output.folder / (config.output.report or "report.html")
-    payload = {
-        "forecast": fc,
-        "forecasts": fc,
-        "history": actuals,
-        "actuals": actuals,
-        "as_of": row["as_of"],
-        "title": f"demandcast forecast of {row['as_of']}",
-    }
-    written = _write_report(config, path, payload, notes)
-    if written is None:
-        raise ConfigError("; ".join(notes))
-    return written
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_report(
+        path, history=actuals, forecast=fc, title=f"demandcast forecast of {row['as_of']}"
+    )
