@@ -29,6 +29,7 @@ from demandcast.exceptions import (
     InvalidFrameError,
     LockHeldError,
     MissingDependencyError,
+    NoModelLeftError,
     NotFittedError,
     StoreError,
     UnknownForecasterError,
@@ -133,7 +134,6 @@ _LAZY: dict[str, str] = {
     "DemandcastConfig": "demandcast.config",
     "run_forecast": "demandcast.pipeline",
     "RunSummary": "demandcast.pipeline",
-    "NoModelLeftError": "demandcast.pipeline",
     # report
     "render_report": "demandcast.report",
     "write_report": "demandcast.report",
@@ -328,7 +328,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         smape,
         wape,
     )
-    from demandcast.pipeline import NoModelLeftError, RunSummary, run_forecast
+    from demandcast.pipeline import RunSummary, run_forecast
     from demandcast.report import render_report, write_report
     from demandcast.signals import (
         detect_spikes,

@@ -13,6 +13,7 @@ The tree::
     ├── UnsupportedRegressorError (ValueError)
     │                                    a model was given a regressor it cannot use
     ├── ForecasterFitError (RuntimeError) a model failed on a series; names both, chains cause
+    │   └── NoModelLeftError             every configured model failed (CLI exit code 3)
     ├── BacktestError (ValueError)       backtest windows cannot be built from the data
     ├── StoreError (RuntimeError)        the forecast store cannot be read or written
     ├── LockHeldError (RuntimeError)     another run holds the lock
@@ -36,6 +37,7 @@ __all__ = [
     "InvalidFrameError",
     "LockHeldError",
     "MissingDependencyError",
+    "NoModelLeftError",
     "NotFittedError",
     "StoreError",
     "UnknownForecasterError",
@@ -99,6 +101,26 @@ class ForecasterFitError(DemandcastError, RuntimeError):
 
     def __reduce__(self):  # keep pickling (joblib, dask) working with the custom __init__
         return (type(self), (self.model, self.unique_id, self.reason))
+
+
+class NoModelLeftError(ForecasterFitError):
+    """Every configured model failed: no forecast could be made (exit code 3).
+
+    Examples
+    --------
+    >>> str(NoModelLeftError({"sarima": "singular matrix"}))
+    "model 'sarima' failed: every model failed, no fallback left (sarima: singular matrix)"
+    """
+
+    def __init__(self, failures: dict[str, str]) -> None:
+        self.failures = dict(failures)
+        detail = "; ".join(f"{m}: {r}" for m, r in failures.items())
+        super().__init__(
+            ", ".join(failures), None, f"every model failed, no fallback left ({detail})"
+        )
+
+    def __reduce__(self):
+        return (type(self), (self.failures,))
 
 
 class BacktestError(DemandcastError, ValueError):

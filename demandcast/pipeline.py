@@ -36,6 +36,7 @@ from demandcast.exceptions import (
     ForecasterFitError,
     InputFileError,
     InvalidFrameError,
+    NoModelLeftError,
 )
 
 __all__ = [
@@ -49,26 +50,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("demandcast")
-
-
-class NoModelLeftError(ForecasterFitError):
-    """Every configured model failed: no forecast could be made (exit code 3).
-
-    Examples
-    --------
-    >>> str(NoModelLeftError({"sarima": "singular matrix"}))
-    "model 'sarima' failed: every model failed, no fallback left (sarima: singular matrix)"
-    """
-
-    def __init__(self, failures: dict[str, str]) -> None:
-        self.failures = dict(failures)
-        detail = "; ".join(f"{m}: {r}" for m, r in failures.items())
-        super().__init__(
-            ", ".join(failures), None, f"every model failed, no fallback left ({detail})"
-        )
-
-    def __reduce__(self):
-        return (type(self), (self.failures,))
 
 
 @dataclasses.dataclass
