@@ -449,6 +449,35 @@ def _run_task(task: _Task, df: pd.DataFrame, X: pd.DataFrame | None) -> pd.DataF
     return pd.concat(parts, ignore_index=True)
 
 
+def _fast_paths(
+    models: list[_Model],
+    frame: pd.DataFrame,
+    splits: pd.DataFrame,
+    tests: pd.DataFrame,
+    X: pd.DataFrame | None,
+    level: tuple,
+) -> dict[int, np.ndarray]:
+    """Forecasts of the models that can do all windows at once, by model position.
+
+    A forecaster class may define ``_backtest_fast(frame, splits, tests, level)``
+    giving, for the rows of ``tests``, exactly what fitting at each cutoff and
+    predicting gives (columns of :func:`interval_columns`), or None when it does not
+    apply. It is used without regressors only, and only on the class that defines it
+    (a subclass may change what fit and predict do).
+    """
+    if X is not None:
+        return {}
+    out: dict[int, np.ndarray] = {}
+    for i, m in enumerate(models):
+        if "_backtest_fast" not in type(m.proto).__dict__:
+            continue
+        lv = level if m.proto.get_tags().get("intervals", True) else ()
+        values = m.proto._backtest_fast(frame, splits, tests, lv)  # type: ignore[attr-defined]
+        if values is not None:
+            out[i] = values
+    return out
+
+
 def _payload(
     task: _Task, df: pd.DataFrame, X: pd.DataFrame | None
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -764,7 +793,13 @@ def backtest(
         workers = _engines.dask_workers(dask_c)
     else:
         workers = _engines.n_workers(n_jobs)
-    tasks = _plan(models, splits, series, every, levels, role_of, freq, workers)
+    ordered = tests.sort_values(_OUT_KEYS, kind="stable", ignore_index=True)
+    fast = {} if engine == "dask" else _fast_paths(models, frame, splits, ordered, Xp, levels)
+    tasks = [
+        t
+        for t in _plan(models, splits, series, every, levels, role_of, freq, workers)
+        if t.order[0] not in fast
+    ]
     try:
         if engine == "dask":
             results = _engines.run_dask(_run_task, tasks, frame, Xp, dask_c, show)
@@ -774,10 +809,14 @@ def backtest(
         if opened:
             dask_c.close()
 
-    out = tests if has_open else tests.drop(columns="is_open")
-    out = out.sort_values(_OUT_KEYS, kind="stable", ignore_index=True)
+    out = ordered if has_open else ordered.drop(columns="is_open")
     for i, m in enumerate(models):
         cols = interval_columns(m.alias, levels)
+        if i in fast:
+            values = fast[i]
+            for j, col in enumerate(cols):
+                out[col] = values[:, j] if j < values.shape[1] else np.nan
+            continue
         mine = [r for t, r in zip(tasks, results, strict=True) if t.order[0] == i]
         fc = pd.concat(mine, ignore_index=True) if mine else pd.DataFrame(columns=_OUT_KEYS)
         fc = fc.drop_duplicates(_OUT_KEYS)

@@ -643,3 +643,133 @@ def test_group_means_equal_the_groupby_apply(rows):
     assert got["mse_scale"].tolist() == g.apply(lambda s: float(np.mean(np.square(s)))).tolist()
     assert got["n_scale"].tolist() == g.size().tolist()
     assert got["mae_scale"].dtype == "float64"
+
+
+# --------------------------------------------------------------------------- all windows at once
+
+
+def _both_paths(monkeypatch, models, df, **kwargs):
+    """The backtest with the naive models' all-windows shortcut, and without it.
+
+    Returns both forecast frames and, per call of the shortcut, whether it applied.
+    """
+    real = SeasonalNaive._backtest_fast
+    taken: list[bool] = []
+
+    def spy(self, *args):
+        out = real(self, *args)
+        taken.append(out is not None)
+        return out
+
+    monkeypatch.setattr(SeasonalNaive, "_backtest_fast", spy)
+    fast = backtest(models, df, **kwargs).forecasts
+    monkeypatch.setattr(SeasonalNaive, "_backtest_fast", lambda self, *args: None)
+    slow = backtest(models, df, **kwargs).forecasts
+    monkeypatch.undo()
+    return fast, slow, taken
+
+
+@pytest.fixture(scope="module")
+def autumn():
+    """Simulated 30-minute counts over the end of summer time (2024-10-27)."""
+    from demandcast.datasets import simulate_municipality
+
+    with pytest.warns(Warning):  # the web log's repeated hour is reported
+        sim = simulate_municipality(seed=5, start="2024-09-16", end="2024-11-10")
+        return {ch: sim.frame(ch, freq="30min") for ch in ("desk", "phone", "web")}
+
+
+def test_shortcut_equals_per_window_fits_intraday_over_dst(autumn, monkeypatch):
+    from demandcast.calendar import OpeningHours
+    from demandcast.frame import regularise
+
+    desk = autumn["desk"][["unique_id", "ds", "y"]]
+    # phone on its full grid: nights and weekends present as closed rows, some values lost
+    phone = regularise(
+        autumn["phone"][["unique_id", "ds", "y"]],
+        is_open=OpeningHours.from_dict({"mon-fri": "08:00-17:00"}).is_open,
+    )
+    rng = np.random.default_rng(1)
+    lost = rng.random(len(phone)) < 0.03
+    phone["y"] = np.where(lost & phone["is_open"].to_numpy(), np.nan, phone["y"])
+    models = ["seasonal_naive", SeasonalNaive(season_length=18, alias="sn_day")]
+    for df, kwargs in [
+        (desk, {"h": 40, "n_windows": 6, "step": 30, "level": (80, 95)}),
+        (
+            desk,
+            {"h": 17, "n_windows": 4, "step": 60, "gap": 3, "window": "sliding", "input_size": 400},
+        ),
+        (phone, {"h": 96, "n_windows": 6, "step": 144, "level": 90}),
+    ]:
+        fast, slow, taken = _both_paths(monkeypatch, models, df, **kwargs)
+        assert taken == [True, True]
+        pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+        # the windows reach across the DST change and the forecasts are not trivial
+        assert fast["ds"].dt.strftime("%Z").nunique() == 2
+        open_ = fast["is_open"] if "is_open" in fast else np.ones(len(fast), dtype=bool)
+        assert (fast.loc[open_, "seasonal_naive"] > 0).mean() > 0.8
+    closed = fast.loc[~fast["is_open"], "seasonal_naive":]
+    assert len(closed) > 100 and (closed == 0).all().all()
+
+
+def test_shortcut_equals_per_window_fits_on_real_calls_over_dst(bank, monkeypatch):
+    # the bank's wall-clock half hours moved seven weeks on, read as Amsterdam time:
+    # weekdays 07:00-21:00 from September to November 2003, over the end of summer time
+    wall = bank["ds"].dt.tz_localize(None) + pd.Timedelta(weeks=7)
+    df = bank.assign(ds=wall.dt.tz_localize(TZ))
+    models = ["seasonal_naive", SeasonalNaive(season_length=28, alias="sn28")]
+    kwargs = {"h": 140, "n_windows": 6, "step": 140, "level": (80, 95)}
+    fast, slow, taken = _both_paths(monkeypatch, models, df, **kwargs)
+    assert taken == [True, True]
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    dst_week = fast[fast["ds"].between("2003-10-27", "2003-10-31 23:00")]
+    assert len(dst_week) == 5 * 29 and (dst_week["seasonal_naive"] > 0).all()
+
+
+def test_shortcut_steps_aside_for_a_repeated_wall_clock_hour(autumn, monkeypatch):
+    # the web log runs 24/7: 02:00-03:00 on 2024-10-27 twice, averaged per window
+    web = autumn["web"][["unique_id", "ds", "y"]]
+    fast, slow, taken = _both_paths(
+        monkeypatch, "seasonal_naive", web, h=48, n_windows=3, step=48 * 7, level=(80,)
+    )
+    assert taken == [False]
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    seed=st.integers(0, 10_000),
+    n_windows=st.integers(1, 4),
+    h=st.integers(1, 12),
+    step=st.integers(1, 9),
+    season=st.sampled_from([None, 1, 3, 7, 14]),
+    closed=st.floats(0.0, 0.5),
+    lost=st.floats(0.0, 0.3),
+)
+def test_shortcut_equals_per_window_fits_on_any_daily_panel(
+    monkeypatch, seed, n_windows, h, step, season, closed, lost
+):
+    rng = np.random.default_rng(seed)
+    df = _daily(80, ("a", "b", "c"), seed=seed)
+    df = df[rng.random(len(df)) > 0.1].reset_index(drop=True)  # absent days
+    df["is_open"] = rng.random(len(df)) >= closed
+    df.loc[rng.random(len(df)) < lost, "y"] = np.nan
+    df.loc[~df["is_open"], "y"] = 0.0
+    for i in range(0, len(df), 3):  # keep every series trainable in every window
+        df.loc[i, ["is_open", "y"]] = [True, 10.0 + i % 7]
+    try:
+        fast, slow, taken = _both_paths(
+            monkeypatch,
+            SeasonalNaive(season_length=season),
+            df,
+            h=h,
+            n_windows=n_windows,
+            step=step,
+            level=(50, 80.5, 99),
+        )
+    except BacktestError:
+        return  # too short for these windows: both paths raise before any fitting
+    assert taken == [True]
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)

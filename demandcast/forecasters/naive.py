@@ -86,6 +86,153 @@ def _lookup(times: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.nda
     return np.where(times[pos] == wanted, values[pos], np.nan)
 
 
+_CHUNK_ROWS = 20_000  # test rows per block of the lookup (x 60 seasons back)
+
+
+def _finish_block(values: np.ndarray, n_levels: int, is_open: np.ndarray) -> np.ndarray:
+    """What ``BaseForecaster._finish`` does to the values: clip, nest, zero when closed."""
+    values = np.clip(values, 0.0, None)
+    lo_prev = hi_prev = values[:, 0]
+    for i in range(n_levels):
+        lo = np.minimum(values[:, 1 + 2 * i], lo_prev)
+        hi = np.maximum(values[:, 2 + 2 * i], hi_prev)
+        values[:, 1 + 2 * i], values[:, 2 + 2 * i] = lo, hi
+        lo_prev, hi_prev = lo, hi
+    values[~is_open] = 0.0
+    return values
+
+
+def _window_quantiles(
+    z: np.ndarray, code: np.ndarray, needed: np.ndarray, n_series: int, level: tuple
+) -> np.ndarray:
+    """``_scaled_quantiles`` of each series' errors (``z`` grouped by sorted ``code``).
+
+    Series with the same number of errors share one ``np.quantile(..., axis=1)`` call,
+    which gives each row exactly what the call on that row alone gives.
+    """
+    out = np.full((n_series, 2 * len(level)), np.nan)
+    counts = np.bincount(code, minlength=n_series)
+    starts = np.searchsorted(code, np.arange(n_series))
+    norm = NormalDist()
+    for n_obs in np.unique(counts[needed]):
+        group = needed[counts[needed] == n_obs]
+        if n_obs >= _MIN_RESIDUALS:
+            block = z[starts[group][:, None] + np.arange(n_obs)[None, :]]
+        for i, lv in enumerate(level):
+            lo_p, hi_p = (100 - lv) / 200, (100 + lv) / 200
+            if n_obs >= _MIN_RESIDUALS:
+                out[group, 2 * i] = np.quantile(block, lo_p, axis=1)
+                out[group, 2 * i + 1] = np.quantile(block, hi_p, axis=1)
+            else:
+                out[group, 2 * i] = norm.inv_cdf(lo_p)
+                out[group, 2 * i + 1] = norm.inv_cdf(hi_p)
+    return out
+
+
+def _seasonal_naive_windows(
+    frame: pd.DataFrame,
+    splits: pd.DataFrame,
+    tests: pd.DataFrame,
+    level: tuple,
+    offset: pd.Timedelta,
+) -> np.ndarray | None:
+    """:meth:`SeasonalNaive._backtest_fast` for all series and windows at once.
+
+    The history of each (series, window) is a contiguous run of the series' open
+    observations with a value; one sorted key (series, wall-clock time) serves every
+    lookup. None when a series' wall-clock times are not strictly increasing (both
+    copies of a DST fall-back hour: the per-window path averages them) or the keys
+    would not fit in 64 bits.
+    """
+    codes, uniques = pd.factorize(frame["unique_id"], sort=True)
+    n_series = len(uniques)
+    y = frame["y"].to_numpy(dtype="float64")
+    ds = pd.DatetimeIndex(frame["ds"]).as_unit("ns")
+    ok = frame["is_open"].to_numpy(dtype=bool) & np.isfinite(y)
+    vc, vy = codes[ok].astype("int64"), y[ok]
+    vt = _wall_clock(ds).asi8[ok]
+    vr = ds.asi8[ok]
+    if len(vc) == 0:
+        return None
+    same = np.diff(vc) == 0
+    if (np.diff(vc) < 0).any() or (np.diff(vt)[same] <= 0).any() or (np.diff(vr)[same] <= 0).any():
+        return None
+    tcode = pd.Index(uniques).get_indexer(tests["unique_id"])
+    if (tcode < 0).any():
+        return None
+    tt = _wall_clock(pd.DatetimeIndex(tests["ds"]).as_unit("ns")).asi8
+    tcut = pd.DatetimeIndex(tests["cutoff"]).as_unit("ns").asi8
+    topen = tests["is_open"].to_numpy(dtype=bool)
+    # one int64 key per (series, wall-clock time), in units of the common divisor
+    step = int(offset.value)
+    base = int(vt.min())
+    unit = int(np.gcd.reduce(np.concatenate([vt - base, tt - base, [step]])))
+    span = int((vt.max() - base) // unit) + 1
+    if n_series * span >= 2**62:
+        return None
+    vkey = vc * span + (vt - base) // unit
+
+    def find(code: np.ndarray, wall: np.ndarray) -> np.ndarray:
+        rel = wall - base
+        inside = (rel >= 0) & (rel // unit < span)
+        key = code * span + np.where(inside, rel, 0) // unit
+        pos = np.clip(np.searchsorted(vkey, key), 0, len(vkey) - 1)
+        return np.where(inside & (vkey[pos] == key), pos, -1)
+
+    # in-sample errors of every observation against the one a season earlier
+    prev = find(vc, vt - step)
+    fitted = np.where(prev >= 0, vy[prev], np.nan)
+    z = (vy - fitted) / np.sqrt(np.clip(fitted, 0, None) + 1.0)
+    finite = np.isfinite(z)
+
+    out = np.full((len(tests), 1 + 2 * len(level)), np.nan)
+    for w in splits.itertuples(index=False):
+        cut = pd.Timestamp(w.cutoff).value
+        rows = np.flatnonzero(tcut == cut)
+        if not len(rows):
+            continue
+        inw = (vr >= pd.Timestamp(w.train_first).value) & (vr <= cut)
+        idx = np.flatnonzero(inw)
+        needed = np.unique(tcode[rows])
+        start = np.full(n_series, -1, dtype="int64")
+        end = np.full(n_series, -1, dtype="int64")
+        if len(idx):
+            bounds = np.flatnonzero(np.diff(vc[idx])) + 1
+            heads, tails = np.r_[0, bounds], np.r_[bounds, len(idx)] - 1
+            start[vc[idx[heads]]] = idx[heads]
+            end[vc[idx[tails]]] = idx[tails]
+        if (end[needed] < 0).any():
+            return None
+        zi = np.flatnonzero(inw & finite & (prev >= start[vc]) & (prev >= 0))
+        quant = _window_quantiles(z[zi], vc[zi], needed, n_series, level)
+        for block in np.array_split(rows, -(-len(rows) // _CHUNK_ROWS)):
+            c, t = tcode[block], tt[block]
+            last = vt[end[c]]
+            ahead = (t - last).astype("m8[ns]") / np.timedelta64(step, "ns")
+            first = np.maximum(np.ceil(np.asarray(ahead, dtype="float64")).astype("int64"), 1)
+            back = first[:, None] + np.arange(_MAX_SEASONS_BACK)[None, :]
+            pos = find(c[:, None], t[:, None] - back * step)
+            hit = (pos >= 0) & (pos >= start[c][:, None])
+            any_hit = hit.any(axis=1)
+            j = hit.argmax(axis=1)
+            r = np.arange(len(block))
+            point = np.where(any_hit, vy[pos[r, j]], np.nan)
+            seasons = np.where(any_hit, back[r, j], first).astype("float64")
+            point = np.nan_to_num(point, nan=0.0)
+            scale = np.sqrt(np.clip(point, 0, None) + 1.0) * np.sqrt(seasons)
+            values = np.empty((len(block), out.shape[1]))
+            values[:, 0] = point
+            for i in range(len(level)):
+                values[:, 1 + 2 * i] = point + quant[c, 2 * i] * scale
+                values[:, 2 + 2 * i] = point + quant[c, 2 * i + 1] * scale
+            if not np.isfinite(values).all():
+                return None  # the per-window path names the rows
+            out[block] = _finish_block(values, len(level), topen[block])
+    if np.isnan(out).any():
+        return None
+    return out
+
+
 class SeasonalNaive(LocalForecaster):
     """Seasonal naive: each interval repeats the value one season earlier.
 
@@ -125,16 +272,17 @@ class SeasonalNaive(LocalForecaster):
         self.season_length = season_length
         self.alias = alias
 
-    def _offset(self) -> pd.Timedelta:
+    def _offset(self, freq: str | None = None) -> pd.Timedelta:
+        freq = self.freq_ if freq is None else freq
         n = self.season_length
         if n is None:
-            n = default_season_length(self.freq_)
+            n = default_season_length(freq)
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ConfigError(
                 f"season_length={self.season_length!r} is not allowed: give a positive whole "
                 "number of intervals (e.g. 7 for a week of days) or None for one week"
             )
-        return int(n) * _step(self.freq_)
+        return int(n) * _step(freq)
 
     def _fit(self, df: pd.DataFrame, X: pd.DataFrame | None) -> None:
         self.offset_ = self._offset()  # checked once, before looping over series
@@ -179,6 +327,39 @@ class SeasonalNaive(LocalForecaster):
         point = np.nan_to_num(point, nan=0.0)  # slot never open in the history
         quantiles = _scaled_quantiles(state["z"], level)
         return _bounds(point, quantiles, level, np.sqrt(seasons))
+
+    def _backtest_fast(
+        self, frame: pd.DataFrame, splits: pd.DataFrame, tests: pd.DataFrame, level: tuple
+    ) -> np.ndarray | None:
+        """Every window's forecasts of the test rows at once (the backtest's shortcut).
+
+        Gives exactly what fitting a clone at each cutoff and predicting would give
+        on the rows of ``tests``, with all series and windows handled together. None
+        when the shortcut does not apply (then the backtest fits per window, which
+        also raises any error with its context).
+
+        Parameters
+        ----------
+        frame : DataFrame
+            The backtest's validated frame: ``unique_id, ds, y, is_open`` sorted by
+            series and time, ``attrs["freq"]`` set.
+        splits : DataFrame
+            :meth:`BacktestWindows.split` of the frame.
+        tests : DataFrame
+            The scored rows: ``unique_id, ds, cutoff, is_open``.
+        level : tuple
+            Normalised interval levels.
+
+        Returns
+        -------
+        ndarray or None
+            One row per row of ``tests``, columns as :func:`interval_columns`.
+        """
+        try:
+            offset = self._offset(str(frame.attrs["freq"]))
+        except (ConfigError, KeyError):
+            return None
+        return _seasonal_naive_windows(frame, splits, tests, level, offset)
 
 
 class HistoricalAverage(LocalForecaster):
