@@ -499,31 +499,49 @@ def _payload(
 # ---------------------------------------------------------------------------
 
 
+def _series_codes(uid: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of ``unique_id`` (0, 1, ... in sorted order) and the ids, for a frame
+    sorted by series: one pass over runs instead of hashing every row."""
+    values = uid.to_numpy()
+    if len(values):
+        starts = np.r_[0, np.flatnonzero(values[1:] != values[:-1]) + 1]
+        firsts = values[starts]
+        if len(firsts) == 1 or bool((firsts[1:] > firsts[:-1]).all()):
+            codes = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(values)]))
+            return codes.astype("int64"), np.asarray(firsts, dtype=object)
+    codes, uniques = pd.factorize(uid, sort=True)
+    return codes.astype("int64"), np.asarray(uniques, dtype=object)
+
+
 def _test_table(frame: pd.DataFrame, splits: pd.DataFrame, gap: int, h: int) -> pd.DataFrame:
     grid = time_grid(frame)
     pos = grid.searchsorted(pd.DatetimeIndex(frame["ds"]))
-    parts = []
+    rows, steps, counts = [], [], []
     for w in splits.itertuples(index=False):
         start = w.cutoff_pos + gap
-        rows = np.flatnonzero((pos > start) & (pos <= start + h))
-        part = frame.iloc[rows][["unique_id", "ds", "y", "is_open"]].reset_index(drop=True)
-        part.insert(2, "cutoff", w.cutoff)
-        part.insert(3, "step", (pos[rows] - start).astype("int64"))
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
+        sel = np.flatnonzero((pos > start) & (pos <= start + h))
+        rows.append(sel)
+        steps.append(pos[sel] - start)
+        counts.append(len(sel))
+    take = np.concatenate(rows)
+    out = frame[["unique_id", "ds", "y", "is_open"]].iloc[take].reset_index(drop=True)
+    out.insert(2, "cutoff", pd.DatetimeIndex(splits["cutoff"]).repeat(counts))
+    out.insert(3, "step", np.concatenate(steps).astype("int64"))
+    return out
 
 
 def _check_history(frame: pd.DataFrame, splits: pd.DataFrame, tests: pd.DataFrame) -> None:
     usable = (frame["y"].notna() & frame["is_open"]).to_numpy()
+    codes, uniques = _series_codes(frame["unique_id"])
+    tcodes = pd.Index(uniques).get_indexer(tests["unique_id"])
+    tcut = pd.DatetimeIndex(tests["cutoff"])
     short: list[tuple[str, pd.Timestamp, int]] = []
     for w in splits.itertuples(index=False):
-        need = tests.loc[tests["cutoff"] == w.cutoff, "unique_id"].unique()
+        need = np.unique(tcodes[tcut == w.cutoff])
         rows = usable & _rows_between(frame, w.train_first, w.cutoff)
-        have = frame.loc[rows].groupby("unique_id").size()
-        for uid in need:
-            n = int(have.get(uid, 0))
-            if n < _MIN_TRAIN:
-                short.append((str(uid), w.cutoff, n))
+        have = np.bincount(codes[rows], minlength=len(uniques))
+        for c in need[have[need] < _MIN_TRAIN]:
+            short.append((str(uniques[c]), w.cutoff, int(have[c])))
     if short:
         shown = [f"{u!r} has {n} up to cutoff {c}" for u, c, n in short[:5]]
         more = f" (+{len(short) - 5} more)" if len(short) > 5 else ""
@@ -553,6 +571,28 @@ def _group_means(uid: np.ndarray, d: np.ndarray) -> pd.DataFrame:
     )
 
 
+def _season_back(code: np.ndarray, wall: np.ndarray, offset: int) -> np.ndarray:
+    """For each row, the first row of its series at wall-clock time ``wall - offset``
+    (-1 when there is none). ``code`` is sorted; ``wall`` in ns."""
+    base = int(wall.min()) if len(wall) else 0
+    unit = int(np.gcd.reduce(np.r_[wall - base, offset])) or 1
+    span = int((wall.max() - base) // unit) + 1 if len(wall) else 1
+    if (int(code.max()) + 1 if len(code) else 1) * span >= 2**62:
+        # keys too wide for int64: match the pairs with a merge instead
+        left = pd.DataFrame({"c": code, "w": wall - offset})
+        right = pd.DataFrame({"c": code, "w": wall, "p": np.arange(len(code))})
+        right = right.drop_duplicates(["c", "w"])
+        return left.merge(right, on=["c", "w"], how="left")["p"].fillna(-1).to_numpy("int64")
+    key = code * span + (wall - base) // unit
+    order = np.argsort(key, kind="stable")  # equal keys (a repeated DST hour): first row first
+    sorted_key = key[order]
+    rel = wall - offset - base
+    inside = rel >= 0
+    want = code * span + np.where(inside, rel, 0) // unit
+    pos = np.clip(np.searchsorted(sorted_key, want), 0, len(key) - 1)
+    return np.where(inside & (sorted_key[pos] == want), order[pos], -1)
+
+
 def _train_scale(
     frame: pd.DataFrame, splits: pd.DataFrame, tests: pd.DataFrame, freq: str, season: int
 ) -> pd.DataFrame:
@@ -565,20 +605,24 @@ def _train_scale(
     except (TypeError, ValueError):  # weeks, months: no fixed length, count positions
         out = seasonal_scale(frame, season, cutoffs=pairs)
         return out[["unique_id", "cutoff", "mae_scale", "mse_scale", "n_scale"]]
-    ok = frame[(frame["y"].notna() & frame["is_open"]).to_numpy()].reset_index(drop=True)
-    now = ok[["unique_id", "ds", "y"]].copy()
-    now["_w"] = pd.DatetimeIndex(ok["ds"]).tz_localize(None)  # wall-clock, as seasonal_naive
-    back = now.rename(columns={"y": "y_back", "ds": "ds_back"}).drop_duplicates(["unique_id", "_w"])
-    back["_w"] = back["_w"] + offset
-    pairs_df = now.merge(back, on=["unique_id", "_w"], how="inner")
-    diff = (pairs_df["y"] - pairs_df["y_back"]).to_numpy(dtype="float64")
-    ds = pd.DatetimeIndex(pairs_df["ds"])
-    ds_back = pd.DatetimeIndex(pairs_df["ds_back"])
-    uid = pairs_df["unique_id"].to_numpy()
+    codes, uniques = _series_codes(frame["unique_id"])
+    ok = (frame["y"].notna() & frame["is_open"]).to_numpy()
+    ds_ok = pd.DatetimeIndex(frame["ds"])[ok]
+    y_ok = frame["y"].to_numpy(dtype="float64")[ok]
+    wall = ds_ok.tz_localize(None)  # wall-clock, as seasonal_naive
+    c_ok = codes[ok]
+    prev = _season_back(c_ok, wall.as_unit("ns").asi8, int(pd.Timedelta(offset).value))
+    has = prev >= 0
+    prev = prev[has]
+    diff = y_ok[has] - y_ok[prev]
+    ds = ds_ok[has]
+    ds_back = ds_ok[prev]
+    code = c_ok[has]
     rows = []
     for w in splits.itertuples(index=False):
         sel = (ds <= w.cutoff) & (ds_back >= w.train_first)
-        tab = _group_means(uid[sel], diff[sel])
+        tab = _group_means(code[sel], diff[sel])
+        tab["unique_id"] = uniques[tab["unique_id"].to_numpy(dtype="int64")]
         rows.append(tab.assign(cutoff=w.cutoff))
     table = pd.concat(rows, ignore_index=True)
     out = pairs.merge(table, on=["unique_id", "cutoff"], how="left")

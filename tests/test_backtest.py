@@ -773,3 +773,68 @@ def test_shortcut_equals_per_window_fits_on_any_daily_panel(
         return  # too short for these windows: both paths raise before any fitting
     assert taken == [True]
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def _train_scale_by_merge(frame, splits, tests, offset):
+    """The train scales as the merge on (unique_id, wall-clock time) computed them."""
+    from demandcast.backtest import _group_means
+
+    pairs = tests[["unique_id", "cutoff"]].drop_duplicates().reset_index(drop=True)
+    ok = frame[(frame["y"].notna() & frame["is_open"]).to_numpy()].reset_index(drop=True)
+    now = ok[["unique_id", "ds", "y"]].copy()
+    now["_w"] = pd.DatetimeIndex(ok["ds"]).tz_localize(None)
+    back = now.rename(columns={"y": "y_back", "ds": "ds_back"}).drop_duplicates(["unique_id", "_w"])
+    back["_w"] = back["_w"] + offset
+    both = now.merge(back, on=["unique_id", "_w"], how="inner")
+    diff = (both["y"] - both["y_back"]).to_numpy(dtype="float64")
+    ds, ds_back = pd.DatetimeIndex(both["ds"]), pd.DatetimeIndex(both["ds_back"])
+    rows = []
+    for w in splits.itertuples(index=False):
+        sel = (ds <= w.cutoff) & (ds_back >= w.train_first)
+        rows.append(
+            _group_means(both["unique_id"].to_numpy()[sel], diff[sel]).assign(cutoff=w.cutoff)
+        )
+    out = pairs.merge(pd.concat(rows, ignore_index=True), on=["unique_id", "cutoff"], how="left")
+    out["n_scale"] = out["n_scale"].fillna(0).astype("int64")
+    return out.sort_values(["unique_id", "cutoff"], kind="stable", ignore_index=True)
+
+
+def test_train_scale_equals_the_merge_on_wall_clock_time(autumn):
+    from demandcast import backtest as B  # noqa: N812
+
+    # 24/7 half hours with the repeated DST hour, and daily series with gaps and closures
+    rng = np.random.default_rng(4)
+    daily = _daily(90, ("x", "y", "z"), seed=4)
+    daily = daily[rng.random(len(daily)) > 0.15].reset_index(drop=True)
+    daily["is_open"] = rng.random(len(daily)) > 0.2
+    daily.loc[~daily["is_open"], "y"] = 0.0
+    daily.loc[rng.random(len(daily)) < 0.05, "y"] = np.nan
+    for df, win, season in [
+        (autumn["web"][["unique_id", "ds", "y"]], BacktestWindows(48, 4, step=200), 336),
+        (daily, BacktestWindows(9, 5, step=6), 7),
+        (daily, BacktestWindows(5, 3, window="sliding", input_size=30), 3),
+    ]:
+        frame, _ = B._prepare_frame(df)
+        splits = win.split(frame)
+        tests = B._test_table(frame, splits, win.gap, win.h)
+        got = B._train_scale(frame, splits, tests, frame.attrs["freq"], season)
+        offset = season * pd.Timedelta(pd.tseries.frequencies.to_offset(frame.attrs["freq"]))
+        pd.testing.assert_frame_equal(
+            got, _train_scale_by_merge(frame, splits, tests, offset), check_exact=True
+        )
+        assert (got["n_scale"] > 0).all() and got["mae_scale"].notna().all()
+
+
+def test_season_back_finds_the_first_row_a_season_earlier():
+    from demandcast.backtest import _season_back
+
+    code = np.array([0, 0, 0, 0, 1, 1, 2, 2], dtype="int64")
+    wall = np.array([0, 7, 7, 14, 7, 14, 0, 7 * 10**17], dtype="int64")
+    expected = [-1, 0, 0, 1, -1, 4, -1, -1]  # a repeated time: the first of the two
+    assert _season_back(code, wall, 7).tolist() == expected
+    # keys too wide for 64 bits: the merge gives the same rows
+    far = np.array([0, 7, 7, 14, 7, 14, 1, 3 * 10**18 + 1], dtype="int64")
+    assert _season_back(code, far, 7).tolist() == [-1, 0, 0, 1, -1, 4, -1, -1]

@@ -86,9 +86,6 @@ def _lookup(times: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.nda
     return np.where(times[pos] == wanted, values[pos], np.nan)
 
 
-_CHUNK_ROWS = 20_000  # test rows per block of the lookup (x 60 seasons back)
-
-
 def _finish_block(values: np.ndarray, n_levels: int, is_open: np.ndarray) -> np.ndarray:
     """What ``BaseForecaster._finish`` does to the values: clip, nest, zero when closed."""
     values = np.clip(values, 0.0, None)
@@ -205,29 +202,32 @@ def _seasonal_naive_windows(
             return None
         zi = np.flatnonzero(inw & finite & (prev >= start[vc]) & (prev >= 0))
         quant = _window_quantiles(z[zi], vc[zi], needed, n_series, level)
-        for block in np.array_split(rows, -(-len(rows) // _CHUNK_ROWS)):
-            c, t = tcode[block], tt[block]
-            last = vt[end[c]]
-            ahead = (t - last).astype("m8[ns]") / np.timedelta64(step, "ns")
-            first = np.maximum(np.ceil(np.asarray(ahead, dtype="float64")).astype("int64"), 1)
-            back = first[:, None] + np.arange(_MAX_SEASONS_BACK)[None, :]
-            pos = find(c[:, None], t[:, None] - back * step)
-            hit = (pos >= 0) & (pos >= start[c][:, None])
-            any_hit = hit.any(axis=1)
-            j = hit.argmax(axis=1)
-            r = np.arange(len(block))
-            point = np.where(any_hit, vy[pos[r, j]], np.nan)
-            seasons = np.where(any_hit, back[r, j], first).astype("float64")
-            point = np.nan_to_num(point, nan=0.0)
-            scale = np.sqrt(np.clip(point, 0, None) + 1.0) * np.sqrt(seasons)
-            values = np.empty((len(block), out.shape[1]))
-            values[:, 0] = point
-            for i in range(len(level)):
-                values[:, 1 + 2 * i] = point + quant[c, 2 * i] * scale
-                values[:, 2 + 2 * i] = point + quant[c, 2 * i + 1] * scale
-            if not np.isfinite(values).all():
-                return None  # the per-window path names the rows
-            out[block] = _finish_block(values, len(level), topen[block])
+        c, t = tcode[rows], tt[rows]
+        ahead = (t - vt[end[c]]).astype("m8[ns]") / np.timedelta64(step, "ns")
+        first = np.maximum(np.ceil(np.asarray(ahead, dtype="float64")).astype("int64"), 1)
+        # first, first + 1, ... seasons back: each row keeps the first one observed
+        point = np.full(len(rows), np.nan)
+        seasons = first.astype("float64")
+        todo = np.arange(len(rows))
+        for k in range(_MAX_SEASONS_BACK):
+            back = first[todo] + k
+            pos = find(c[todo], t[todo] - back * step)
+            hit = (pos >= 0) & (pos >= start[c[todo]])
+            point[todo[hit]] = vy[pos[hit]]
+            seasons[todo[hit]] = back[hit]
+            todo = todo[~hit]
+            if not len(todo):
+                break
+        point = np.nan_to_num(point, nan=0.0)
+        scale = np.sqrt(np.clip(point, 0, None) + 1.0) * np.sqrt(seasons)
+        values = np.empty((len(rows), out.shape[1]))
+        values[:, 0] = point
+        for i in range(len(level)):
+            values[:, 1 + 2 * i] = point + quant[c, 2 * i] * scale
+            values[:, 2 + 2 * i] = point + quant[c, 2 * i + 1] * scale
+        if not np.isfinite(values).all():
+            return None  # the per-window path names the rows
+        out[rows] = _finish_block(values, len(level), topen[rows])
     if np.isnan(out).any():
         return None
     return out
