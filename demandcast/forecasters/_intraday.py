@@ -7,6 +7,13 @@ day, summing to 1 over the intervals open on that weekday). Interval variance is
 the day's total plus the count noise of the interval (Poisson when ``dispersion`` is
 1, overdispersed above), estimated by :func:`count_dispersion`.
 
+Weekdays with the same intraday shape ("day types": Sunday-Thursday in Israel,
+Monday-Friday at many Dutch desks) can share one profile: :func:`pool_day_types`
+averages the profile of each weekday with those of the weekdays whose shape does
+not differ beyond count noise (a chi-square test on the Hellinger distance), which
+divides the sampling noise of a profile built from a few weeks by the number of
+days pooled.
+
 Everything works in local wall-clock time (slot = minutes after local midnight), so
 DST days and grids with closed intervals absent need no row arithmetic.
 """
@@ -16,7 +23,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["count_dispersion", "daily_totals", "local_parts", "spread", "weekday_profiles"]
+__all__ = [
+    "DAY_TYPE_ALPHA",
+    "count_dispersion",
+    "daily_totals",
+    "local_parts",
+    "pool_day_types",
+    "profile_distances",
+    "spread",
+    "weekday_profiles",
+]
+
+#: Default significance level of the test that keeps two weekdays' profiles apart
+#: (:func:`pool_day_types`).
+DAY_TYPE_ALPHA = 0.01
 
 
 def local_parts(ds: pd.DatetimeIndex | pd.Series) -> pd.DataFrame:
@@ -56,7 +76,8 @@ def weekday_profiles(df: pd.DataFrame, k_weeks: int = 8) -> pd.DataFrame:
     DataFrame
         ``weekday``, ``slot`` (minutes after local midnight) and ``share``: the mean
         count of the slot divided by the sum of the slot means of that weekday, so
-        shares sum to 1 per weekday. A weekday never open has no rows.
+        shares sum to 1 per weekday; ``n``: the counts behind the weekday's profile
+        (its sum of ``y`` in the window used). A weekday never open has no rows.
 
     Examples
     --------
@@ -68,8 +89,8 @@ def weekday_profiles(df: pd.DataFrame, k_weeks: int = 8) -> pd.DataFrame:
     parts["y"] = np.asarray(df["y"], dtype="float64")
     parts = parts[np.isfinite(parts["y"].to_numpy())]
     if parts.empty:
-        return pd.DataFrame({"weekday": [], "slot": [], "share": []}).astype(
-            {"weekday": "int64", "slot": "int64", "share": "float64"}
+        return pd.DataFrame({"weekday": [], "slot": [], "share": [], "n": []}).astype(
+            {"weekday": "int64", "slot": "int64", "share": "float64", "n": "float64"}
         )
     cutoff = parts["date"].max() - pd.Timedelta(weeks=int(k_weeks))
     recent = parts[parts["date"] > cutoff]
@@ -82,9 +103,112 @@ def weekday_profiles(df: pd.DataFrame, k_weeks: int = 8) -> pd.DataFrame:
     share = np.where(
         totals > 0, means["y"].to_numpy() / np.where(totals > 0, totals, 1), 1 / n_slots
     )
+    n = use.groupby("weekday")["y"].sum().reindex(means["weekday"]).to_numpy(dtype="float64")
     return pd.DataFrame(
-        {"weekday": means["weekday"], "slot": means["slot"], "share": share.astype("float64")}
+        {
+            "weekday": means["weekday"],
+            "slot": means["slot"],
+            "share": share.astype("float64"),
+            "n": n,
+        }
     )
+
+
+def profile_distances(profiles: pd.DataFrame) -> pd.DataFrame:
+    """Hellinger distance between the intraday shapes of every pair of weekdays.
+
+    Parameters
+    ----------
+    profiles : DataFrame
+        From :func:`weekday_profiles`.
+
+    Returns
+    -------
+    DataFrame
+        Weekday x weekday (the weekdays present), values in [0, 1]: 0 for identical
+        shares, 1 for shapes without a common slot. Weekdays with different sets of
+        open slots are at distance 1 (they never pool: a late Thursday keeps its own
+        evening).
+
+    Examples
+    --------
+    >>> prof = pd.DataFrame(
+    ...     {"weekday": [0, 0, 1, 1], "slot": [480, 540, 480, 540], "share": [0.5, 0.5, 0.5, 0.5]}
+    ... )
+    >>> profile_distances(prof).to_numpy().tolist()
+    [[0.0, 0.0], [0.0, 0.0]]
+    """
+    table = profiles.pivot(index="slot", columns="weekday", values="share")
+    open_slots = table.notna().to_numpy()
+    root = np.sqrt(np.clip(table.fillna(0.0).to_numpy(dtype="float64"), 0.0, None))
+    diff = root[:, :, None] - root[:, None, :]
+    dist = np.sqrt(np.clip(0.5 * (diff**2).sum(axis=0), 0.0, 1.0))
+    same_slots = (open_slots[:, :, None] == open_slots[:, None, :]).all(axis=0)
+    dist = np.where(same_slots, dist, 1.0)
+    return pd.DataFrame(dist, index=table.columns, columns=table.columns)
+
+
+def pool_day_types(
+    profiles: pd.DataFrame, *, dispersion: float = 1.0, alpha: float | None = DAY_TYPE_ALPHA
+) -> pd.DataFrame:
+    """Share one profile among weekdays whose intraday shapes do not differ (day types).
+
+    Two weekdays with the same open slots are one day type when their shapes are
+    within count noise: with ``H`` their Hellinger distance
+    (:func:`profile_distances`), ``n_a`` and ``n_b`` the counts behind their
+    profiles and ``K`` the number of slots, ``8 H^2 / (1/n_a + 1/n_b) / dispersion``
+    is about chi-square with ``K - 1`` degrees of freedom when the true shapes are
+    equal; they pool when it stays below the ``1 - alpha`` quantile. The shares of a
+    weekday become the mean of its own and those of every weekday it pools with.
+    Scarce data (a few weeks, a small desk) pools more; a weekday with a shape of its
+    own (a short Friday, an evening-only Saturday) or a long history that tells the
+    weekdays apart keeps its profile.
+
+    Parameters
+    ----------
+    profiles : DataFrame
+        From :func:`weekday_profiles` (its ``n`` column gives the counts).
+    dispersion : float, default 1.0
+        Count dispersion (:func:`count_dispersion`; 1 = Poisson).
+    alpha : float or None, default DAY_TYPE_ALPHA
+        Significance level of the test; None returns the profiles unchanged.
+
+    Returns
+    -------
+    DataFrame
+        The input with ``share`` pooled (still summing to 1 per weekday).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> ds = pd.date_range("2024-03-04", periods=21 * 24, freq="h", tz="UTC")
+    >>> shape = np.exp(-(((ds.hour - 12) / 4.0) ** 2))  # one daytime shape
+    >>> weekend = ds.day_of_week >= 5
+    >>> shape = np.where(weekend, np.exp(-(((ds.hour - 20) / 2.0) ** 2)), shape)
+    >>> df = pd.DataFrame({"ds": ds, "y": rng.poisson(30 * shape).astype(float)})
+    >>> prof = pool_day_types(weekday_profiles(df))
+    >>> table = prof.pivot(index="slot", columns="weekday", values="share")
+    >>> bool(np.allclose(table[0], table[4])), bool(np.allclose(table[0], table[5]))
+    (True, False)
+    """
+    if alpha is None or profiles.empty or "n" not in profiles.columns:
+        return profiles
+    from scipy.stats import chi2
+
+    dist = profile_distances(profiles)
+    table = profiles.pivot(index="slot", columns="weekday", values="share")
+    n = profiles.groupby("weekday")["n"].first().reindex(dist.index).to_numpy(dtype="float64")
+    k = profiles.groupby("weekday").size().reindex(dist.index).to_numpy()
+    inv = 1.0 / np.maximum(n, 1e-9)
+    stat = 8.0 * dist.to_numpy() ** 2 / np.add.outer(inv, inv) / max(float(dispersion), 1e-6)
+    limit = chi2.ppf(1.0 - float(alpha), np.maximum(k - 1, 1))
+    near = (dist.to_numpy() < 1.0) & (stat < limit[None, :])
+    near = near & near.T
+    pooled = table.fillna(0.0).to_numpy(dtype="float64") @ near / near.sum(axis=0)
+    pooled = pd.DataFrame(pooled, index=table.index, columns=table.columns)
+    key = pd.MultiIndex.from_arrays([profiles["slot"], profiles["weekday"]])
+    values = pooled.stack().reindex(key).to_numpy(dtype="float64")
+    return profiles.assign(share=values).reset_index(drop=True)
 
 
 def _shares(profiles: pd.DataFrame, parts: pd.DataFrame) -> np.ndarray:

@@ -8,7 +8,11 @@ for zero demand. Weekdays without any open day in the last ``k_weeks_profile`` w
 Intraday series are *not* modelled with a seasonal polynomial of 336 lags: the open
 intervals are summed to local daily totals, a daily SARIMA (season 7) forecasts the
 totals, and weekday-specific intraday profiles from the last ``k_weeks_profile`` weeks
-spread them over the intervals (:mod:`demandcast.forecasters._intraday`).
+spread them over the intervals (:mod:`demandcast.forecasters._intraday`). Weekdays
+with the same intraday shape (day types: Monday-Friday at a Dutch desk,
+Sunday-Thursday in Israel) share one profile when their shapes do not differ beyond
+count noise (``day_type_alpha``), which cuts the noise of profiles built from a few
+weeks.
 Interval-level variance = ``share^2 x daily forecast variance + phi x share x daily
 mean``, where ``phi`` is the count dispersion of the in-sample intervals around
 their share of the day's actual total (1 = Poisson), so an 80 % interval holds about
@@ -184,6 +188,12 @@ class SARIMA(LocalForecaster):
     k_weeks_profile : int, default 8
         Weeks of history for the intraday profiles and for detecting never-open
         weekdays.
+    day_type_alpha : float or None, default 0.01
+        Intraday only: weekdays whose profiles (same open slots) do not differ at
+        this significance level (chi-square test on their Hellinger distance, count
+        dispersion included) share their mean profile
+        (:func:`~demandcast.forecasters._intraday.pool_day_types`); None keeps one
+        profile per weekday.
     warm_start : bool, default False
         On a refit, start the optimiser from the previous parameters of each series.
     fallback : str, optional
@@ -263,6 +273,7 @@ class SARIMA(LocalForecaster):
         transform: str = "none",
         intraday: str = "daily_profile",
         k_weeks_profile: int = 8,
+        day_type_alpha: float | None = _intraday.DAY_TYPE_ALPHA,
         warm_start: bool = False,
         fallback: str | None = None,
         alias: str | None = None,
@@ -277,6 +288,7 @@ class SARIMA(LocalForecaster):
         self.transform = transform
         self.intraday = intraday
         self.k_weeks_profile = k_weeks_profile
+        self.day_type_alpha = day_type_alpha
         self.warm_start = warm_start
         self.fallback = fallback
         self.alias = alias
@@ -319,6 +331,16 @@ class SARIMA(LocalForecaster):
                 raise ConfigError(
                     f"{name}={getattr(self, name)!r} is not allowed: give a positive whole number"
                 )
+        alpha = self.day_type_alpha
+        if alpha is not None and (
+            isinstance(alpha, bool)
+            or not isinstance(alpha, numbers.Real)
+            or not 0.0 < float(alpha) < 1.0
+        ):
+            raise ConfigError(
+                f"day_type_alpha={alpha!r} is not allowed: give a significance level "
+                "between 0 and 1 (e.g. 0.01) or None for one profile per weekday"
+            )
         if self.trend not in (None, "n", "c", "t", "ct"):
             raise ConfigError(f"trend={self.trend!r} is not allowed: use None, 'c', 't' or 'ct'")
         s = self.season_length
@@ -546,6 +568,19 @@ class SARIMA(LocalForecaster):
                 exog = values.groupby(level=0).mean()
         return obs, exog
 
+    def _profiles(self, history: pd.DataFrame, k: int) -> tuple[pd.DataFrame, float]:
+        """Weekday profiles pooled into day types, and the count dispersion around them.
+
+        The test that pools weekdays reads the dispersion around the weekday's own
+        profiles; the dispersion kept for intervals is measured around the pooled ones.
+        """
+        profiles = _intraday.weekday_profiles(history, k)
+        own = _intraday.count_dispersion(history, profiles, k)
+        pooled = _intraday.pool_day_types(profiles, dispersion=own, alpha=self.day_type_alpha)
+        if pooled is profiles:
+            return profiles, own
+        return pooled, _intraday.count_dispersion(history, pooled, k)
+
     def _fit_one(self, y: np.ndarray, ds: pd.DatetimeIndex, X_one: pd.DataFrame | None) -> Any:
         uid = self._current_id
         if len(ds) == 0 or not np.isfinite(y).any():
@@ -555,8 +590,7 @@ class SARIMA(LocalForecaster):
         dispersion = 1.0
         if self.intraday_:
             history = pd.DataFrame({"ds": ds, "y": y})
-            profiles = _intraday.weekday_profiles(history, k)
-            dispersion = _intraday.count_dispersion(history, profiles, k)
+            profiles, dispersion = self._profiles(history, k)
             keep_from = _wall(ds).max() - pd.Timedelta(weeks=k + 1)
             history = history[_wall(ds) > keep_from].reset_index(drop=True)
         past = self._past_cols()
@@ -797,8 +831,7 @@ class SARIMA(LocalForecaster):
             keep_from = _wall(pd.DatetimeIndex(history["ds"])).max() - pd.Timedelta(weeks=k + 1)
             history = history[_wall(pd.DatetimeIndex(history["ds"])) > keep_from]
             history = history.reset_index(drop=True)
-            profiles = _intraday.weekday_profiles(history, k)
-            dispersion = _intraday.count_dispersion(history, profiles, k)
+            profiles, dispersion = self._profiles(history, k)
         obs, exog = self._observations(y, ds, X_one, profiles)
         last = self._keys(pd.DatetimeIndex([last_ds]))[0]
         grid = self._grid(state.last, last)[1:]
