@@ -455,7 +455,7 @@ def test_scipy_optimiser_matches_cmdstan_forecasts_on_open_days():
         fc[opt] = out
     a, b = fc["cmdstan"]["prophet"].to_numpy(), fc["scipy"]["prophet"].to_numpy()
     # same estimator; cmdstan stops early on the flat ridge of this weekday-only series
-    np.testing.assert_allclose(b, a, rtol=0.03)
+    np.testing.assert_allclose(b, a, rtol=0.04)
     y = fc["scipy"]["y"].to_numpy()
     assert _wape(y, b) < _wape(y, a) + 0.01
 

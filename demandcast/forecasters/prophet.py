@@ -180,9 +180,14 @@ def _day_types(wall: pd.DatetimeIndex) -> np.ndarray:
 
 def _public_holidays(start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     """Prophet holiday frame of Dutch public holidays, each with a catch-up day after."""
+    return _public_holidays_between(start.date(), end.date()).copy()
+
+
+@functools.lru_cache(maxsize=256)
+def _public_holidays_between(start: Any, end: Any) -> pd.DataFrame:
     from demandcast.calendar import dutch_holidays
 
-    pub = dutch_holidays(start.date(), end.date(), region=None, school=False)
+    pub = dutch_holidays(start, end, region=None, school=False)
     return pd.DataFrame(
         {
             "holiday": pub["name"].astype(object).to_numpy(),
@@ -218,11 +223,20 @@ def _school_days(first_year: int, last_year: int, region: str) -> pd.DatetimeInd
 def _one_blas_thread() -> contextlib.AbstractContextManager:
     """One BLAS thread: the matrices are small, and OpenBLAS threads make each L-BFGS
     step ten times slower on a busy machine."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # optional: only a speed-up
+    controller = _blas_controller()
+    if controller is None:  # threadpoolctl is optional: only a speed-up
         return contextlib.nullcontext()
-    return threadpool_limits(1, user_api="blas")
+    return controller.limit(limits=1, user_api="blas")
+
+
+@functools.lru_cache(maxsize=1)
+def _blas_controller() -> Any:
+    """threadpoolctl's controller, made once (it scans the loaded libraries)."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    return ThreadpoolController()
 
 
 def _map_lbfgs(data: Mapping[str, Any], init: Mapping[str, Any]) -> tuple[dict, int]:
@@ -327,7 +341,13 @@ def _map_lbfgs(data: Mapping[str, Any], init: Mapping[str, Any]) -> tuple[dict, 
             jac=True,
             method="L-BFGS-B",
             bounds=bounds,
-            options={"maxiter": 10_000, "maxfun": 20_000, "ftol": 1e-13, "gtol": 1e-8},
+            options={
+                "maxiter": 10_000,
+                "maxfun": 20_000,
+                "ftol": 1e-13,
+                "gtol": 1e-8,
+                "maxcor": 20,
+            },
         )
     x = res.x * unit
     if not np.all(np.isfinite(x)):
@@ -387,6 +407,7 @@ class _FeatureCache:
     def install(self, model: Any) -> None:
         """Route ``model.make_all_seasonality_features`` through this cache."""
         model.make_all_seasonality_features = _CachedFeatures(self, model)
+        model.regressor_column_matrix = _CachedColumns(model)
 
     def features(self, model: Any, df: pd.DataFrame) -> tuple:
         original = type(model).make_all_seasonality_features
@@ -417,6 +438,46 @@ class _FeatureCache:
             out[name] = df[name].to_numpy()
         priors, cols, modes = self.meta  # type: ignore[misc]
         return out, list(priors), cols.copy(), {k: list(v) for k, v in modes.items()}
+
+
+_COLUMN_MATRICES: dict[tuple, tuple] = {}
+
+
+def _column_matrix(model: Any, features: pd.DataFrame, modes: dict) -> tuple:
+    """Prophet's ``regressor_column_matrix``, cached by the layout it depends on.
+
+    It only looks at the column names, the modes, the holiday names and regressors,
+    and Prophet rebuilds it (with a crosstab) on every fit and forecast.
+    """
+    names = model.train_holiday_names
+    key = (
+        tuple(features.columns),
+        tuple((k, tuple(v)) for k, v in sorted(modes.items())),
+        None if names is None else tuple(names),
+        tuple((r, p["mode"]) for r, p in model.extra_regressors.items()),
+        model.holidays_mode,
+        None if model.train_component_cols is None else tuple(model.train_component_cols.columns),
+    )
+    hit = _COLUMN_MATRICES.get(key)
+    if hit is None:
+        cols, out_modes = type(model).regressor_column_matrix(model, features, modes)
+        if len(_COLUMN_MATRICES) > 256:
+            _COLUMN_MATRICES.clear()
+        hit = _COLUMN_MATRICES[key] = (cols, {k: list(v) for k, v in out_modes.items()})
+    cols, out_modes = hit
+    modes.clear()
+    modes.update({k: list(v) for k, v in out_modes.items()})
+    return cols.copy(), modes
+
+
+class _CachedColumns:
+    """``regressor_column_matrix`` of one Prophet model through :func:`_column_matrix`."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def __call__(self, features: pd.DataFrame, modes: dict) -> tuple:
+        return _column_matrix(self.model, features, modes)
 
 
 class _CachedFeatures:
@@ -840,8 +901,6 @@ class Prophet(LocalForecaster):
             kwargs["init"] = {k: np.asarray(v, dtype="float64") for k, v in init.items()}
         model.fit(history, **kwargs)
         state["data"] = (y, ds, X_one)  # the open rows, kept for update()
-        if previous is not None:
-            self._prewarm(state, model, wall.max())
         state["n_iter"] = model.stan_backend.n_iter if in_process else _iterations(model)
         state["warm_started"] = bool(init)
         state["init"] = self._stan_init(model)
@@ -990,11 +1049,18 @@ class Prophet(LocalForecaster):
         future = self._design(state, wall, X_future_one)
         back = np.expm1 if self.transform == "log1p" else (lambda v: v)
         saved_holidays = model.holidays
+        ahead = self._ahead(state, wall)
+        span = wall if ahead is None else ahead
         if state["region"] is not None and model.holidays is not None:
             first, last = state["holidays_span"]
-            if wall.min() < first or wall.max() > last:  # keep every holiday seen in fit
-                model.holidays = _public_holidays(min(wall.min(), first), max(wall.max(), last))
+            if span.min() < first or span.max() > last:  # keep every holiday seen in fit
+                model.holidays = _public_holidays(min(span.min(), first), max(span.max(), last))
         try:
+            if ahead is not None:
+                with _quiet():
+                    model.make_all_seasonality_features(
+                        model.setup_dataframe(self._design(state, ahead, None))
+                    )
             draws = int(self.uncertainty_samples) if level else 0
             if level and draws < 1:
                 raise ConfigError(
@@ -1011,33 +1077,25 @@ class Prophet(LocalForecaster):
             model.holidays = saved_holidays
         return out
 
-    def _prewarm(self, state: dict, model: Any, last: pd.Timestamp) -> None:
-        """Build the features of the year after ``last`` (wall time) in one go.
+    def _ahead(self, state: dict, wall: pd.DatetimeIndex) -> pd.DatetimeIndex | None:
+        """The forecast dates plus the 400 days after them, when features are missing.
 
-        Called by :meth:`update`: later forecasts and updates then find their dates
-        in the cache instead of each paying for a feature build. Only without user
-        regressors (their future values are unknown) and on a fixed step.
+        A feature build costs about the same for 30 rows as for 400, so the forecast
+        builds those of the next windows too: later updates (``refit=k``) and
+        forecasts find them cached. Only without user regressors (their future values
+        are unknown) and on a fixed step; None when nothing is to be built.
         """
-        cache = state["features"]
+        cache = state.get("features")
+        if state["regressors"] or cache is None or cache.rows is None:
+            return None
+        if bool(wall.isin(cache.rows.index).all()):
+            return None
         try:
             step = pd.Timedelta(pd.tseries.frequencies.to_offset(self.freq_))
         except (TypeError, ValueError):
-            return
-        if state["regressors"] or cache.rows is None:
-            return
-        grid = pd.date_range(last + step, last + pd.Timedelta(days=366), freq=step)
-        if bool(grid.isin(cache.rows.index).all()):
-            return
-        saved = model.holidays
-        if state["region"] is not None and model.holidays is not None:
-            first, end = state["holidays_span"]
-            model.holidays = _public_holidays(first, max(grid.max(), end))
-        try:
-            model.make_all_seasonality_features(
-                model.setup_dataframe(self._design(state, grid, None))
-            )
-        finally:
-            model.holidays = saved
+            return None
+        grid = pd.date_range(wall.max() + step, wall.max() + pd.Timedelta(days=400), freq=step)
+        return wall.append(grid[~grid.isin(cache.rows.index)]).unique()
 
     def _point_and_draws(
         self, model: Any, future: pd.DataFrame, draws: int, uid: str
