@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -44,6 +47,45 @@ def test_thread_count_does_not_change_the_output():
     a = GBM(max_iter=40, n_jobs=1).fit(df).predict(14, level=(80, 95))
     b = GBM(max_iter=40, n_jobs=2).fit(df).predict(14, level=(80, 95))
     pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+_FRESH_FIT = """
+import sys
+from demandcast.forecasters import gbm
+from demandcast.testing import example_data
+assert "sklearn" not in sys.modules, "the check needs a process without scikit-learn"
+seen = []
+make = gbm.GBM._hgb
+def spy(self, **kwargs):
+    model = make(self, **kwargs)
+    from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+    seen.append(_openmp_effective_n_threads())  # the threads the fit will use
+    return model
+gbm.GBM._hgb = spy
+gbm.GBM(max_iter=5, n_jobs=1).fit(example_data("D"))
+print(seen)
+"""
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: nothing to limit")
+def test_n_jobs_limits_the_very_first_fit_of_a_fresh_process():
+    # threadpoolctl only limits OpenMP runtimes already loaded when the limit is set
+    out = subprocess.run(
+        [sys.executable, "-c", _FRESH_FIT], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[1, 1]"  # the model and its calibration model
+
+
+def test_group_medians_match_numpy_per_group():
+    from demandcast.forecasters.gbm import _group_medians
+
+    rng = np.random.default_rng(5)
+    groups = rng.integers(0, 40, 3000)
+    groups[groups == 7] = 8  # one empty group
+    values = rng.gamma(2.0, 3.0, len(groups))
+    got = _group_medians(values, groups, 41, -1.0)
+    want = [np.median(values[groups == k]) if (groups == k).any() else -1.0 for k in range(41)]
+    np.testing.assert_allclose(got, want)
 
 
 def test_never_open_slots_forecast_zero_and_open_ones_not():

@@ -356,32 +356,46 @@ def make_features(
     on a near-empty series the target is then ``y`` itself, not a ratio blown up by
     a tiny average); NaN when the series has no history.
     """
+    keep = _calendar_keep(pan.p, yearly)
+    n_base = 7 + len(pan.k_weeks)
+    n_reg = len(future) * (len(FUTURE_LAGS) + (pan.p > 1)) + 4 * len(past)
+    X = np.empty((len(i), n_base + len(keep) + n_reg + ids.shape[1]), dtype=np.float32)
+    col = iter(range(X.shape[1]))
+
+    def put(values: np.ndarray) -> None:  # one float32 column at a time: no float64 copy
+        X[:, next(col)] = values
+
     h = d - c
     back = d - 7 * np.maximum(1, -(-h // 7))  # latest same weekday at or before the cutoff
     scale = _take(pan.per_cutoff["scale"], i, c)
-    cols: list[np.ndarray] = [h.astype(np.float64)]
-    cols += [_take(pan.rolling[k], i, back, s) / scale for k in pan.k_weeks]
+    put(h)
+    for k in pan.k_weeks:
+        put(_take(pan.rolling[k], i, back, s) / scale)
     same = _take(pan.last_same, i, back, s)
-    cols.append(same / scale)
+    put(same / scale)
     base = _take(pan.rolling[4], i, back, s)
     for alt in (_take(pan.rolling[max(pan.k_weeks)], i, back, s), same):
         base = np.where(np.isfinite(base), base, alt)
+    del same
     floor = np.maximum(0.1 * scale, BASE_FLOOR)  # near-zero averages: y itself, not y / 0.1
     base = np.where(np.isfinite(base), np.maximum(base, floor), floor)
     last = _take(pan.last_day.astype(np.float64), i, c)
     last = np.where(np.isfinite(last), last, -1).astype(np.int64)
-    cols.append(np.where(last >= 0, _take(pan.y, i, last, s), np.nan) / scale)
+    put(np.where(last >= 0, _take(pan.y, i, last, s), np.nan) / scale)
+    del last
     for name in ("level_7", "surprise_7", "surprise_last"):
-        cols.append(_take(pan.per_cutoff[name], i, c))
-    cols.append(np.log1p(scale))
-    cal = calendar[(d + pan.day0 - cal_day0) * pan.p + s]
-    out_cal = cal[:, _calendar_keep(pan.p, yearly)]
+        put(_take(pan.per_cutoff[name], i, c))
+    put(np.log1p(scale))
+    cal_rows = (d + pan.day0 - cal_day0) * pan.p + s
+    for j in keep:
+        put(calendar[cal_rows, j])
     for arr in future.values():
         daily = np.where(np.isfinite(arr), arr, 0.0).sum(axis=2)
         daily[~np.isfinite(arr).any(axis=2)] = np.nan
         if pan.p > 1:
-            cols.append(_take(arr, i, d, s))
-        cols += [_take(daily, i, d - lag) for lag in FUTURE_LAGS]
+            put(_take(arr, i, d, s))
+        for lag in FUTURE_LAGS:
+            put(_take(daily, i, d - lag))
     for name in past:
         arr = pan.reg[name]
         daily = np.where(np.isfinite(arr), arr, 0.0).sum(axis=2)
@@ -390,12 +404,10 @@ def make_features(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # weeks without any value
             week = np.nanmean(np.stack([_take(daily, i, c - lag) for lag in range(7)]), axis=0)
-        cols += [today, before, week, _ratio(today, week)]
-    dense = np.column_stack(cols).astype(np.float32)
-    n_base = 7 + len(pan.k_weeks)
-    X = np.concatenate(
-        [dense[:, :n_base], out_cal, dense[:, n_base:], ids[i].astype(np.float32)], axis=1
-    )
+        for values in (today, before, week, _ratio(today, week)):
+            put(values)
+    for j in range(ids.shape[1]):
+        put(ids[i, j])
     return X, base
 
 

@@ -88,6 +88,26 @@ def _positive_int(value: Any, name: str, example: str) -> int:
     return int(value)
 
 
+def _group_medians(values: np.ndarray, groups: np.ndarray, n: int, empty: float) -> np.ndarray:
+    """Median of ``values`` per group ``0..n-1`` (``empty`` for a group without any).
+
+    Examples
+    --------
+    >>> _group_medians(np.array([1.0, 5.0, 2.0, 4.0]), np.array([0, 0, 0, 2]), 3, -1.0)
+    array([ 2., -1.,  4.])
+    """
+    order = np.lexsort((values, groups))
+    v = values[order]
+    counts = np.bincount(groups, minlength=n)
+    start = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    lo = start + (counts - 1) // 2
+    hi = start + counts // 2
+    has = counts > 0
+    out = np.full(n, float(empty))
+    out[has] = (v[lo[has]] + v[hi[has]]) / 2
+    return out
+
+
 class GBM(BaseForecaster):
     """Global gradient boosting (scikit-learn HistGradientBoosting) across all series.
 
@@ -218,6 +238,9 @@ class GBM(BaseForecaster):
         )
 
     def _threads(self):
+        # threadpoolctl limits only the runtimes loaded when it is entered: load
+        # scikit-learn's OpenMP first, or the first fit would run on every core
+        import sklearn.ensemble  # noqa: F401
         from threadpoolctl import threadpool_limits
 
         n = self.n_jobs
@@ -443,20 +466,24 @@ class GBM(BaseForecaster):
         lo = np.searchsorted(td, candidates, side="right")
         hi = np.searchsorted(td, candidates + self.horizon_, side="right")
         rows = hi - lo
+        budget = self._row_budget(len(td))
         if self.n_cutoffs is not None:
             stride = max(1, len(candidates) // int(self.n_cutoffs))
         else:
-            stride = max(1, math.ceil(rows.sum() / int(self.max_train_rows)))
+            stride = max(1, math.ceil(rows.sum() / budget))
         if stride > 1 and stride % 7 == 0:
             stride += 1
         chosen = np.arange(0, len(candidates), stride)
         if self.n_cutoffs is not None:
             chosen = chosen[: int(self.n_cutoffs)]
-        while rows[chosen].sum() > self.max_train_rows and len(chosen) > 1:
+        while rows[chosen].sum() > budget and len(chosen) > 1:
             chosen = chosen[:-1]
         take = np.concatenate([np.arange(lo[j], hi[j]) for j in chosen])
         cut = np.repeat(candidates[chosen], rows[chosen])
         return ti[take], td[take], ts[take], cut
+
+    def _row_budget(self, n_obs: int) -> int:
+        return int(self.max_train_rows)
 
     def _conformal(self, Xtr, L, target, base, i, d, c) -> None:
         last = self.panel_.n_days - 1
@@ -486,9 +513,7 @@ class GBM(BaseForecaster):
         series = i[rows]
         pooled = float(np.median(np.abs(z))) or 1.0
         n = np.bincount(series, minlength=len(self.series_)).astype(float)
-        med = np.array(
-            [np.median(np.abs(z[series == k])) if n[k] else pooled for k in range(len(n))]
-        )
+        med = _group_medians(np.abs(z), series, len(self.series_), pooled)
         factor = (n * med + _SHRINK * pooled) / (n + _SHRINK) / pooled
         factor = np.where(factor > 0, factor, 1.0)
         z = z / factor[series]
