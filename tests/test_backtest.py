@@ -653,17 +653,18 @@ def _both_paths(monkeypatch, models, df, **kwargs):
 
     Returns both forecast frames and, per call of the shortcut, whether it applied.
     """
-    real = SeasonalNaive._backtest_fast
     taken: list[bool] = []
+    for cls in (SeasonalNaive, HistoricalAverage):
 
-    def spy(self, *args):
-        out = real(self, *args)
-        taken.append(out is not None)
-        return out
+        def spy(self, *args, real=cls._backtest_fast):
+            out = real(self, *args)
+            taken.append(out is not None)
+            return out
 
-    monkeypatch.setattr(SeasonalNaive, "_backtest_fast", spy)
+        monkeypatch.setattr(cls, "_backtest_fast", spy)
     fast = backtest(models, df, **kwargs).forecasts
-    monkeypatch.setattr(SeasonalNaive, "_backtest_fast", lambda self, *args: None)
+    for cls in (SeasonalNaive, HistoricalAverage):
+        monkeypatch.setattr(cls, "_backtest_fast", lambda self, *args: None)
     slow = backtest(models, df, **kwargs).forecasts
     monkeypatch.undo()
     return fast, slow, taken
@@ -692,17 +693,20 @@ def test_shortcut_equals_per_window_fits_intraday_over_dst(autumn, monkeypatch):
     rng = np.random.default_rng(1)
     lost = rng.random(len(phone)) < 0.03
     phone["y"] = np.where(lost & phone["is_open"].to_numpy(), np.nan, phone["y"])
-    models = ["seasonal_naive", SeasonalNaive(season_length=18, alias="sn_day")]
-    for df, kwargs in [
-        (desk, {"h": 40, "n_windows": 6, "step": 30, "level": (80, 95)}),
-        (
-            desk,
-            {"h": 17, "n_windows": 4, "step": 60, "gap": 3, "window": "sliding", "input_size": 400},
-        ),
-        (phone, {"h": 96, "n_windows": 6, "step": 144, "level": 90}),
+    models = [
+        "seasonal_naive",
+        SeasonalNaive(season_length=18, alias="sn_day"),
+        "historical_average",
+    ]
+    sliding = {"window": "sliding", "input_size": 400}
+    for df, kwargs, expect in [
+        (desk, {"h": 40, "n_windows": 6, "step": 30, "level": (80, 95)}, [True] * 3),
+        # sliding windows: the historical average's rolling means need the whole history
+        (desk, {"h": 17, "n_windows": 4, "step": 60, "gap": 3, **sliding}, [True, True, False]),
+        (phone, {"h": 96, "n_windows": 6, "step": 144, "level": 90}, [True] * 3),
     ]:
         fast, slow, taken = _both_paths(monkeypatch, models, df, **kwargs)
-        assert taken == [True, True]
+        assert taken == expect
         pd.testing.assert_frame_equal(fast, slow, check_exact=True)
         # the windows reach across the DST change and the forecasts are not trivial
         assert fast["ds"].dt.strftime("%Z").nunique() == 2
@@ -717,10 +721,10 @@ def test_shortcut_equals_per_window_fits_on_real_calls_over_dst(bank, monkeypatc
     # weekdays 07:00-21:00 from September to November 2003, over the end of summer time
     wall = bank["ds"].dt.tz_localize(None) + pd.Timedelta(weeks=7)
     df = bank.assign(ds=wall.dt.tz_localize(TZ))
-    models = ["seasonal_naive", SeasonalNaive(season_length=28, alias="sn28")]
+    models = ["seasonal_naive", SeasonalNaive(season_length=28, alias="sn28"), "historical_average"]
     kwargs = {"h": 140, "n_windows": 6, "step": 140, "level": (80, 95)}
     fast, slow, taken = _both_paths(monkeypatch, models, df, **kwargs)
-    assert taken == [True, True]
+    assert taken == [True, True, True]
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
     dst_week = fast[fast["ds"].between("2003-10-27", "2003-10-31 23:00")]
     assert len(dst_week) == 5 * 29 and (dst_week["seasonal_naive"] > 0).all()
@@ -729,10 +733,11 @@ def test_shortcut_equals_per_window_fits_on_real_calls_over_dst(bank, monkeypatc
 def test_shortcut_steps_aside_for_a_repeated_wall_clock_hour(autumn, monkeypatch):
     # the web log runs 24/7: 02:00-03:00 on 2024-10-27 twice, averaged per window
     web = autumn["web"][["unique_id", "ds", "y"]]
+    models = ["seasonal_naive", "historical_average"]
     fast, slow, taken = _both_paths(
-        monkeypatch, "seasonal_naive", web, h=48, n_windows=3, step=48 * 7, level=(80,)
+        monkeypatch, models, web, h=48, n_windows=3, step=48 * 7, level=(80,)
     )
-    assert taken == [False]
+    assert taken == [False, False]
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
 
 
@@ -745,11 +750,12 @@ def test_shortcut_steps_aside_for_a_repeated_wall_clock_hour(autumn, monkeypatch
     h=st.integers(1, 12),
     step=st.integers(1, 9),
     season=st.sampled_from([None, 1, 3, 7, 14]),
+    k_weeks=st.integers(1, 3),
     closed=st.floats(0.0, 0.5),
     lost=st.floats(0.0, 0.3),
 )
 def test_shortcut_equals_per_window_fits_on_any_daily_panel(
-    monkeypatch, seed, n_windows, h, step, season, closed, lost
+    monkeypatch, seed, n_windows, h, step, season, k_weeks, closed, lost
 ):
     rng = np.random.default_rng(seed)
     df = _daily(80, ("a", "b", "c"), seed=seed)
@@ -762,7 +768,7 @@ def test_shortcut_equals_per_window_fits_on_any_daily_panel(
     try:
         fast, slow, taken = _both_paths(
             monkeypatch,
-            SeasonalNaive(season_length=season),
+            [SeasonalNaive(season_length=season), HistoricalAverage(k_weeks=k_weeks)],
             df,
             h=h,
             n_windows=n_windows,
@@ -771,7 +777,7 @@ def test_shortcut_equals_per_window_fits_on_any_daily_panel(
         )
     except BacktestError:
         return  # too short for these windows: both paths raise before any fitting
-    assert taken == [True]
+    assert taken == [True, True]
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
 
 

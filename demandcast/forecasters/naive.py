@@ -126,6 +126,69 @@ def _window_quantiles(
     return out
 
 
+class _Panel:
+    """Open observations with a value of every series (what ``_fit_one`` keeps), as
+    arrays in frame order, and the test rows of a backtest mapped onto them."""
+
+    def __init__(self, frame: pd.DataFrame, tests: pd.DataFrame) -> None:
+        codes, uniques = pd.factorize(frame["unique_id"], sort=True)
+        self.n_series = len(uniques)
+        y = frame["y"].to_numpy(dtype="float64")
+        ds = pd.DatetimeIndex(frame["ds"]).as_unit("ns")
+        ok = frame["is_open"].to_numpy(dtype=bool) & np.isfinite(y)
+        self.code, self.y = codes[ok].astype("int64"), y[ok]
+        self.wall = _wall_clock(ds).asi8[ok]  # ns, local wall-clock time
+        self.real = ds.asi8[ok]
+        self.tcode = pd.Index(uniques).get_indexer(tests["unique_id"])
+        self.twall = _wall_clock(pd.DatetimeIndex(tests["ds"]).as_unit("ns")).asi8
+        self.tcut = pd.DatetimeIndex(tests["cutoff"]).as_unit("ns").asi8
+        self.topen = tests["is_open"].to_numpy(dtype=bool)
+
+    def usable(self) -> bool:
+        """Rows sorted by series and time, wall-clock times strictly increasing per
+        series (no repeated DST hour, which the per-window fit averages) and every
+        tested series known."""
+        if len(self.code) == 0 or (self.tcode < 0).any():
+            return False
+        same = np.diff(self.code) == 0
+        return not (
+            (np.diff(self.code) < 0).any()
+            or (np.diff(self.wall)[same] <= 0).any()
+            or (np.diff(self.real)[same] <= 0).any()
+        )
+
+    def window(self, first: Any, cutoff: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows of the training part ``first <= ds <= cutoff``, and per series the
+        position of its first and last such row (-1: none)."""
+        inw = (self.real >= pd.Timestamp(first).value) & (self.real <= pd.Timestamp(cutoff).value)
+        idx = np.flatnonzero(inw)
+        start = np.full(self.n_series, -1, dtype="int64")
+        end = np.full(self.n_series, -1, dtype="int64")
+        if len(idx):
+            bounds = np.flatnonzero(np.diff(self.code[idx])) + 1
+            heads, tails = np.r_[0, bounds], np.r_[bounds, len(idx)] - 1
+            start[self.code[idx[heads]]] = idx[heads]
+            end[self.code[idx[tails]]] = idx[tails]
+        return inw, start, end
+
+
+def _finish_rows(
+    out: np.ndarray, rows: np.ndarray, point: np.ndarray, quant: np.ndarray,
+    code: np.ndarray, factor: np.ndarray, is_open: np.ndarray, n_levels: int,
+) -> bool:  # fmt: skip
+    """``_bounds`` then ``_finish_block`` into ``out[rows]``; False on a non-finite value."""
+    scale = np.sqrt(np.clip(point, 0, None) + 1.0) * factor
+    values = np.empty((len(rows), out.shape[1]))
+    values[:, 0] = point
+    for i in range(n_levels):
+        values[:, 1 + 2 * i] = point + quant[code, 2 * i] * scale
+        values[:, 2 + 2 * i] = point + quant[code, 2 * i + 1] * scale
+    if not np.isfinite(values).all():
+        return False  # the per-window path names the rows
+    out[rows] = _finish_block(values, n_levels, is_open)
+    return True
+
+
 def _seasonal_naive_windows(
     frame: pd.DataFrame,
     splits: pd.DataFrame,
@@ -137,35 +200,19 @@ def _seasonal_naive_windows(
 
     The history of each (series, window) is a contiguous run of the series' open
     observations with a value; one sorted key (series, wall-clock time) serves every
-    lookup. None when a series' wall-clock times are not strictly increasing (both
-    copies of a DST fall-back hour: the per-window path averages them) or the keys
-    would not fit in 64 bits.
+    lookup. None when :meth:`_Panel.usable` says no or the keys would not fit in 64
+    bits.
     """
-    codes, uniques = pd.factorize(frame["unique_id"], sort=True)
-    n_series = len(uniques)
-    y = frame["y"].to_numpy(dtype="float64")
-    ds = pd.DatetimeIndex(frame["ds"]).as_unit("ns")
-    ok = frame["is_open"].to_numpy(dtype=bool) & np.isfinite(y)
-    vc, vy = codes[ok].astype("int64"), y[ok]
-    vt = _wall_clock(ds).asi8[ok]
-    vr = ds.asi8[ok]
-    if len(vc) == 0:
+    pn = _Panel(frame, tests)
+    if not pn.usable():
         return None
-    same = np.diff(vc) == 0
-    if (np.diff(vc) < 0).any() or (np.diff(vt)[same] <= 0).any() or (np.diff(vr)[same] <= 0).any():
-        return None
-    tcode = pd.Index(uniques).get_indexer(tests["unique_id"])
-    if (tcode < 0).any():
-        return None
-    tt = _wall_clock(pd.DatetimeIndex(tests["ds"]).as_unit("ns")).asi8
-    tcut = pd.DatetimeIndex(tests["cutoff"]).as_unit("ns").asi8
-    topen = tests["is_open"].to_numpy(dtype=bool)
+    vc, vy, vt = pn.code, pn.y, pn.wall
     # one int64 key per (series, wall-clock time), in units of the common divisor
     step = int(offset.value)
     base = int(vt.min())
-    unit = int(np.gcd.reduce(np.concatenate([vt - base, tt - base, [step]])))
+    unit = int(np.gcd.reduce(np.concatenate([vt - base, pn.twall - base, [step]])))
     span = int((vt.max() - base) // unit) + 1
-    if n_series * span >= 2**62:
+    if pn.n_series * span >= 2**62:
         return None
     vkey = vc * span + (vt - base) // unit
 
@@ -184,25 +231,16 @@ def _seasonal_naive_windows(
 
     out = np.full((len(tests), 1 + 2 * len(level)), np.nan)
     for w in splits.itertuples(index=False):
-        cut = pd.Timestamp(w.cutoff).value
-        rows = np.flatnonzero(tcut == cut)
+        rows = np.flatnonzero(pn.tcut == pd.Timestamp(w.cutoff).value)
         if not len(rows):
             continue
-        inw = (vr >= pd.Timestamp(w.train_first).value) & (vr <= cut)
-        idx = np.flatnonzero(inw)
-        needed = np.unique(tcode[rows])
-        start = np.full(n_series, -1, dtype="int64")
-        end = np.full(n_series, -1, dtype="int64")
-        if len(idx):
-            bounds = np.flatnonzero(np.diff(vc[idx])) + 1
-            heads, tails = np.r_[0, bounds], np.r_[bounds, len(idx)] - 1
-            start[vc[idx[heads]]] = idx[heads]
-            end[vc[idx[tails]]] = idx[tails]
+        inw, start, end = pn.window(w.train_first, w.cutoff)
+        needed = np.unique(pn.tcode[rows])
         if (end[needed] < 0).any():
             return None
         zi = np.flatnonzero(inw & finite & (prev >= start[vc]) & (prev >= 0))
-        quant = _window_quantiles(z[zi], vc[zi], needed, n_series, level)
-        c, t = tcode[rows], tt[rows]
+        quant = _window_quantiles(z[zi], vc[zi], needed, pn.n_series, level)
+        c, t = pn.tcode[rows], pn.twall[rows]
         ahead = (t - vt[end[c]]).astype("m8[ns]") / np.timedelta64(step, "ns")
         first = np.maximum(np.ceil(np.asarray(ahead, dtype="float64")).astype("int64"), 1)
         # first, first + 1, ... seasons back: each row keeps the first one observed
@@ -219,15 +257,90 @@ def _seasonal_naive_windows(
             if not len(todo):
                 break
         point = np.nan_to_num(point, nan=0.0)
-        scale = np.sqrt(np.clip(point, 0, None) + 1.0) * np.sqrt(seasons)
-        values = np.empty((len(rows), out.shape[1]))
-        values[:, 0] = point
-        for i in range(len(level)):
-            values[:, 1 + 2 * i] = point + quant[c, 2 * i] * scale
-            values[:, 2 + 2 * i] = point + quant[c, 2 * i + 1] * scale
-        if not np.isfinite(values).all():
-            return None  # the per-window path names the rows
-        out[rows] = _finish_block(values, len(level), topen[rows])
+        if not _finish_rows(
+            out, rows, point, quant, c, np.sqrt(seasons), pn.topen[rows], len(level)
+        ):
+            return None
+    if np.isnan(out).any():
+        return None
+    return out
+
+
+_SLOTS = 7 * 1440  # slot numbers (minute of the week) are below this
+
+
+def _historical_average_windows(
+    frame: pd.DataFrame, splits: pd.DataFrame, tests: pd.DataFrame, level: tuple, k_weeks: int
+) -> np.ndarray | None:
+    """:meth:`HistoricalAverage._backtest_fast` for all series and windows at once.
+
+    The rolling slot means behind the in-sample errors are taken once over the whole
+    history: each value depends only on earlier rows of its (series, slot), so a
+    window's errors are a prefix of them. That holds for expanding windows only;
+    sliding ones (and what :meth:`_Panel.usable` refuses) give None.
+    """
+    pn = _Panel(frame, tests)
+    if not pn.usable():
+        return None
+    if (pd.DatetimeIndex(splits["train_first"]).as_unit("ns").asi8 > pn.real.min()).any():
+        return None
+    vc, vy, vt = pn.code, pn.y, pn.wall
+    t = pd.DatetimeIndex(vt)
+    slot = HistoricalAverage._slot(t)
+    hist = pd.DataFrame({"c": vc, "slot": slot, "t": t, "y": vy})
+    rolled = (
+        hist.groupby(["c", "slot"], sort=False)
+        .rolling(f"{7 * int(k_weeks)}D", on="t", closed="left")["y"]
+        .mean()
+        .reset_index(level=1, drop=True)  # (series, time): unique, in frame order once sorted
+        .sort_index()
+    )
+    fitted = rolled.to_numpy()
+    z = (vy - fitted) / np.sqrt(np.clip(fitted, 0, None) + 1.0)
+    finite = np.isfinite(z)
+    group = vc * _SLOTS + slot
+    by_group = np.argsort(group, kind="stable")  # each (series, slot) in time order
+    sorted_group = group[by_group]
+    weeks = pd.Timedelta(weeks=int(k_weeks)).value
+
+    out = np.full((len(tests), 1 + 2 * len(level)), np.nan)
+    for w in splits.itertuples(index=False):
+        rows = np.flatnonzero(pn.tcut == pd.Timestamp(w.cutoff).value)
+        if not len(rows):
+            continue
+        inw, _, end = pn.window(w.train_first, w.cutoff)
+        needed = np.unique(pn.tcode[rows])
+        if (end[needed] < 0).any():
+            return None
+        zi = np.flatnonzero(inw & finite)
+        quant = _window_quantiles(z[zi], vc[zi], needed, pn.n_series, level)
+        # mean of each slot over the last k weeks up to the series' last observation
+        recent = np.flatnonzero(inw & (vt > vt[end[vc]] - weeks))
+        means = pd.Series(vy[recent]).groupby(group[recent]).mean()
+        keys = means.index.to_numpy(dtype="int64")
+        c = pn.tcode[rows]
+        want = c * _SLOTS + HistoricalAverage._slot(pd.DatetimeIndex(pn.twall[rows]))
+        pos = np.clip(np.searchsorted(keys, want), 0, max(len(keys) - 1, 0))
+        found = (keys[pos] == want) if len(keys) else np.zeros(len(rows), dtype=bool)
+        point = np.where(found, means.to_numpy()[pos] if len(keys) else np.nan, np.nan)
+        # slots without a recent value: the k most recent of that slot
+        lack = np.unique(want[~found])
+        if len(lack):
+            take, label = [], []
+            for g in lack:
+                lo, hi = np.searchsorted(sorted_group, [g, g + 1])
+                part = by_group[lo:hi]
+                part = part[: np.searchsorted(part, end[g // _SLOTS], side="right")]
+                take.append(part[-int(k_weeks) :])
+                label.append(np.full(len(take[-1]), g))
+            older = pd.Series(vy[np.concatenate(take)]).groupby(np.concatenate(label)).mean()
+            fill = older.reindex(want[~found]).to_numpy(dtype="float64")
+            point[~found] = fill
+        point = np.nan_to_num(point, nan=0.0)
+        if not _finish_rows(
+            out, rows, point, quant, c, np.ones(len(rows)), pn.topen[rows], len(level)
+        ):
+            return None
     if np.isnan(out).any():
         return None
     return out
@@ -433,6 +546,19 @@ class HistoricalAverage(LocalForecaster):
         older = frame.groupby("slot").tail(int(self.k_weeks)).groupby("slot")["y"].mean()
         means = means.combine_first(older)
         return {"means": means, "z": z[np.isfinite(z)]}
+
+    def _backtest_fast(
+        self, frame: pd.DataFrame, splits: pd.DataFrame, tests: pd.DataFrame, level: tuple
+    ) -> np.ndarray | None:
+        """Every window's forecasts of the test rows at once (the backtest's shortcut).
+
+        As :meth:`SeasonalNaive._backtest_fast`: exactly the per-window fits' values on
+        the rows of ``tests``, or None when the shortcut does not apply.
+        """
+        k = self.k_weeks
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            return None  # the per-window fit raises the ConfigError
+        return _historical_average_windows(frame, splits, tests, level, int(k))
 
     def _predict_one(
         self, state: dict, h: int, ds_future: pd.DatetimeIndex, X_future_one: Any, level: tuple
