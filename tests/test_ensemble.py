@@ -256,6 +256,59 @@ def test_weights_favour_the_better_member(daily):
     assert scores["weighted"] < scores["mean"]
 
 
+def test_trim_leaves_a_clearly_worse_member_out(daily):
+    yesterday = SeasonalNaive(season_length=1, alias="yesterday")
+    members = (yesterday, "historical_average", "seasonal_naive")
+    full = Ensemble(members=members, combination="weighted").fit(daily)
+    trimmed = Ensemble(members=members, combination="weighted", trim=0.1).fit(daily)
+    pd.testing.assert_frame_equal(full.scores_, trimmed.scores_)
+    s, w = trimmed.scores_, trimmed.weights_
+    best = s.min(axis=1)
+    kept = s.le(best * 1.1, axis=0)
+    assert (w["yesterday"] == 0).all() and (full.weights_["yesterday"] > 0).all()
+    assert ((w > 0) == kept).all().all()
+    np.testing.assert_allclose(w.sum(axis=1), 1.0)
+    inverse = (1 / s).where(kept, 0.0)
+    np.testing.assert_allclose(w, inverse.div(inverse.sum(axis=1), axis=0))
+    with pytest.raises(ConfigError, match="trim"):
+        Ensemble(members=members, combination="weighted", trim=-0.1).fit(daily)
+
+
+class LateStarter(HistoricalAverage):
+    """The historical average, except that it fails on histories shorter than ``min_days``."""
+
+    name = "late_starter"
+
+    def __init__(self, k_weeks=4, min_days=120, alias=None):
+        super().__init__(k_weeks=k_weeks, alias=alias)
+        self.min_days = min_days
+
+    def _fit_one(self, y, ds, X_one):
+        if (ds.max() - ds.min()).days < self.min_days:
+            raise ValueError("history too short")
+        return super()._fit_one(y, ds, X_one)
+
+
+def test_members_are_scored_on_the_windows_they_all_forecast(daily, caplog):
+    # the first of two validation windows is too short for one member: both members
+    # are scored on the second window only, instead of the short one losing its score
+    late = LateStarter(alias="late")
+    with caplog.at_level(logging.WARNING, logger="demandcast"):
+        f = Ensemble(
+            members=("seasonal_naive", late),
+            combination="weighted",
+            validation_windows=2,
+        ).fit(daily)
+    assert f.scores_.notna().all().all()
+    assert (f.failures_["stage"] == "validation").any()
+    one = Ensemble(
+        members=("seasonal_naive", HistoricalAverage(alias="late")),
+        combination="weighted",
+        validation_windows=1,
+    ).fit(daily)
+    pd.testing.assert_frame_equal(f.scores_, one.scores_)
+
+
 # ---------------------------------------------------------------------------
 # automatic choice
 # ---------------------------------------------------------------------------

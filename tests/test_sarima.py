@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -339,6 +340,71 @@ def test_profiles_sum_to_one_per_weekday_and_dispersion_is_poisson_like(bank_30m
     # call counts are overdispersed but not wildly: between Poisson and 5x Poisson
     phi = _intraday.count_dispersion(bank_30min, profiles, k_weeks=8)
     assert 1.0 <= phi <= 5.0
+
+
+@pytest.fixture(scope="module")
+def anon_hourly():
+    """Anonymous Bank, September 1999: offered calls per hour, 24/7 (Israeli week)."""
+    from conftest import find_data_file
+
+    import demandcast
+
+    path = find_data_file("anonymous_bank_calls_1999-09.tsv")
+    if path is None:
+        pytest.skip("anonymous_bank_calls_1999-09.tsv not found in tests/data or ../shared/data")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)  # PHANTOM records left out
+        df = demandcast.load_phone(path, freq="h", tz="Asia/Jerusalem")
+    return df[["unique_id", "ds", "y"]]
+
+
+def test_day_types_pool_the_israeli_work_week_and_keep_friday_and_saturday(anon_hourly):
+    train = anon_hourly[anon_hourly["ds"] < pd.Timestamp("1999-09-25", tz="Asia/Jerusalem")]
+    own = _intraday.weekday_profiles(train, k_weeks=8)
+    phi = _intraday.count_dispersion(train, own, k_weeks=8)
+    pooled = _intraday.pool_day_types(own, dispersion=phi)
+    table = pooled.pivot(index="slot", columns="weekday", values="share")
+    np.testing.assert_allclose(table.sum(), 1.0)
+    # Sunday (6) to Thursday (3) share one shape; Friday (4) and Saturday (5) keep theirs
+    for day in (0, 1, 2, 3):
+        np.testing.assert_allclose(table[day], table[6])
+    own_table = own.pivot(index="slot", columns="weekday", values="share")
+    pd.testing.assert_frame_equal(table[[4, 5]], own_table[[4, 5]])
+    assert _intraday.pool_day_types(own, dispersion=phi, alpha=None) is own
+
+
+def test_day_types_leave_distinct_weekdays_of_a_long_history_apart(bank_30min):
+    # eight weeks of ~250,000 calls per weekday tell Monday from Friday
+    own = _intraday.weekday_profiles(bank_30min, k_weeks=8)
+    phi = _intraday.count_dispersion(bank_30min, own, k_weeks=8)
+    pooled = _intraday.pool_day_types(own, dispersion=phi)
+    table = pooled.pivot(index="slot", columns="weekday", values="share")
+    assert not np.allclose(table[0], table[4])
+    dist = _intraday.profile_distances(own)
+    assert dist.loc[0, 4] > dist.loc[1, 2]
+
+
+def test_day_types_cut_the_profile_error_on_the_anonymous_bank(anon_hourly):
+    # the actual daily totals of the last 10 days spread with the profiles of the days
+    # before: the error left is the profile's (plus count noise)
+    df = anon_hourly
+    day = df["ds"].dt.tz_localize(None).dt.normalize()
+    errors = {True: 0.0, False: 0.0}
+    for d in sorted(day.unique())[-10:]:
+        train, test = df[day < d], df[day == d]
+        own = _intraday.weekday_profiles(train, 8)
+        phi = _intraday.count_dispersion(train, own, 8)
+        for pool in errors:
+            prof = _intraday.pool_day_types(own, dispersion=phi) if pool else own
+            total = pd.DataFrame({"date": [d], "mean": [test["y"].sum()]})
+            fc = _intraday.spread(total, prof, test["ds"])["mean"].to_numpy()
+            errors[pool] += np.abs(fc - test["y"].to_numpy()).sum()
+    assert errors[True] < 0.92 * errors[False]
+
+
+def test_day_type_alpha_is_checked():
+    with pytest.raises(ConfigError, match="day_type_alpha"):
+        SARIMA(day_type_alpha=2.0).fit(example_data("D"))
 
 
 # ---------------------------------------------------------------------------

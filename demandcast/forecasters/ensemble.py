@@ -8,9 +8,12 @@ Validation
     ``validation_windows`` cutoffs, ``validation_h`` intervals apart, every member is
     fitted on the history up to the cutoff (per series, in local wall-clock time) and
     forecasts the next ``validation_h`` intervals; the open, non-missing actuals of
-    all windows are pooled per series and scored with ``metric`` (lower is better).
-    A member that fails on a series in any window gets no score there (NaN).
-    Closed and missing intervals are never scored.
+    the windows are pooled per series and scored with ``metric`` (lower is better).
+    Members are compared on the same windows: those in which every member that
+    forecast the series at all did so (the first window may be too short for a
+    seasonal model). A member that fails on a series in every window, or in all
+    windows when they have none in common, gets no score there (NaN). Closed and
+    missing intervals are never scored.
 
 Regressors
     The combination supports a regressor role when at least one member does, and
@@ -509,8 +512,9 @@ class _MemberForecaster(BaseForecaster):
                 known[c] = X[c].to_numpy()
         ok = frame["is_open"].to_numpy(dtype=bool) & frame["y"].notna().to_numpy()
         actual = _with_unit(frame.loc[ok, [*_KEYS, "y"]])
-        pairs: dict[tuple[str, str], list[np.ndarray]] = {}
+        pairs: dict[tuple[str, str], dict[int, np.ndarray]] = {}
         failed: dict[tuple[str, str], str] = {}
+        failed_in: dict[tuple[str, str], set[int]] = {}
         for w in range(int(self.validation_windows), 0, -1):
             rows = (wall <= last - w * int(h) * step).to_numpy()
             if not rows.any():
@@ -523,6 +527,7 @@ class _MemberForecaster(BaseForecaster):
                 model, bad = self._fit_member(template, train, X_train, routes[label])
                 for uid, reason in bad.items():
                     failed.setdefault((label, uid), f"window {w}: {reason}")
+                    failed_in.setdefault((label, uid), set()).add(w)
                 if model is None:
                     continue
                 X_future = self._validation_future(model, known, routes[label], int(h))
@@ -531,23 +536,34 @@ class _MemberForecaster(BaseForecaster):
                 except Exception as err:
                     for uid in model.series_:
                         failed.setdefault((label, uid), f"window {w}: {type(err).__name__}: {err}")
+                        failed_in.setdefault((label, uid), set()).add(w)
                     continue
                 hits = _with_unit(fc).merge(actual, on=_KEYS, how="inner")
                 for uid, idx in hits.groupby("unique_id", sort=True).indices.items():
                     part = hits.iloc[idx]
-                    pairs.setdefault((label, str(uid)), []).append(
-                        np.column_stack([part["y"].to_numpy(), part[model.alias_].to_numpy()])
+                    pairs.setdefault((label, str(uid)), {})[w] = np.column_stack(
+                        [part["y"].to_numpy(), part[model.alias_].to_numpy()]
                     )
         metric = self._metric()
         labels = [label for label, _, _ in self._templates]
         scores = pd.DataFrame(
             np.nan, index=pd.Index(self.series_, name="unique_id"), columns=labels
         )
-        for (label, uid), chunks in pairs.items():
-            if (label, uid) in failed:
-                continue
-            both = np.concatenate(chunks)
-            scores.loc[uid, label] = float(metric(both[:, 0], both[:, 1]))
+        for uid in self.series_:
+            uid = str(uid)
+            done = {
+                label: set(pairs[label, uid]) - failed_in.get((label, uid), set())
+                for label in labels
+                if (label, uid) in pairs
+            }
+            done = {label: wins for label, wins in done.items() if wins}
+            common = set.intersection(*done.values()) if done else set()
+            for label, wins in done.items():
+                if not common and (label, uid) in failed:
+                    continue  # no window shared by all: only members that never failed
+                use = sorted(common or wins)
+                both = np.concatenate([pairs[label, uid][w] for w in use])
+                scores.loc[uid, label] = float(metric(both[:, 0], both[:, 1]))
         failures = [
             {"member": label, "unique_id": uid, "stage": "validation", "reason": reason}
             for (label, uid), reason in sorted(failed.items())
@@ -604,10 +620,11 @@ class Ensemble(_MemberForecaster):
     same combination of the members' bounds (quantile averaging), which keeps the
     intervals nested because every member's are. With ``combination="weighted"``
     the weights come from the validation loop described in the module docstring:
-    per series the inverse of each member's score, normalised to sum to 1 (members
-    with a zero score share all weight; a member that failed on the series, in
-    validation or in the final fit, gets weight 0; a series without any score gets
-    equal weights).
+    per series the inverse of each member's score, normalised to sum to 1, over the
+    members whose score is within ``trim`` of the best one when ``trim`` is set (so a
+    clearly better member is not diluted by clearly worse ones). Members with a zero
+    score share all weight; a member that failed on the series, in validation or in
+    the final fit, gets weight 0; a series without any score gets equal weights.
 
     Parameters
     ----------
@@ -627,6 +644,10 @@ class Ensemble(_MemberForecaster):
         Name of the forecast column; default ``"ensemble"``.
     random_state : int, optional
         Given to members that take a ``random_state`` and have none set.
+    trim : float or None, default None
+        ``"weighted"`` only: a member whose validation score exceeds the series' best
+        score by more than this fraction (0.1: 10 % worse) gets weight 0, so a
+        clearly better member is not diluted; None weights every scored member.
 
     Attributes
     ----------
@@ -664,12 +685,14 @@ class Ensemble(_MemberForecaster):
         metric: str | Callable[..., float] = "wape",
         alias: str | None = None,
         random_state: int | None = None,
+        trim: float | None = None,
     ) -> None:
         self.members = members
         self.combination = combination
         self.validation_h = validation_h
         self.validation_windows = validation_windows
         self.metric = metric
+        self.trim = trim
         self.alias = alias
         self.random_state = random_state
 
@@ -677,6 +700,14 @@ class Ensemble(_MemberForecaster):
         if self.combination not in _COMBINATIONS:
             raise ConfigError(
                 f"combination={self.combination!r} is not allowed: use one of {list(_COMBINATIONS)}"
+            )
+        trim = self.trim
+        if trim is not None and (
+            isinstance(trim, bool) or not isinstance(trim, numbers.Real) or not trim >= 0
+        ):
+            raise ConfigError(
+                f"trim={trim!r} is not allowed: give a fraction >= 0 (0.1 keeps members at "
+                "most 10 % worse than the best) or None to weight every member"
             )
 
     def _fit(self, df: pd.DataFrame, X: pd.DataFrame | None) -> None:
@@ -712,6 +743,10 @@ class Ensemble(_MemberForecaster):
             usable = avail & np.isfinite(s) & (s >= 0)
             with np.errstate(divide="ignore"):
                 inverse = np.where(usable, 1.0 / np.where(usable, s, 1.0), 0.0)
+            if self.trim is not None:
+                best = np.min(np.where(usable, s, np.inf), axis=1, keepdims=True)
+                usable = usable & (s <= best * (1.0 + float(self.trim)))
+                inverse = np.where(usable, inverse, 0.0)
             perfect = usable & (s == 0)
             inverse = np.where(perfect.any(axis=1, keepdims=True), perfect * 1.0, inverse)
             scored = usable.any(axis=1)
