@@ -643,6 +643,13 @@ def test_group_means_equal_the_groupby_apply(rows):
     assert got["mse_scale"].tolist() == g.apply(lambda s: float(np.mean(np.square(s)))).tolist()
     assert got["n_scale"].tolist() == g.size().tolist()
     assert got["mae_scale"].dtype == "float64"
+    # sorted integer codes (the harness's input) take the run path: the same figures
+    codes = pd.factorize(uid, sort=True)[0].astype("int64")
+    order = np.argsort(codes, kind="stable")
+    runs = _group_means(codes[order], d[order])
+    cols = ["mae_scale", "mse_scale", "n_scale"]
+    pd.testing.assert_frame_equal(runs[cols], got[cols], check_exact=True)
+    assert runs["unique_id"].tolist() == sorted(set(codes.tolist()))
 
 
 # --------------------------------------------------------------------------- all windows at once
