@@ -749,7 +749,7 @@ def test_shortcut_steps_aside_for_a_repeated_wall_clock_hour(autumn, monkeypatch
 
 
 @settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     seed=st.integers(0, 10_000),
