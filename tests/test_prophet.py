@@ -391,21 +391,66 @@ def _desk_daily() -> pd.DataFrame:
     return df[df["unique_id"] == "centrum/desk"].reset_index(drop=True)
 
 
-def test_update_equals_a_warm_started_fit_on_the_longer_history():
+def _spy_map(monkeypatch) -> list:
+    """Record the Stan data and start values each in-process fit receives."""
+    from demandcast.forecasters import prophet as module
+
+    seen: list = []
+    real = module._map_lbfgs
+
+    def spy(data, init):
+        seen.append((data, init))
+        return real(data, init)
+
+    monkeypatch.setattr(module, "_map_lbfgs", spy)
+    return seen
+
+
+def test_update_fits_prophets_objective_on_the_longer_history(monkeypatch):
+    """update() = fit() on the longer history: the same Stan data (features from the
+    cache equal Prophet's own), only a better start (the old fit, rescaled)."""
     df = _desk_daily()
     first, second = _at("2024-02-25"), _at("2024-03-24")
+    seen = _spy_map(monkeypatch)
     model = Prophet(optimizer="scipy").fit(df[df["ds"] <= first])
-    init = model.get_init_params()
     model.predict(28)  # forecast rows enter the feature cache, as in a backtest
     new = df[(df["ds"] > first) & (df["ds"] <= second)]
     assert model.update(new) is model
-    fresh = Prophet(optimizer="scipy").set_init_params(init).fit(df[df["ds"] <= second])
+    fresh = Prophet(optimizer="scipy").fit(df[df["ds"] <= second])
+    (upd, _), (ref, _) = seen[1], seen[2]
+    for key in ("T", "S", "K", "tau", "trend_indicator"):
+        assert upd[key] == ref[key]
+    for key in ("y", "t", "t_change", "X", "sigmas", "s_a", "s_m"):
+        np.testing.assert_allclose(np.asarray(upd[key]), np.asarray(ref[key]), rtol=1e-12)
     assert model.last_ds_ == fresh.last_ds_
-    assert model.n_iter_ == fresh.n_iter_
+    assert model.n_iter_["centrum/desk"] < fresh.n_iter_["centrum/desk"]
     a, b = model.predict(14, level=(80,)), fresh.predict(14, level=(80,))
-    np.testing.assert_allclose(a.iloc[:, 2:].to_numpy(), b.iloc[:, 2:].to_numpy(), rtol=1e-9)
-    # the history moved on: the forecast starts after the new rows
     assert a["ds"].min() > new["ds"].max()
+    open_ = a["ds"].dt.day_of_week < 5
+    np.testing.assert_allclose(a.loc[open_, "prophet"], b.loc[open_, "prophet"], rtol=0.04)
+
+
+def test_rescaled_start_reproduces_the_previous_trend(monkeypatch):
+    df = _desk_daily()
+    first, second = _at("2024-01-28"), _at("2024-03-24")
+    seen = _spy_map(monkeypatch)
+    model = Prophet(optimizer="scipy").fit(df[df["ds"] <= first])
+    old = model.states_["centrum/desk"]["model"]
+    model.update(df[(df["ds"] > first) & (df["ds"] <= second)])
+    new = model.states_["centrum/desk"]["model"]
+    data, init = seen[-1]
+    t, c = np.asarray(data["t"]), np.asarray(data["t_change"])
+
+    def trend(k, m, delta, t, c):
+        return k * t + m + np.where(t[:, None] >= c[None, :], t[:, None] - c[None, :], 0) @ delta
+
+    moved = trend(init["k"], init["m"], init["delta"], t, c) * new.y_scale
+    t_old = ((new.history["ds"] - old.start) / old.t_scale).to_numpy()
+    p = old.params
+    before = trend(p["k"][0, 0], p["m"][0, 0], p["delta"][0], t_old, old.changepoints_t)
+    # the new changepoints are elsewhere: equal up to the kinks between them
+    np.testing.assert_allclose(moved, before * old.y_scale, rtol=0.02)
+    assert new.y_scale != old.y_scale or new.t_scale != old.t_scale
 
 
 def test_update_rejects_old_rows_and_unknown_series():

@@ -496,16 +496,73 @@ class _ScipyBackend:
 
     stan_fit = None
 
-    def __init__(self) -> None:
+    def __init__(self, model: Any = None, previous: Any = None) -> None:
         self.n_iter: int | None = None
+        self.model, self.previous = model, previous
 
     def fit(self, stan_init: dict, stan_data: dict, **kwargs: Any) -> dict:
         if "init" in kwargs:
             from prophet.models import CmdStanPyBackend
 
             stan_init = CmdStanPyBackend.sanitize_custom_inits(stan_init, kwargs["init"])
+        if self.previous is not None and self.model is not None:
+            moved = _rescaled_init(self.previous, self.model, stan_data)
+            if moved is not None:
+                stan_init = moved
         params, self.n_iter = _map_lbfgs(stan_data, stan_init)
+        self.model = self.previous = None  # no references kept in the fitted model
         return params
+
+
+def _rescaled_init(old: Any, new: Any, data: Mapping[str, Any]) -> dict | None:
+    """The previous fit's parameters expressed in the new fit's scales, or None.
+
+    A longer history changes Prophet's scaling (``y_scale``, ``t_scale``) and moves
+    its changepoints, so the old values are a poor start as they are. Here the old
+    trend's slope in data units is read at the new changepoints, and additive terms
+    and the noise are rescaled: the start is the old fit, only re-expressed (the
+    optimum is unchanged). None when the layouts differ (new columns, growth).
+    """
+    p = old.params
+    if (
+        p is None
+        or old.growth != new.growth
+        or new.growth not in ("linear", "flat")
+        or np.shape(p["beta"])[-1] != int(data["K"])
+        or old.y_scale is None
+        or not new.y_scale
+    ):
+        return None
+    k_o, m_o = float(np.ravel(p["k"])[0]), float(np.ravel(p["m"])[0])
+    d_o = np.asarray(p["delta"], dtype="float64")[0]
+    c_o = np.asarray(old.changepoints_t, dtype="float64").reshape(-1)
+    y_ratio = float(old.y_scale) / float(new.y_scale)
+    t_o_scale = old.t_scale.total_seconds()
+    t_n_scale = new.t_scale.total_seconds()
+    c_n = np.asarray(data["t_change"], dtype="float64").reshape(-1)
+    # new scaled time -> old scaled time
+    shift = (new.start - old.start).total_seconds() / t_o_scale
+    stretch = t_n_scale / t_o_scale
+
+    def old_trend(t_old: np.ndarray) -> np.ndarray:
+        past = np.clip(t_old[:, None] - c_o[None, :], 0.0, None) if len(c_o) else None
+        return k_o * t_old + m_o + (past @ d_o if past is not None else 0.0)
+
+    # the new trend interpolates the old one at its own changepoints (and the ends)
+    knots = np.unique(np.concatenate([[0.0], c_n, [1.0]]))
+    if len(knots) != len(c_n) + 2:
+        return None
+    level = old_trend(knots * stretch + shift) * y_ratio
+    rate = np.diff(level) / np.diff(knots)
+    s_a = np.asarray(data["s_a"], dtype="float64")
+    beta = np.asarray(p["beta"], dtype="float64")[0] * np.where(s_a > 0, y_ratio, 1.0)
+    return {
+        "k": float(rate[0]),
+        "m": float(level[0]),
+        "delta": np.diff(rate),
+        "sigma_obs": float(np.ravel(p["sigma_obs"])[0]) * y_ratio,
+        "beta": beta,
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -896,7 +953,8 @@ class Prophet(LocalForecaster):
         in_process = self.optimizer == "scipy" and not self.mcmc_samples
         if in_process:
             kwargs = {}
-            model.stan_backend = _ScipyBackend()
+            old = previous.get("model") if previous else None
+            model.stan_backend = _ScipyBackend(model, old)
         if init:
             kwargs["init"] = {k: np.asarray(v, dtype="float64") for k, v in init.items()}
         model.fit(history, **kwargs)
