@@ -267,7 +267,7 @@ def _map_lbfgs(data: Mapping[str, Any], init: Mapping[str, Any]) -> tuple[dict, 
     n, n_cp = len(y), len(cps)
     # trend = k t + m + B delta, B[i, j] = (t_i - c_j) when t_i >= c_j (Stan's A matrix)
     B = np.where(t[:, None] >= cps[None, :], t[:, None] - cps[None, :], 0.0)
-    mult = bool(s_m.any())
+    mult, add = bool(s_m.any()), bool(s_a.any())
     i_d, i_s = 2, 2 + 2 * n_cp
 
     def objective(x: np.ndarray) -> tuple[float, np.ndarray]:
@@ -275,7 +275,7 @@ def _map_lbfgs(data: Mapping[str, Any], init: Mapping[str, Any]) -> tuple[dict, 
         delta = x[i_d : i_d + n_cp] - x[i_d + n_cp : i_s]
         trend = np.full(n, m) if flat else k * t + m + B @ delta
         scale = 1.0 + X_m @ beta if mult else 1.0
-        resid = y - (trend * scale + X_a @ beta)
+        resid = y - trend * scale - (X_a @ beta if add else 0.0)
         s2 = np.exp(2.0 * log_s)
         rss = resid @ resid
         value = (
@@ -295,7 +295,9 @@ def _map_lbfgs(data: Mapping[str, Any], init: Mapping[str, Any]) -> tuple[dict, 
         grad[i_d : i_d + n_cp] = g_delta + 1.0 / tau
         grad[i_d + n_cp : i_s] = 1.0 / tau - g_delta
         grad[i_s] = 4.0 * s2 + n - rss / s2
-        g_beta = X_a.T @ g_mu + beta * prec
+        g_beta = beta * prec
+        if add:
+            g_beta += X_a.T @ g_mu
         if mult:
             g_beta += X_m.T @ (g_mu * trend)
         grad[i_s + 1 :] = g_beta
