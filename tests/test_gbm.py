@@ -164,6 +164,8 @@ def test_invalid_parameters_name_the_parameter():
         ({"horizon_days": 0}, "horizon_days"),
         ({"quantile_method": "bootstrap"}, "quantile_method"),
         ({"n_cutoffs": -3}, "n_cutoffs"),
+        ({"rows_per_obs": 0}, "rows_per_obs"),
+        ({"rows_per_obs": float("nan")}, "rows_per_obs"),
     ]:
         with pytest.raises(ConfigError, match=word):
             GBM(**FAST, **params).fit(df)
@@ -363,6 +365,25 @@ def _after_event_error(town, day, kind, use: bool, **params) -> tuple[float, flo
         fc = model.fit(train).predict(7)
     fc = fc.merge(test, on=["unique_id", "ds"])
     return float(np.abs(fc["gbm"] - fc["y"]).sum()), float(fc["y"].sum())
+
+
+def test_row_budget_bounds_the_training_rows_and_keeps_the_accuracy(town, monkeypatch):
+    import demandcast.forecasters.gbm as gbm_module
+
+    df = town.frame(freq="D")[["unique_id", "ds", "y", "is_open"]]
+    cut = df["ds"].max() - pd.Timedelta(days=28)
+    train, test = df[df["ds"] <= cut], df[df["ds"] > cut]
+    n_obs = int((train["y"].notna() & train["is_open"].astype(bool)).sum())
+    full = GBM(**FAST, rows_per_obs=100.0).fit(train)
+    monkeypatch.setattr(gbm_module, "_MIN_ROWS", 1)  # the floor would keep every row here
+    small = GBM(**FAST, rows_per_obs=2.0).fit(train)
+    assert full.n_train_rows_ > 15 * n_obs  # every cutoff: up to 28 distances per value
+    assert 1.5 * n_obs <= small.n_train_rows_ <= 2 * n_obs
+    scores = {}
+    for name, model in (("full", full), ("small", small)):
+        fc = model.predict(28, level=(80,)).merge(test, on=["unique_id", "ds"])
+        scores[name] = _wape(fc, "gbm")
+    assert scores["small"] <= 1.1 * scores["full"], scores
 
 
 def test_a_mailing_larger_than_any_in_training_scales_the_forecast(town):

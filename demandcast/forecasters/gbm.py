@@ -13,9 +13,13 @@ Design decisions:
 
 - Cutoffs are the ends of local days. Every day with at least 7 days of history
   before it is a candidate; when ``n_cutoffs`` is None the model uses as many as fit
-  in ``max_train_rows`` training rows, evenly spaced back from the last day (never a
-  whole number of weeks apart, so cutoffs fall on every weekday). Each cutoff
-  contributes its targets up to ``horizon_days`` ahead.
+  in its row budget, evenly spaced back from the last day (never a whole number of
+  weeks apart, so cutoffs fall on every weekday). Each cutoff contributes its
+  targets up to ``horizon_days`` ahead. The budget is ``rows_per_obs`` rows per
+  observed value, at least 25,000 and at most ``max_train_rows``: every cutoff
+  repeats each value at up to ``horizon_days`` distances, and fitting on all of
+  them cost 28 times the rows for 1-2 % lower WAPE (300 simulated daily series:
+  0.5 rows per value 10.6 %, mlforecast with the same trees 11.1 %).
 - Loss: squared error on ``y / baseline``, unweighted (scikit-learn's
   ``sample_weight`` path is about ten times slower). Predicting a correction of the
   historical average beat predicting ``y / series level`` on the bank calls
@@ -39,9 +43,12 @@ Design decisions:
   ``min(2 * horizon_days, days // 3)``) and predicts the targets of the cutoffs after
   ``T``; its errors, divided by ``sqrt(point + 1)`` and by a per-series dispersion
   factor (shrunk to the pooled value), give empirical quantiles per horizon bucket
-  (1, 2-3, 4-7, 8-14, 15-28, 29+ days). Too short a history for that: the final
-  model's in-sample errors are used (narrower). ``quantile_method="quantile"`` fits
-  quantile-loss models for the levels 80 and 95 instead.
+  (1, 2-3, 4-7, 8-14, 15-28, 29+ days). The second model boosts a quarter of the
+  rounds at four times the learning rate: a quarter of the cost, and errors a
+  little larger than the final model's, so the bands err on the wide side. Too
+  short a history for that: the final model's in-sample errors are used
+  (narrower). ``quantile_method="quantile"`` fits quantile-loss models for the
+  levels 80 and 95 instead.
 - Series identity is a categorical feature when there are 2 to 250 series; the
   channel (the part of ``unique_id`` after the last ``/``) is one too.
 - A series without any open value or with less than 7 days of history cannot be
@@ -77,6 +84,8 @@ _SHRINK = 50.0
 _MAX_CATEGORIES = 250
 _QUANTILE_LEVELS = (80, 95)
 _MIN_ITER, _ROWS_PER_ITER = 60, 20  # small training sets: fewer boosting rounds
+_CAL_SPEEDUP = 4  # the calibration model: a quarter of the rounds, 4x the learning rate
+_MIN_ROWS = 25_000  # training rows kept at least (short histories keep them all)
 _RIDGE = 1.0  # penalty of the response slopes (inputs scaled to at most 1)
 
 
@@ -127,6 +136,9 @@ class GBM(BaseForecaster):
         Number of training cutoffs; default as many as ``max_train_rows`` allows.
     max_train_rows : int, default 1_000_000
         Bound on the training rows (memory: about 200 bytes per row).
+    rows_per_obs : float, default 0.5
+        Training rows per observed value (see the module docstring), at least
+        25,000 rows; the fit time grows with it.
     quantile_method : {"conformal", "quantile"}, default "conformal"
         How intervals are made (see the module docstring).
     region : {"noord", "midden", "zuid"} or None, default "midden"
@@ -173,6 +185,7 @@ class GBM(BaseForecaster):
         horizon_days: int = 28,
         n_cutoffs: int | None = None,
         max_train_rows: int = 1_000_000,
+        rows_per_obs: float = 0.5,
         quantile_method: str = "conformal",
         region: str | None = "midden",
         random_state: int | None = 0,
@@ -189,6 +202,7 @@ class GBM(BaseForecaster):
         self.horizon_days = horizon_days
         self.n_cutoffs = n_cutoffs
         self.max_train_rows = max_train_rows
+        self.rows_per_obs = rows_per_obs
         self.quantile_method = quantile_method
         self.region = region
         self.random_state = random_state
@@ -215,6 +229,12 @@ class GBM(BaseForecaster):
         if self.n_cutoffs is not None:
             _positive_int(self.n_cutoffs, "n_cutoffs", "e.g. 100, or None for automatic")
         _positive_int(self.max_train_rows, "max_train_rows", "e.g. 1_000_000")
+        r = self.rows_per_obs
+        if isinstance(r, bool) or not isinstance(r, numbers.Real) or not math.isfinite(r) or r <= 0:
+            raise ConfigError(
+                f"rows_per_obs={r!r} is not allowed: give a positive number of training "
+                "rows per observed value, e.g. 0.5 (more is slower, rarely more accurate)"
+            )
         if self.quantile_method not in ("conformal", "quantile"):
             raise ConfigError(
                 f"quantile_method={self.quantile_method!r} is not allowed: use 'conformal' "
@@ -222,12 +242,13 @@ class GBM(BaseForecaster):
             )
         return ks, horizon
 
-    def _hgb(self, **loss: Any):
+    def _hgb(self, speedup: int = 1, **loss: Any):
         from sklearn.ensemble import HistGradientBoostingRegressor
 
+        n_iter = max(1, -(-self.n_iter_ // speedup))
         return HistGradientBoostingRegressor(
-            max_iter=self.n_iter_,
-            learning_rate=self.learning_rate,
+            max_iter=n_iter,
+            learning_rate=min(1.0, self.learning_rate * self.n_iter_ / n_iter),
             max_leaf_nodes=self.max_leaf_nodes,
             min_samples_leaf=self.min_samples_leaf,
             l2_regularization=self.l2_regularization,
@@ -483,7 +504,9 @@ class GBM(BaseForecaster):
         return ti[take], td[take], ts[take], cut
 
     def _row_budget(self, n_obs: int) -> int:
-        return int(self.max_train_rows)
+        """Training rows: ``rows_per_obs`` per observed target, at least ``_MIN_ROWS``."""
+        auto = max(_MIN_ROWS, math.ceil(float(self.rows_per_obs) * n_obs))
+        return min(int(self.max_train_rows), auto)
 
     def _conformal(self, Xtr, L, target, base, i, d, c) -> None:
         last = self.panel_.n_days - 1
@@ -498,7 +521,7 @@ class GBM(BaseForecaster):
         ):
             slopes = self._fit_response(L[train], target[train], i[train])
             resid = target[train] - self._response(L[train], i[train], slopes)
-            model = self._hgb().fit(Xtr[train], resid)
+            model = self._hgb(speedup=_CAL_SPEEDUP).fit(Xtr[train], resid)
             rows = cal
             ratio = model.predict(Xtr[rows]) + self._response(L[rows], i[rows], slopes)
             point = np.clip(ratio, 0, None) * base[rows]
