@@ -91,6 +91,7 @@ def test_conformance_suite(freq):
         ("random_state", 1.5),
         ("n_jobs", 0),
         ("daily_seasonality", "sometimes"),
+        ("optimizer", "newton"),
     ],
 )
 def test_bad_parameters_are_named(param, value):
