@@ -273,10 +273,6 @@ def _protocol_wape(df: pd.DataFrame, models: list, h: int, step: int) -> dict[st
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="open work: measured gbm 6.59 % vs historical average 6.56 % on this protocol",
-)
 def test_bank_calls_protocol_matches_the_best_peer(bank):
     """BENCHMARKS.md: h = 140 half hours (5 business days), step 140, 6 folds.
 
@@ -286,7 +282,7 @@ def test_bank_calls_protocol_matches_the_best_peer(bank):
     scores = _protocol_wape(bank, [GBM(), "historical_average", "seasonal_naive"], 140, 140)
     assert scores["gbm"] < scores["seasonal_naive"]
     assert scores["gbm"] <= scores["historical_average"]
-    assert scores["gbm"] <= 0.067  # measured 6.59 %
+    assert scores["gbm"] <= 0.067  # measured 6.34 % (80 % coverage 0.754)
 
 
 @pytest.mark.slow
