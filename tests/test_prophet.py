@@ -265,15 +265,80 @@ def test_without_level_no_draws_are_made(monkeypatch):
     asked = []
     real = Prophet._point_and_draws
 
-    def spy(self, m, future, draws, uid):
+    def spy(self, m, t, X, s_a, s_m, draws, uid):
         asked.append(draws)
-        return real(self, m, future, draws, uid)
+        return real(self, m, t, X, s_a, s_m, draws, uid)
 
     monkeypatch.setattr(Prophet, "_point_and_draws", spy)
     fc = model.predict(14)
     assert asked == [0, 0] and list(fc.columns) == ["unique_id", "ds", "prophet"]
     model.set_params(uncertainty_samples=50).predict(14, level=(80,))
     assert asked[2:] == [50, 50]
+
+
+def _both_paths(model, monkeypatch, h: int, **kwargs) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The forecast from the cached design and Prophet's own frame code, same model."""
+    direct = model.predict(h, level=(80, 95), **kwargs)
+    with monkeypatch.context() as patch:
+        patch.setattr(Prophet, "_direct_inputs", lambda *args, **kw: None)
+        own = model.predict(h, level=(80, 95), **kwargs)
+    return direct, own
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"seasonality_mode": "multiplicative"},
+        {"seasonality_mode": "additive", "transform": "log1p"},
+        {"growth": "flat"},
+    ],
+)
+def test_direct_forecast_equals_prophets_predict_of_the_same_fit(monkeypatch, params):
+    df = _desk_sim().frame("phone", freq="D")
+    model = Prophet(optimizer="scipy", **params).fit(df[df["ds"] < _at("2024-03-01")])
+    used = []
+    real = Prophet._point_and_draws
+
+    def spy(self, *args):
+        used.append(args[-1])
+        return real(self, *args)
+
+    monkeypatch.setattr(Prophet, "_point_and_draws", spy)
+    direct, own = _both_paths(model, monkeypatch, 28)
+    assert used == ["centrum/phone"]  # the fast path ran once, Prophet's path once
+    cols = [c for c in direct.columns if c.startswith("prophet")]
+    scale = float(own["prophet"].abs().max())
+    # same parameters, same seed path: equal up to rounding (not only statistically)
+    np.testing.assert_allclose(direct[cols], own[cols], rtol=0, atol=1e-9 * scale)
+    open_ = direct["prophet"] > 0  # closed weekends are zero with zero width
+    assert open_.sum() >= 18
+    assert (direct["prophet-hi-95"] - direct["prophet-lo-95"])[open_].min() > 0
+
+
+def test_direct_forecast_with_a_regressor_and_school_holidays(monkeypatch):
+    sim = _desk_sim()
+    phone = sim.frame("phone", freq="D")
+    X = sim.regressors("D")[["ds", "mailing_letters"]]
+    model = Prophet(optimizer="scipy").fit(phone[phone["ds"] <= _at("2024-02-11")], X=X)
+    assert model.states_["centrum/phone"]["school"]  # spring break in the history
+    Xf = _is_open(model, 28, sim.opening_hours["phone"]).merge(X, on="ds")
+    used = []
+    real = Prophet._point_and_draws
+    monkeypatch.setattr(
+        Prophet, "_point_and_draws", lambda self, *a: used.append(1) or real(self, *a)
+    )
+    direct, own = _both_paths(model, monkeypatch, 28, X_future=Xf)
+    assert used == [1]
+    cols = [c for c in direct.columns if c.startswith("prophet")]
+    np.testing.assert_allclose(direct[cols], own[cols], rtol=0, atol=1e-9 * 1e3)
+    # the intraday grid across the October DST change goes through the same path
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)  # walk-ins before opening time
+        hourly = _desk_sim().frame("desk", freq="h")
+    hourly = hourly[(hourly["ds"] >= _at("2023-08-01")) & (hourly["ds"] < _at("2023-10-27"))]
+    model = Prophet(optimizer="scipy", holidays_region=None).fit(hourly)
+    direct, own = _both_paths(model, monkeypatch, 72)
+    np.testing.assert_allclose(direct[cols], own[cols], rtol=0, atol=1e-6)
 
 
 def test_threads_give_the_same_forecast():

@@ -405,6 +405,13 @@ class _FeatureCache:
         self.key: tuple | None = None
         self.rows: pd.DataFrame | None = None
         self.meta: tuple | None = None
+        self._values: tuple | None = None
+
+    def values(self) -> np.ndarray:
+        """``rows`` as a float matrix (made once per version of ``rows``)."""
+        if self._values is None or self._values[0] is not self.rows:
+            self._values = (self.rows, self.rows.to_numpy(dtype="float64"))  # type: ignore[union-attr]
+        return self._values[1]
 
     def install(self, model: Any) -> None:
         """Route ``model.make_all_seasonality_features`` through this cache."""
@@ -1106,7 +1113,6 @@ class Prophet(LocalForecaster):
     ) -> dict[str, np.ndarray]:
         model = state["model"]
         wall = _wall(ds_future, self.tz_)
-        future = self._design(state, wall, X_future_one)
         back = np.expm1 if self.transform == "log1p" else (lambda v: v)
         saved_holidays = model.holidays
         ahead = self._ahead(state, wall)
@@ -1127,7 +1133,12 @@ class Prophet(LocalForecaster):
                     "Prophet parameter uncertainty_samples=0 gives no prediction intervals: "
                     "set uncertainty_samples (e.g. 300) or call predict with level=None"
                 )
-            point, samples = self._point_and_draws(model, future, draws, state["uid"])
+            inputs = self._direct_inputs(state, wall, X_future_one)
+            if inputs is None:
+                future = self._design(state, wall, X_future_one)
+                point, samples = self._prophet_point_and_draws(model, future, draws, state["uid"])
+            else:
+                point, samples = self._point_and_draws(model, *inputs, draws, state["uid"])
             out = {"mean": back(point)}
             for lv in level:
                 lo, hi = np.quantile(samples, [(100 - lv) / 200, (100 + lv) / 200], axis=1)
@@ -1157,10 +1168,124 @@ class Prophet(LocalForecaster):
         grid = pd.date_range(wall.max() + step, wall.max() + pd.Timedelta(days=400), freq=step)
         return wall.append(grid[~grid.isin(cache.rows.index)]).unique()
 
+    def _direct_inputs(
+        self, state: dict, wall: pd.DatetimeIndex, X_one: pd.DataFrame | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Scaled time and feature matrix of the forecast rows, from the feature cache.
+
+        What ``setup_dataframe`` and ``make_all_seasonality_features`` would give for
+        these rows, in Prophet's (time-sorted) order, without building a frame: the
+        seasonal and holiday columns are cached rows, the regressors are standardised
+        with the fit's ``mu`` and ``std`` (dates not cached yet are built first, through
+        the cache). Returns ``(t, X, s_a, s_m)``, or None when Prophet's own path is
+        needed (MCMC fits, logistic growth).
+        """
+        model = state["model"]
+        cache = state.get("features")
+        if (
+            cache is None
+            or cache.rows is None
+            or cache.meta is None
+            or model.growth not in _GROWTHS
+            or np.shape(model.params["k"])[0] != 1
+        ):
+            return None
+        order = np.argsort(wall.to_numpy(), kind="stable")
+        ws = wall[order]
+        pos = cache.rows.index.get_indexer(ws)
+        if (pos < 0).any():  # new dates (user regressors: no year-ahead build): add them
+            with _quiet():
+                model.make_all_seasonality_features(
+                    model.setup_dataframe(self._design(state, wall, X_one))
+                )
+            pos = cache.rows.index.get_indexer(ws)
+            if (pos < 0).any():
+                return None
+        columns = [cache.values()[pos]]
+        school = None
+        for name, props in model.extra_regressors.items():
+            if name == _SCHOOL and name not in state["regressors"]:
+                if school is None:
+                    school = _school_flags(ws, state["region"])
+                raw = school
+            else:
+                raw = X_one[name].to_numpy(dtype="float64")[order]  # type: ignore[index]
+            columns.append(((raw - props["mu"]) / props["std"])[:, None])
+        X = np.hstack(columns) if len(columns) > 1 else columns[0]
+        t = np.asarray((ws - model.start) / model.t_scale, dtype="float64")
+        cols = cache.meta[1]
+        s_a = cols["additive_terms"].to_numpy(dtype="float64")
+        s_m = cols["multiplicative_terms"].to_numpy(dtype="float64")
+        return t, X, s_a, s_m
+
     def _point_and_draws(
-        self, model: Any, future: pd.DataFrame, draws: int, uid: str
+        self,
+        model: Any,
+        t: np.ndarray,
+        X: np.ndarray,
+        s_a: np.ndarray,
+        s_m: np.ndarray,
+        draws: int,
+        uid: str,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """``yhat`` and, when ``draws > 0``, posterior predictive draws (rows x draws).
+
+        Prophet's ``predict`` and ``sample_model_vectorized`` (MAP fit: one parameter
+        set) computed on the cached design: ``trend * (1 + X_m beta) + X_a beta``,
+        trend-change paths drawn as Prophet draws them (uniform changepoint flags,
+        Laplace sizes, cumulated twice) plus Gaussian noise, with numpy's global
+        generator in Prophet's order of calls, seeded per series and restored after:
+        the numbers equal ``_prophet_point_and_draws``.
+        """
+        p = model.params
+        beta = np.atleast_2d(p["beta"])
+        add = np.nanmean(X @ (beta * s_a).T, axis=1) * model.y_scale
+        mult = np.nanmean(X @ (beta * s_m).T, axis=1)
+        floor = 0.0 if model.scaling == "absmax" else float(model.y_min)
+        cps = np.asarray(model.changepoints_t, dtype="float64")
+
+        def trend_at(k: Any, m: Any, delta: Any) -> np.ndarray:
+            if model.growth == "flat":
+                return model.flat_trend(t, m)
+            return model.piecewise_linear(t, delta, k, m, cps)
+
+        point_trend = trend_at(
+            np.nanmean(p["k"]), np.nanmean(p["m"]), np.nanmean(p["delta"], axis=0)
+        )
+        point = (point_trend * model.y_scale + floor) * (1 + mult) + add
+        if draws < 1:
+            return point, None
+        saved = np.random.get_state()
+        try:
+            if self.random_state is not None:
+                np.random.seed(_series_seed(self.random_state, uid))
+            delta = p["delta"][0]
+            expected = trend_at(p["k"][0], p["m"][0], delta)
+            change = np.zeros((draws, len(t)))
+            future = t > 1
+            n_future = int(future.sum())
+            if n_future and model.growth == "linear":
+                if n_future > 1:
+                    single_diff = np.diff(t[future]).mean()
+                else:
+                    single_diff = np.diff(model.history["t"]).mean()
+                mat = model._make_trend_shift_matrix(
+                    np.mean(np.abs(delta)) + 1e-8, len(cps) * single_diff, n_future, draws
+                )
+                change[:, len(t) - n_future :] = mat.cumsum(axis=1).cumsum(axis=1) * single_diff
+            trends = (expected[None, :] + change) * model.y_scale + floor
+            noise = np.random.normal(0, p["sigma_obs"][0], trends.shape) * model.y_scale
+            xb_a = X @ (beta[0] * s_a) * model.y_scale
+            xb_m = X @ (beta[0] * s_m)
+            sims = trends * (1 + xb_m) + xb_a + noise
+            return point, np.ascontiguousarray(sims.T)
+        finally:
+            np.random.set_state(saved)
+
+    def _prophet_point_and_draws(
+        self, model: Any, future: pd.DataFrame, draws: int, uid: str
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """``yhat`` and draws through Prophet's own frame code (MCMC fits, cache misses).
 
         Builds Prophet's feature matrix once for both (``Prophet.predict`` followed by
         ``predictive_samples`` would build it twice); the arithmetic is Prophet's own.
