@@ -200,9 +200,17 @@ def _public_holidays_between(start: Any, end: Any) -> pd.DataFrame:
 
 def _school_flags(wall: pd.DatetimeIndex, region: str) -> np.ndarray:
     """1.0 on days in a school holiday of ``region``, else 0.0."""
-    days = wall.normalize()
-    school = _school_days(days.min().year, days.max().year, region)
-    return np.asarray(days.isin(school), dtype="float64")
+    days = np.asarray(wall.to_numpy(), dtype="datetime64[D]")
+    first, last = np.array([days.min(), days.max()]).astype("datetime64[Y]").astype("int64") + 1970
+    school = _school_day_numbers(int(first), int(last), region)
+    return np.isin(days, school).astype("float64")
+
+
+@functools.lru_cache(maxsize=64)
+def _school_day_numbers(first_year: int, last_year: int, region: str) -> np.ndarray:
+    """:func:`_school_days` as sorted ``datetime64[D]`` values (fast membership)."""
+    days = _school_days(first_year, last_year, region)
+    return np.unique(np.asarray(days.to_numpy(), dtype="datetime64[D]"))
 
 
 @functools.lru_cache(maxsize=64)
@@ -425,7 +433,8 @@ class _FeatureCache:
             self.key, self.rows, self.meta = key, None, None
         regs = list(model.extra_regressors)
         ds = pd.DatetimeIndex(df["ds"])
-        known = self.rows is not None and bool(ds.isin(self.rows.index).all())
+        pos = None if self.rows is None else self.rows.index.get_indexer(ds)
+        known = pos is not None and bool((pos >= 0).all())
         if not known:
             part = df if self.rows is None else df[~ds.isin(self.rows.index)]
             part = part.reset_index(drop=True)  # Prophet aligns its pieces on the index
@@ -437,14 +446,16 @@ class _FeatureCache:
             self.meta = (list(priors), cols, modes)
             if self.key != _layout(model):  # Prophet set train_holiday_names just now
                 self.key = _layout(model)
+            pos = self.rows.index.get_indexer(ds)
         elif model.train_holiday_names is None and model.holidays is not None:
             # what Prophet's make_holiday_features records in a fit (names in order)
             names = list(dict.fromkeys(model.holidays["holiday"]))
             model.train_holiday_names = pd.Series(names) if names else None
-        values = self.rows.reindex(ds)
-        out = pd.DataFrame(values.to_numpy(), columns=values.columns, index=df.index)
-        for name in regs:
-            out[name] = df[name].to_numpy()
+        parts = [self.values()[pos]]
+        if regs:
+            parts.append(df[regs].to_numpy(dtype="float64"))
+        columns = [*self.rows.columns, *regs]  # type: ignore[union-attr]
+        out = pd.DataFrame(np.hstack(parts), columns=columns, index=df.index)
         priors, cols, modes = self.meta  # type: ignore[misc]
         return out, list(priors), cols.copy(), {k: list(v) for k, v in modes.items()}
 
