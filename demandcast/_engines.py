@@ -109,7 +109,8 @@ def run_local(
     """``run(task, df, X)`` for every task, in order; with joblib when ``n_jobs > 1``.
 
     ``payload(task, df, X)`` cuts the rows a task needs, so worker processes are sent
-    no more than that.
+    no more than that. joblib gets the tasks longest first; results come back in
+    task order.
     """
     bar = progress_bar(len(tasks), show)
     results: list[R] = []
@@ -121,10 +122,14 @@ def run_local(
         else:
             from joblib import Parallel, delayed
 
-            jobs = (delayed(run)(t, *payload(t, df, X)) for t in tasks)
-            for res in Parallel(n_jobs=n_jobs, return_as="generator")(jobs):
-                results.append(res)
+            order = longest_first(tasks, df)
+            jobs = (delayed(run)(tasks[i], *payload(tasks[i], df, X)) for i in order)
+            done: list[Any] = [None] * len(tasks)
+            gen = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
+            for i, res in zip(order, gen, strict=True):
+                done[i] = res
                 bar.update(1)
+            results = done
     finally:
         bar.close()
     return results
