@@ -312,8 +312,9 @@ def run_dask(
     """
     from distributed import as_completed
 
-    df_f = client.scatter(df, broadcast=True)
-    X_f = client.scatter(X, broadcast=True) if X is not None else None
+    # own keys (hash=False): another run scattering the same frame must not share them
+    df_f = client.scatter(df, broadcast=True, hash=False)
+    X_f = client.scatter(X, broadcast=True, hash=False) if X is not None else None
     slots = dask_workers(client)
     pending = iter(longest_first(tasks, df))
     token = uuid.uuid4().hex[:8]
