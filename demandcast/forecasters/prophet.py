@@ -1199,6 +1199,7 @@ class Prophet(LocalForecaster):
             or cache.meta is None
             or model.growth not in _GROWTHS
             or np.shape(model.params["k"])[0] != 1
+            or not hasattr(model, "_make_trend_shift_matrix")  # prophet < 1.1.2
         ):
             return None
         order = np.argsort(wall.to_numpy(), kind="stable")
@@ -1252,7 +1253,7 @@ class Prophet(LocalForecaster):
         beta = np.atleast_2d(p["beta"])
         add = np.nanmean(X @ (beta * s_a).T, axis=1) * model.y_scale
         mult = np.nanmean(X @ (beta * s_m).T, axis=1)
-        floor = 0.0 if model.scaling == "absmax" else float(model.y_min)
+        floor = 0.0 if getattr(model, "scaling", "absmax") == "absmax" else float(model.y_min)
         cps = np.asarray(model.changepoints_t, dtype="float64")
 
         def trend_at(k: Any, m: Any, delta: Any) -> np.ndarray:
