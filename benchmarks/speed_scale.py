@@ -449,6 +449,21 @@ def memory_child(args: argparse.Namespace) -> int:
     return 0
 
 
+def _merged(table: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """This run's rows replace the same targets in an earlier CSV; other rows stay.
+
+    So ``--only`` runs update their rows and keep the rest, each row with the time it
+    was measured.
+    """
+    if not path.exists():
+        return table
+    old = pd.read_csv(path)
+    if "target" not in old.columns:
+        return table
+    kept = old[~old["target"].isin(table["target"])]
+    return pd.concat([kept, table], ignore_index=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.memory_child:
@@ -477,8 +492,11 @@ def main(argv: list[str] | None = None) -> int:
     if "memory" in args.only:
         memory(rep, args)
     table = pd.DataFrame(rep.rows)
+    env = cm.environment_line().split("; ")
+    table["measured"] = f"{env[0]}, {env[2]}"
     print(cm.markdown_table(table, 3))
-    path = cm.write_csv(table, f"speed_scale{'_quick' if args.quick else ''}.csv")
+    name = f"speed_scale{'_quick' if args.quick else ''}.csv"
+    path = cm.write_csv(_merged(table, cm.RESULTS / name), name)
     print(f"\nwritten {path}; {cm.environment_line()}")
     return 0
 
