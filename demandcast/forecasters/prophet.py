@@ -20,7 +20,9 @@ A thin, careful wrapper around ``prophet.Prophet`` (one model per series):
   sampling for all levels); ``warm_start`` starts each fit from the previous one's
   parameters (Prophet's "Updating fitted models"); :meth:`Prophet.update` (used by
   backtests with ``refit=k``) re-fits warm-started and reuses the seasonal and
-  holiday features built before; ``optimizer="scipy"`` fits in-process.
+  holiday features built before; ``optimizer="scipy"`` fits in-process. Forecasts
+  and interval draws are Prophet's arithmetic on the cached features (no frames per
+  forecast; MCMC fits use Prophet's own path).
 
 Default ``seasonality_mode="multiplicative"``: on a rolling backtest of the simulated
 municipality (phone and desk, daily and 30-minute, 3 locations) it had a lower WAPE
