@@ -613,6 +613,23 @@ class BaseForecaster:
                 ) from err2
             return FallbackState(model)
 
+    def _update_frame(self, df_new: pd.DataFrame) -> pd.DataFrame:
+        """New observations for ``update``: validated on the fitted grid, ``is_open``
+        filled, and only series seen in ``fit`` (others raise InvalidFrameError)."""
+        from demandcast.frame import validate_frame
+
+        frame = validate_frame(df_new, freq=self.freq_, tz=str(self.tz_)).reset_index(drop=True)
+        if "is_open" not in frame.columns:
+            frame["is_open"] = True
+        frame["is_open"] = frame["is_open"].astype(bool)
+        unknown = sorted(set(frame["unique_id"]) - set(self.series_))
+        if unknown:
+            raise InvalidFrameError(
+                f"df_new has series {unknown[:5]} that were not in fit: update only extends "
+                "fitted series; refit with fit() to add series"
+            )
+        return frame
+
     # -- predict ----------------------------------------------------------------
 
     def future_ds(self, h: int) -> pd.DataFrame:

@@ -1044,18 +1044,7 @@ class Prophet(LocalForecaster):
         7
         """
         check_is_fitted(self)
-        from demandcast.frame import validate_frame
-
-        frame = validate_frame(df_new, freq=self.freq_, tz=str(self.tz_)).reset_index(drop=True)
-        if "is_open" not in frame.columns:
-            frame["is_open"] = True
-        frame["is_open"] = frame["is_open"].astype(bool)
-        unknown = sorted(set(frame["unique_id"]) - set(self.series_))
-        if unknown:
-            raise InvalidFrameError(
-                f"df_new has series {unknown[:5]} that were not in fit: update only extends "
-                "fitted series; refit with fit() to add series"
-            )
+        frame = self._update_frame(df_new)
         X_aligned = None
         if self.regressors_:
             if X_new is None:
