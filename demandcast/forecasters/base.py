@@ -615,7 +615,8 @@ class BaseForecaster:
 
     def _update_frame(self, df_new: pd.DataFrame) -> pd.DataFrame:
         """New observations for ``update``: validated on the fitted grid, ``is_open``
-        filled, and only series seen in ``fit`` (others raise InvalidFrameError)."""
+        filled, only series seen in ``fit`` and only rows after each series' last
+        ``ds`` (otherwise InvalidFrameError)."""
         from demandcast.frame import validate_frame
 
         frame = validate_frame(df_new, freq=self.freq_, tz=str(self.tz_)).reset_index(drop=True)
@@ -628,6 +629,15 @@ class BaseForecaster:
                 f"df_new has series {unknown[:5]} that were not in fit: update only extends "
                 "fitted series; refit with fit() to add series"
             )
+        for uid, idx in frame.groupby("unique_id", sort=True).indices.items():
+            part = frame.iloc[idx]
+            early = part["ds"] <= self.last_ds_[str(uid)]
+            if early.any():
+                shown = part.loc[early, "ds"].astype(str).head(5).tolist()
+                raise InvalidFrameError(
+                    f"df_new: series {str(uid)!r} has rows at or before its last fitted ds "
+                    f"{self.last_ds_[str(uid)]}, e.g. {shown}: pass only newer observations"
+                )
         return frame
 
     # -- predict ----------------------------------------------------------------

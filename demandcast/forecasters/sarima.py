@@ -775,13 +775,6 @@ class SARIMA(LocalForecaster):
         for uid, idx in frame.groupby("unique_id", sort=True).indices.items():
             uid = str(uid)
             part = frame.iloc[idx]
-            early = part["ds"] <= self.last_ds_[uid]
-            if early.any():
-                shown = part.loc[early, "ds"].astype(str).head(5).tolist()
-                raise InvalidFrameError(
-                    f"df_new: series {uid!r} has rows at or before its last fitted ds "
-                    f"{self.last_ds_[uid]}, e.g. {shown}: pass only newer observations"
-                )
             state = self.states_[uid]
             if not isinstance(state, SeriesFit):
                 raise ForecasterFitError(
