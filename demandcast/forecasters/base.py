@@ -208,6 +208,31 @@ def default_season_length(freq: str) -> int:
     )
 
 
+def finish_values(values: np.ndarray, n_levels: int, is_open: np.ndarray | None) -> np.ndarray:
+    """What every forecast gets last: clipped at 0, intervals nested around the point
+    (each wider level contains the narrower one) and 0 on closed intervals.
+
+    ``values`` holds the point forecast in column 0 and then ``lo, hi`` of each level
+    from narrow to wide (the order of :func:`interval_columns`).
+
+    Examples
+    --------
+    >>> v = np.array([[5.0, 6.0, 4.0], [-1.0, -2.0, 3.0]])
+    >>> finish_values(v, 1, np.array([True, False])).tolist()
+    [[5.0, 5.0, 5.0], [0.0, 0.0, 0.0]]
+    """
+    values = np.clip(values, 0.0, None)
+    lo_prev = hi_prev = values[:, 0]
+    for i in range(n_levels):
+        lo = np.minimum(values[:, 1 + 2 * i], lo_prev)
+        hi = np.maximum(values[:, 2 + 2 * i], hi_prev)
+        values[:, 1 + 2 * i], values[:, 2 + 2 * i] = lo, hi
+        lo_prev, hi_prev = lo, hi
+    if is_open is not None:
+        values[~np.asarray(is_open, dtype=bool)] = 0.0
+    return values
+
+
 def check_is_fitted(forecaster: BaseForecaster) -> None:
     """Raise :class:`NotFittedError` unless ``forecaster`` has been fitted.
 
@@ -828,17 +853,7 @@ class BaseForecaster:
             raise ForecasterFitError(
                 self.name, None, f"_predict returned NaN or infinite values, e.g. at {rows}"
             )
-        values = np.clip(values, 0.0, None)
-        point = values[:, 0]
-        lo_prev = point
-        hi_prev = point
-        for i in range(len(levels)):
-            lo = np.minimum(values[:, 1 + 2 * i], lo_prev)
-            hi = np.maximum(values[:, 2 + 2 * i], hi_prev)
-            values[:, 1 + 2 * i], values[:, 2 + 2 * i] = lo, hi
-            lo_prev, hi_prev = lo, hi
-        if is_open is not None:
-            values[~np.asarray(is_open, dtype=bool)] = 0.0
+        values = finish_values(values, len(levels), is_open)
         result = grid.copy()
         for j, col in enumerate(cols):
             result[col] = values[:, j]

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from demandcast.exceptions import ConfigError
-from demandcast.forecasters.base import LocalForecaster, default_season_length
+from demandcast.forecasters.base import LocalForecaster, default_season_length, finish_values
 
 __all__ = ["HistoricalAverage", "SeasonalNaive"]
 
@@ -84,19 +84,6 @@ def _lookup(times: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.nda
     """``values`` at the sorted int64 ``times`` equal to ``wanted``; NaN where absent."""
     pos = np.clip(np.searchsorted(times, wanted), 0, len(times) - 1)
     return np.where(times[pos] == wanted, values[pos], np.nan)
-
-
-def _finish_block(values: np.ndarray, n_levels: int, is_open: np.ndarray) -> np.ndarray:
-    """What ``BaseForecaster._finish`` does to the values: clip, nest, zero when closed."""
-    values = np.clip(values, 0.0, None)
-    lo_prev = hi_prev = values[:, 0]
-    for i in range(n_levels):
-        lo = np.minimum(values[:, 1 + 2 * i], lo_prev)
-        hi = np.maximum(values[:, 2 + 2 * i], hi_prev)
-        values[:, 1 + 2 * i], values[:, 2 + 2 * i] = lo, hi
-        lo_prev, hi_prev = lo, hi
-    values[~is_open] = 0.0
-    return values
 
 
 def _window_quantiles(
@@ -176,7 +163,7 @@ def _finish_rows(
     out: np.ndarray, rows: np.ndarray, point: np.ndarray, quant: np.ndarray,
     code: np.ndarray, factor: np.ndarray, is_open: np.ndarray, n_levels: int,
 ) -> bool:  # fmt: skip
-    """``_bounds`` then ``_finish_block`` into ``out[rows]``; False on a non-finite value."""
+    """``_bounds`` then ``finish_values`` into ``out[rows]``; False on a non-finite value."""
     scale = np.sqrt(np.clip(point, 0, None) + 1.0) * factor
     values = np.empty((len(rows), out.shape[1]))
     values[:, 0] = point
@@ -185,7 +172,7 @@ def _finish_rows(
         values[:, 2 + 2 * i] = point + quant[code, 2 * i + 1] * scale
     if not np.isfinite(values).all():
         return False  # the per-window path names the rows
-    out[rows] = _finish_block(values, n_levels, is_open)
+    out[rows] = finish_values(values, n_levels, is_open)
     return True
 
 
