@@ -158,6 +158,22 @@ class _Panel:
             end[self.code[idx[tails]]] = idx[tails]
         return inw, start, end
 
+    def windows(self, splits: pd.DataFrame) -> list[tuple[np.ndarray, ...]] | None:
+        """Per backtest window with test rows: ``(rows, inw, start, end, needed)``,
+        the test rows, :meth:`window` of its training part and the tested series.
+        None when a tested series has no training row (the per-window path decides)."""
+        plan = []
+        for w in splits.itertuples(index=False):
+            rows = np.flatnonzero(self.tcut == pd.Timestamp(w.cutoff).value)
+            if not len(rows):
+                continue
+            inw, start, end = self.window(w.train_first, w.cutoff)
+            needed = np.unique(self.tcode[rows])
+            if (end[needed] < 0).any():
+                return None
+            plan.append((rows, inw, start, end, needed))
+        return plan
+
 
 def _finish_rows(
     out: np.ndarray, rows: np.ndarray, point: np.ndarray, quant: np.ndarray,
@@ -217,14 +233,10 @@ def _seasonal_naive_windows(
     finite = np.isfinite(z)
 
     out = np.full((len(tests), 1 + 2 * len(level)), np.nan)
-    for w in splits.itertuples(index=False):
-        rows = np.flatnonzero(pn.tcut == pd.Timestamp(w.cutoff).value)
-        if not len(rows):
-            continue
-        inw, start, end = pn.window(w.train_first, w.cutoff)
-        needed = np.unique(pn.tcode[rows])
-        if (end[needed] < 0).any():
-            return None
+    plan = pn.windows(splits)
+    if plan is None:
+        return None
+    for rows, inw, start, end, needed in plan:
         zi = np.flatnonzero(inw & finite & (prev >= start[vc]) & (prev >= 0))
         quant = _window_quantiles(z[zi], vc[zi], needed, pn.n_series, level)
         c, t = pn.tcode[rows], pn.twall[rows]
@@ -291,14 +303,10 @@ def _historical_average_windows(
     weeks = pd.Timedelta(weeks=int(k_weeks)).value
 
     out = np.full((len(tests), 1 + 2 * len(level)), np.nan)
-    for w in splits.itertuples(index=False):
-        rows = np.flatnonzero(pn.tcut == pd.Timestamp(w.cutoff).value)
-        if not len(rows):
-            continue
-        inw, _, end = pn.window(w.train_first, w.cutoff)
-        needed = np.unique(pn.tcode[rows])
-        if (end[needed] < 0).any():
-            return None
+    plan = pn.windows(splits)
+    if plan is None:
+        return None
+    for rows, inw, _, end, needed in plan:
         zi = np.flatnonzero(inw & finite)
         quant = _window_quantiles(z[zi], vc[zi], needed, pn.n_series, level)
         # mean of each slot over the last k weeks up to the series' last observation
