@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 
 from demandcast import _engines
+from demandcast._text import examples
 from demandcast._windows import BacktestWindows, time_grid
 from demandcast.exceptions import (
     BacktestError,
@@ -84,13 +85,6 @@ _RESERVED = ("unique_id", "ds", "cutoff", "step", "y", "is_open", "as_of", "mode
 _GROUPINGS = ("model", "step", "unique_id", "cutoff")
 _NON_REGRESSORS = ("unique_id", "ds", "as_of", "is_open")
 _MIN_TRAIN = 2
-
-
-def _head(values: Iterable[Any], n: int = 5) -> str:
-    items = list(values)
-    shown = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in items[:n])
-    more = f" (+{len(items) - n} more)" if len(items) > n else ""
-    return f"[{shown}]{more}"
 
 
 # ---------------------------------------------------------------------------
@@ -145,14 +139,14 @@ def _resolve_models(forecasters: Any) -> list[_Model]:
     dup = sorted({a for a in aliases if aliases.count(a) > 1})
     if dup:
         raise ConfigError(
-            f"forecasters: output column(s) {_head(dup)} would be used twice; give each "
+            f"forecasters: output column(s) {examples(dup)} would be used twice; give each "
             "model its own alias, e.g. get_forecaster('historical_average', k_weeks=8, "
             "alias='ha8') or a dict {'ha8': ...}"
         )
     bad = [a for a in aliases if a in _RESERVED]
     if bad:
         raise ConfigError(
-            f"forecasters: alias(es) {_head(bad)} clash with backtest columns "
+            f"forecasters: alias(es) {examples(bad)} clash with backtest columns "
             f"{list(_RESERVED)}; choose another alias"
         )
     return out
@@ -547,7 +541,7 @@ def _check_history(frame: pd.DataFrame, splits: pd.DataFrame, tests: pd.DataFram
             short.append((str(uniques[c]), w.cutoff, int(have[c])))
     if short:
         shown = [f"{u!r} has {n} up to cutoff {c}" for u, c, n in short[:5]]
-        more = f" (+{len(short) - 5} more)" if len(short) > 5 else ""
+        more = f" (and {len(short) - 5} more)" if len(short) > 5 else ""
         series = sorted({u for u, _, _ in short})
         raise BacktestError(
             f"not enough history: each series tested in a window needs at least {_MIN_TRAIN} "
@@ -676,7 +670,7 @@ def _plan(
                 "model %r cannot use regressor(s) %s (its tags allow no %s regressors): "
                 "backtested without them",
                 m.alias,
-                _head(dropped),
+                examples(dropped),
                 "/".join(sorted({role_of[c] for c in dropped})),
             )
         lv = level if tags.get("intervals", True) else ()
@@ -982,7 +976,9 @@ class BacktestResult:
         group = [by] if isinstance(by, str) else list(by)
         bad = [g for g in group if g not in _GROUPINGS]
         if bad:
-            raise ConfigError(f"by: {_head(bad)} not allowed; group by any of {list(_GROUPINGS)}")
+            raise ConfigError(
+                f"by: {examples(bad)} not allowed; group by any of {list(_GROUPINGS)}"
+            )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             table = evaluate(
@@ -999,7 +995,7 @@ class BacktestResult:
         unknown = [m for m in names if m not in table.columns or m in keys]
         if unknown:
             choices = [c for c in table.columns if c not in keys]
-            raise ConfigError(f"metrics: unknown {_head(unknown)}; choose from {choices}")
+            raise ConfigError(f"metrics: unknown {examples(unknown)}; choose from {choices}")
         return table[[*keys, *names]]
 
     def leaderboard(self, metric: str = "wape") -> pd.DataFrame:
@@ -1094,7 +1090,7 @@ class BacktestResult:
         if one.empty:
             raise ConfigError(
                 f"unique_id={unique_id!r} is not in the backtest; series: "
-                f"{_head(sorted(fc['unique_id'].unique()))}"
+                f"{examples(sorted(fc['unique_id'].unique()))}"
             )
         if ax is None:
             fig, axes = plt.subplots(2, 1, figsize=(10, 7), constrained_layout=True)

@@ -43,6 +43,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
+from demandcast._text import MAX_EXAMPLES, examples, short
 from demandcast.exceptions import DataWarning, InvalidFrameError
 
 __all__ = [
@@ -59,7 +60,6 @@ __all__ = [
 DEFAULT_TZ: str = "Europe/Amsterdam"
 REQUIRED_COLUMNS: tuple[str, str, str] = ("unique_id", "ds", "y")
 
-_MAX_EXAMPLES = 5
 _SECOND_NS = 1_000_000_000
 _MINUTE_NS = 60 * _SECOND_NS
 _HOUR_NS = 60 * _MINUTE_NS
@@ -99,25 +99,11 @@ def _describe_rows(df: pd.DataFrame, positions: np.ndarray, columns: Sequence[st
     total = len(positions)
     shown = []
     cols = [c for c in columns if c in df.columns]
-    for pos in positions[:_MAX_EXAMPLES]:
-        values = ", ".join(f"{c}={_short(df[c].iloc[int(pos)])}" for c in cols)
+    for pos in positions[:MAX_EXAMPLES]:
+        values = ", ".join(f"{c}={short(df[c].iloc[int(pos)])}" for c in cols)
         shown.append(f"row {df.index[int(pos)]!r} ({values})")
-    more = f" and {total - _MAX_EXAMPLES} more" if total > _MAX_EXAMPLES else ""
+    more = f" and {total - MAX_EXAMPLES} more" if total > MAX_EXAMPLES else ""
     return f"{total} row(s), e.g. " + "; ".join(shown) + more
-
-
-def _short(value: Any) -> str:
-    if isinstance(value, (pd.Timestamp, _dt.date)):
-        return repr(str(value))
-    if isinstance(value, np.generic):
-        value = value.item()
-    return repr(value)
-
-
-def _list_values(values: Sequence[Any]) -> str:
-    values = list(values)
-    more = f" and {len(values) - _MAX_EXAMPLES} more" if len(values) > _MAX_EXAMPLES else ""
-    return ", ".join(_short(v) for v in values[:_MAX_EXAMPLES]) + more
 
 
 # -------------------------------------------------------------------- frequencies
@@ -403,7 +389,7 @@ def _check_columns(df: pd.DataFrame, required: Sequence[str]) -> None:
         raise _fail(
             dup[0],
             "column name appears more than once",
-            _list_values(dup),
+            examples(dup),
             "drop or rename the duplicate columns",
         )
     missing = [c for c in required if c not in df.columns]
@@ -475,7 +461,7 @@ def _parse_ds(df: pd.DataFrame) -> tuple[pd.DatetimeIndex, bool]:
         raise _fail(
             "ds",
             f"must hold timestamps, found dtype {s.dtype}",
-            _describe_rows(df, np.arange(min(len(s), _MAX_EXAMPLES)), cols),
+            _describe_rows(df, np.arange(min(len(s), MAX_EXAMPLES)), cols),
             "convert, e.g. pd.to_datetime(df['ds'], unit='s') for epoch seconds",
         )
     obj = s.astype(object) if isinstance(s.dtype, pd.CategoricalDtype) else s
@@ -725,7 +711,7 @@ def _resolve_freq(
             raise _fail(
                 "ds",
                 "a series with one row has no frequency to infer",
-                f"series {_list_values(uniques[single])}",
+                f"series {examples(uniques[single])}",
                 "drop those series, add more history, or pass freq= explicitly",
             )
         wall_mode = _modes(d_codes, d_wall)
@@ -753,10 +739,10 @@ def _resolve_freq(
         if unsupported:
             shown = ", ".join(
                 f"{uniques[c]!r} ({pd.Timedelta(int(steps[c]), 'ns')})"
-                for c in unsupported[:_MAX_EXAMPLES]
+                for c in unsupported[:MAX_EXAMPLES]
             )
-            if len(unsupported) > _MAX_EXAMPLES:
-                shown += f" and {len(unsupported) - _MAX_EXAMPLES} more"
+            if len(unsupported) > MAX_EXAMPLES:
+                shown += f" and {len(unsupported) - MAX_EXAMPLES} more"
             raise _fail(
                 "ds",
                 "most common spacing is not a supported frequency",
@@ -769,7 +755,7 @@ def _resolve_freq(
         for code, spec_ in per_series.items():
             found.setdefault(spec_.alias, []).append(str(uniques[code]))
         if len(found) > 1:
-            shown = "; ".join(f"{a!r}: {_list_values(ids)}" for a, ids in found.items())
+            shown = "; ".join(f"{a!r}: {examples(ids)}" for a, ids in found.items())
             raise _fail(
                 "ds",
                 "series have different frequencies, one frame needs one",
@@ -1097,7 +1083,7 @@ def regularise(
             conflict = ~called & (y > 0)
             if conflict.any():
                 idx = np.flatnonzero(conflict)
-                ex = _list_values(
+                ex = examples(
                     [
                         f"{u} {d}"
                         for u, d in zip(
@@ -1186,7 +1172,7 @@ def fill_missing(
             raise _fail(
                 "y",
                 "series with no observed value to fill from",
-                f"series {_list_values(ids)}",
+                f"series {examples(ids)}",
                 "drop those series, or use method='zero'",
             )
     out["y"] = y

@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from demandcast._text import examples
 from demandcast.exceptions import ConfigError, DataWarning, InvalidFrameError
 from demandcast.forecasters import _intraday
 from demandcast.frame import DEFAULT_TZ, local_range, validate_frame
@@ -78,12 +79,6 @@ OpeningLike = Any  # OpeningHours, a callable ds -> bool array, or a mapping of 
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _examples(values: Any, k: int = 5) -> str:
-    values = list(values)
-    more = f" and {len(values) - k} more" if len(values) > k else ""
-    return ", ".join(repr(v) for v in values[:k]) + more
 
 
 def _slot_label(minutes: np.ndarray) -> np.ndarray:
@@ -130,7 +125,7 @@ def _check_hours(opening_hours: OpeningLike) -> None:
     bad = [h for h in items if h is not None and not (hasattr(h, "is_open") or callable(h))]
     if bad:
         raise ConfigError(
-            f"opening_hours: {_examples(type(b).__name__ for b in bad)} is not OpeningHours "
+            f"opening_hours: {examples(type(b).__name__ for b in bad)} is not OpeningHours "
             "or a callable; pass an OpeningHours, a callable ds -> bool array, or a mapping "
             "unique_id -> one of those"
         )
@@ -372,8 +367,8 @@ class IntradayProfiles:
         missing = sorted({str(u) for u in uids} - set(self.unique_ids))
         if missing:
             raise ConfigError(
-                f"unique_id: no intraday profile for {_examples(missing)}; profiles exist "
-                f"for {_examples(self.unique_ids)}. Fix: build the profiles from a frame "
+                f"unique_id: no intraday profile for {examples(missing)}; profiles exist "
+                f"for {examples(self.unique_ids)}. Fix: build the profiles from a frame "
                 "that holds those series"
             )
 
@@ -580,7 +575,7 @@ def _day_cells(
         shown = [f"{u} {d.date()}" for u, d in zip(bad["unique_id"], bad["date"], strict=True)]
         warnings.warn(
             f"intraday_profiles: {len(bad)} day(s) with missing intervals (y NaN) are not "
-            f"used for the profiles, e.g. {_examples(shown)}",
+            f"used for the profiles, e.g. {examples(shown)}",
             DataWarning,
             stacklevel=3,
         )
@@ -683,7 +678,7 @@ def _check_daily(
             ds = pd.to_datetime(ds)
         except (ValueError, TypeError):
             raise InvalidFrameError(
-                f"column 'ds' of {name}: not dates, e.g. {_examples(df['ds'].head(5))}. "
+                f"column 'ds' of {name}: not dates, e.g. {examples(df['ds'].head(5))}. "
                 "Fix: pass local midnights (datetime64 or ISO dates)"
             ) from None
     ds = pd.Series(pd.DatetimeIndex(ds), index=df.index)
@@ -691,7 +686,7 @@ def _check_daily(
         rows = np.flatnonzero(ds.isna().to_numpy())
         raise InvalidFrameError(
             f"column 'ds' of {name}: {len(rows)} missing date(s) at rows "
-            f"{_examples(df.index[rows])}. Fix: drop or fill those rows"
+            f"{examples(df.index[rows])}. Fix: drop or fill those rows"
         )
     aware = ds.dt.tz is not None
     wall = ds.dt.tz_localize(None) if aware else ds
@@ -970,7 +965,7 @@ def split(
         ]
         warnings.warn(
             f"split: {int(lost.sum())} day(s) have a positive daily forecast but no open "
-            f"interval; set to zero, e.g. {_examples(shown)}",
+            f"interval; set to zero, e.g. {examples(shown)}",
             DataWarning,
             stacklevel=2,
         )

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from demandcast._text import examples
 from demandcast.exceptions import ConfigError, DataWarning, InvalidFrameError
 
 __all__ = [
@@ -54,12 +55,6 @@ ArrayLike = Any  # numpy array, pandas Series, list of numbers
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _examples(values: Sequence[Any] | np.ndarray, k: int = 5) -> str:
-    shown = list(values[:k])
-    more = f" (and {len(values) - k} more)" if len(values) > k else ""
-    return f"{shown}{more}"
 
 
 def _as_float(x: ArrayLike, name: str) -> np.ndarray:
@@ -434,7 +429,7 @@ def poisson_mean_absolute_deviation(lam: ArrayLike) -> np.ndarray:
     lam_ = _as_float(lam, "lam")
     if np.any(lam_ < 0):
         raise InvalidFrameError(
-            f"lam: expected counts must be >= 0, got {_examples(lam_[lam_ < 0])}. "
+            f"lam: expected counts must be >= 0, got {examples(lam_[lam_ < 0])}. "
             "Fix: pass the expected number of arrivals per interval."
         )
     k = np.floor(lam_)
@@ -488,7 +483,7 @@ def poisson_floor_wape(lam: ArrayLike, *, exact: bool | None = None) -> float:
     lam_ = lam_[~np.isnan(lam_)]
     if np.any(lam_ < 0):
         raise InvalidFrameError(
-            f"lam: expected counts must be >= 0, got {_examples(lam_[lam_ < 0])}. "
+            f"lam: expected counts must be >= 0, got {examples(lam_[lam_ < 0])}. "
             "Fix: pass the expected number of arrivals per interval."
         )
     total = float(np.sum(lam_))
@@ -721,8 +716,8 @@ def _require_columns(df: pd.DataFrame, columns: Sequence[str], what: str, fix: s
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise InvalidFrameError(
-            f"{what}: missing column(s) {_examples(missing)}; it has "
-            f"{_examples(list(df.columns), 10)}. Fix: {fix}"
+            f"{what}: missing column(s) {examples(missing)}; it has "
+            f"{examples(list(df.columns), 10)}. Fix: {fix}"
         )
 
 
@@ -1053,7 +1048,7 @@ def evaluate(
         warnings.warn(
             f"mase/rmsse: {len(bad_unique)} (series, cutoff) pair(s) have a seasonal scale "
             f"of 0 or none (too little training data) and were left out of the mean, e.g. "
-            f"{_examples(bad_unique)}. Fix: give more training history or a shorter season.",
+            f"{examples(bad_unique)}. Fix: give more training history or a shorter season.",
             DataWarning,
             stacklevel=2,
         )

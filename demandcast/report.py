@@ -27,6 +27,7 @@ import pandas as pd
 
 from demandcast import _charts
 from demandcast._atomic import write_text
+from demandcast._text import examples
 from demandcast.exceptions import ConfigError, InvalidFrameError
 
 __all__ = ["render_report", "write_report"]
@@ -319,12 +320,6 @@ class _Fmt:
 # -- input checks -------------------------------------------------------------------
 
 
-def _head(values: Sequence[Any], n: int = 5) -> str:
-    values = list(values)
-    more = f" (+{len(values) - n} more)" if len(values) > n else ""
-    return ", ".join(repr(v) for v in values[:n]) + more
-
-
 def _check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
     if value not in choices:
         raise ConfigError(f"{name}={value!r} is not allowed; choose one of {list(choices)}")
@@ -412,7 +407,7 @@ def _forecast(forecast: Any, model: str | None, zone: str) -> tuple[pd.DataFrame
     if not models:
         raise InvalidFrameError(
             f"forecast has no numeric model column besides {sorted(_NON_MODEL)} and "
-            f"interval bounds; columns: {_head(list(forecast.columns))}. "
+            f"interval bounds; columns: {examples(list(forecast.columns))}. "
             "Fix: pass the frame returned by predict()."
         )
     if model is None:
@@ -439,7 +434,7 @@ def _forecast(forecast: Any, model: str | None, zone: str) -> tuple[pd.DataFrame
     except (TypeError, ValueError) as err:
         raise InvalidFrameError(
             f"forecast column 'ds' cannot be read as times ({err}); first values: "
-            f"{_head(forecast['ds'].head(5).tolist())}. Fix: pass tz-aware timestamps."
+            f"{examples(forecast['ds'].head(5).tolist())}. Fix: pass tz-aware timestamps."
         ) from err
     return out.sort_values(["unique_id", "ds"], ignore_index=True), model, levels
 

@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from demandcast._text import examples
 from demandcast.exceptions import ConfigError, InvalidFrameError
 
 __all__ = [
@@ -65,12 +66,6 @@ _INTERVAL_COL = re.compile(r"^(?P<base>.+)-(?P<side>lo|hi)-(?P<level>\d+(?:\.\d+
 # --------------------------------------------------------------------------- validation
 
 
-def _examples(values: Sequence[Any] | np.ndarray, k: int = 5) -> str:
-    shown = [v.item() if isinstance(v, np.generic) else v for v in list(values)[:k]]
-    more = f" (and {len(values) - k} more)" if len(values) > k else ""
-    return f"{shown}{more}"
-
-
 def _float_array(name: str, value: ArrayLike) -> np.ndarray:
     try:
         arr = np.asarray(value, dtype="float64")
@@ -86,7 +81,7 @@ def _check(name: str, arr: np.ndarray, bad: np.ndarray, rule: str, fix: str) -> 
     if np.any(bad):
         offending = np.atleast_1d(arr)[np.atleast_1d(bad)]
         raise ConfigError(
-            f"{name} must be {rule}; offending values: {_examples(offending)}. Fix: {fix}."
+            f"{name} must be {rule}; offending values: {examples(offending)}. Fix: {fix}."
         )
 
 
@@ -785,7 +780,7 @@ def _point_column(df: pd.DataFrame, value_col: str | None, reserved: set[str]) -
         if value_col not in df.columns:
             raise InvalidFrameError(
                 f"value_col {value_col!r} is not a column of the forecast; columns: "
-                f"{_examples(list(df.columns), 20)}. Fix: pass one of them."
+                f"{examples(list(df.columns), 20)}. Fix: pass one of them."
             )
         return value_col
     bases = sorted(
@@ -893,7 +888,7 @@ def _aht_values(df: pd.DataFrame, aht: Any) -> np.ndarray:
         missing = sorted(set(ids) - {str(k) for k in aht})
         if missing:
             raise ConfigError(
-                f"aht mapping has no handle time for series {_examples(missing)}. "
+                f"aht mapping has no handle time for series {examples(missing)}. "
                 f"Fix: add those unique_id keys (seconds)."
             )
         lookup = {str(k): v for k, v in aht.items()}
@@ -908,7 +903,7 @@ def _aht_values(df: pd.DataFrame, aht: Any) -> np.ndarray:
         rows = df.loc[bad, ["unique_id", "ds"]].head(5).astype(str).values.tolist()
         raise ConfigError(
             f"{where}: average handle time must be finite seconds > 0; "
-            f"{int(bad.sum())} rows break it, e.g. {_examples(values[bad])} at {rows}. "
+            f"{int(bad.sum())} rows break it, e.g. {examples(values[bad])} at {rows}. "
             f"Fix: give positive handle times in seconds."
         )
     return values
@@ -1043,7 +1038,7 @@ def required_staff(
         rows = df.loc[bad, ["unique_id", "ds"]].head(5).astype(str).values.tolist()
         raise InvalidFrameError(
             f"column {column!r}: calls must be finite and >= 0; {int(bad.sum())} rows "
-            f"break it, e.g. {_examples(calls[bad])} at {rows}. "
+            f"break it, e.g. {examples(calls[bad])} at {rows}. "
             f"Fix: fill or drop missing forecasts and clip negatives before staffing."
         )
     handle = _aht_values(df, aht)

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from demandcast._text import examples
 from demandcast.exceptions import (
     DataWarning,
     InvalidFrameError,
@@ -182,13 +183,6 @@ def _package_versions() -> str:
     return json.dumps(versions, sort_keys=True)
 
 
-def _examples(values: Sequence[Any] | pd.Index | pd.Series, n: int = 5) -> str:
-    values = list(values)
-    shown = ", ".join(repr(v) for v in values[:n])
-    more = f" (and {len(values) - n} more)" if len(values) > n else ""
-    return f"{shown}{more}"
-
-
 def _mask(url: str) -> str:
     """The URL with any password replaced by ***."""
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
@@ -262,14 +256,14 @@ def _check_keys(frame: pd.DataFrame, subject: str, fix: str) -> None:
         if len(nulls):
             raise InvalidFrameError(
                 f"column {col!r} has {len(nulls)} missing value(s) at rows "
-                f"{_examples(nulls)}: drop or fill those rows before saving"
+                f"{examples(nulls)}: drop or fill those rows before saving"
             )
     dup = frame.duplicated(["unique_id", "ds"], keep=False)
     if dup.any():
         rows = frame.loc[dup, ["unique_id", "ds"]].drop_duplicates()
         raise InvalidFrameError(
             f"{subject} {int(dup.sum())} rows with a repeated (unique_id, ds), e.g. "
-            f"{_examples(list(rows.itertuples(index=False, name=None)))}: {fix}"
+            f"{examples(list(rows.itertuples(index=False, name=None)))}: {fix}"
         )
 
 
@@ -286,14 +280,14 @@ class _ParsedForecast:
         if missing:
             raise InvalidFrameError(
                 f"forecast frame lacks column(s) {missing}: it needs unique_id, ds and one "
-                f"column per model; it has {_examples(frame.columns)}"
+                f"column per model; it has {examples(frame.columns)}"
             )
         if frame.empty:
             raise InvalidFrameError("forecast frame has no rows: there is nothing to save")
         bad_names = [c for c in frame.columns if not isinstance(c, str)]
         if bad_names:
             raise InvalidFrameError(
-                f"forecast column names must be strings; got {_examples(bad_names)}: "
+                f"forecast column names must be strings; got {examples(bad_names)}: "
                 "rename them, e.g. frame.columns = frame.columns.map(str)"
             )
         _check_tz_aware(frame, "frame")
@@ -328,7 +322,7 @@ class _ParsedForecast:
         if not self.models:
             raise InvalidFrameError(
                 "forecast frame has no model column: expected unique_id, ds, <model>, "
-                f"<model>-lo-80, ...; it has {_examples(frame.columns)}"
+                f"<model>-lo-80, ...; it has {examples(frame.columns)}"
             )
         sides: dict[tuple[str, float], set[str]] = {}
         for model, side, level, col in self.intervals:
@@ -341,7 +335,7 @@ class _ParsedForecast:
         one_sided = [f"{m} at level {lv:g}" for (m, lv), s in sides.items() if len(s) != 2]
         if one_sided:
             raise InvalidFrameError(
-                f"intervals need both -lo- and -hi- columns; missing for {_examples(one_sided)}"
+                f"intervals need both -lo- and -hi- columns; missing for {examples(one_sided)}"
             )
 
         frame = frame.sort_values(["unique_id", "ds"], kind="stable")
@@ -350,7 +344,7 @@ class _ParsedForecast:
             if step.isna().any() or not pd.api.types.is_integer_dtype(step) or (step < 1).any():
                 raise InvalidFrameError(
                     "column 'step' must hold integers >= 1 (the horizon of each row); "
-                    f"got {_examples(step[step.isna() | (step < 1)].unique())}: drop the "
+                    f"got {examples(step[step.isna() | (step < 1)].unique())}: drop the "
                     "column and the store numbers the rows of each series 1, 2, ..."
                 )
             self.step = step.to_numpy(dtype="int64")
@@ -856,7 +850,7 @@ class ForecastStore:
         if missing:
             raise InvalidFrameError(
                 f"actuals lack column(s) {missing}: pass a long frame with unique_id, ds, y; "
-                f"it has {_examples(actuals.columns)}"
+                f"it has {examples(actuals.columns)}"
             )
         _check_tz_aware(actuals, "df")
         y = actuals["y"]
@@ -873,10 +867,10 @@ class ForecastStore:
         frame = actuals[["unique_id", "ds", "y"]]
         missing_y = frame["y"].isna()
         if missing_y.any():
-            examples = list(frame.loc[missing_y, ["unique_id", "ds"]].itertuples(index=False))
+            skipped = list(frame.loc[missing_y, ["unique_id", "ds"]].itertuples(index=False))
             warnings.warn(
                 f"save_actuals skipped {int(missing_y.sum())} row(s) whose y is missing, e.g. "
-                f"{_examples([tuple(e) for e in examples])}",
+                f"{examples([tuple(e) for e in skipped])}",
                 DataWarning,
                 stacklevel=3,
             )
@@ -925,7 +919,7 @@ class ForecastStore:
             if as_of is not None and label is None and len({r.label for r in rows}) > 1:
                 raise StoreError(
                     f"several runs hold as_of={as_of!r}, with labels "
-                    f"{_examples(sorted({str(r.label) for r in rows}))}; pass label=..."
+                    f"{examples(sorted({str(r.label) for r in rows}))}; pass label=..."
                 )
             row = rows[0]
         if row.status != "complete":
@@ -990,7 +984,7 @@ class ForecastStore:
                 unknown = [m for m in chosen if m not in saved_models]
                 if unknown:
                     raise StoreError(
-                        f"run {run.run_id} has no model(s) {_examples(unknown)}; it holds "
+                        f"run {run.run_id} has no model(s) {examples(unknown)}; it holds "
                         f"{saved_models}"
                     )
             points = _fetch(
@@ -1190,7 +1184,7 @@ class ForecastStore:
                 unknown = sorted(set(int(r) for r in run_ids) - set(ids))
                 if unknown:
                     raise StoreError(
-                        f"run_ids {_examples(unknown)} are not complete runs in the store; "
+                        f"run_ids {examples(unknown)} are not complete runs in the store; "
                         "see store.runs()"
                     )
             joined = (

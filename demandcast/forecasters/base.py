@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from demandcast._text import examples
 from demandcast.exceptions import (
     ConfigError,
     ForecasterFitError,
@@ -95,13 +96,6 @@ def _trusted_frame(frame: pd.DataFrame, freq: str) -> Iterator[None]:
 # ---------------------------------------------------------------------------
 
 
-def _head(values: Iterable[Any], n: int = 5) -> str:
-    items = list(values)
-    shown = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in items[:n])
-    more = f" (+{len(items) - n} more)" if len(items) > n else ""
-    return f"[{shown}]{more}"
-
-
 def normalise_level(level: Any) -> tuple[float, ...]:
     """Check interval levels and return them as a sorted tuple without duplicates.
 
@@ -147,7 +141,7 @@ def normalise_level(level: Any) -> tuple[float, ...]:
     if bad:
         raise ConfigError(
             f"level must hold numbers strictly between 0 and 100; offending values "
-            f"{_head(bad)}: give coverage in percent, e.g. level=(80, 95)"
+            f"{examples(bad)}: give coverage in percent, e.g. level=(80, 95)"
         )
     out = sorted({int(v) if float(v).is_integer() else float(v) for v in items})
     return tuple(out)
@@ -557,7 +551,7 @@ class BaseForecaster:
             )
         if "ds" not in X.columns:
             raise InvalidFrameError(
-                f"X has no 'ds' column (columns: {_head(X.columns)}): add the interval "
+                f"X has no 'ds' column (columns: {examples(X.columns)}): add the interval "
                 "start of each regressor row"
             )
         columns = [c for c in X.columns if c not in ("unique_id", "ds", "is_open")]
@@ -565,8 +559,8 @@ class BaseForecaster:
         unknown = [c for c in roles if c not in columns]
         if unknown:
             raise ConfigError(
-                f"roles name columns that are not regressors in X: {_head(unknown)}; "
-                f"regressor columns are {_head(columns)}"
+                f"roles name columns that are not regressors in X: {examples(unknown)}; "
+                f"regressor columns are {examples(columns)}"
             )
         bad = {c: r for c, r in roles.items() if r not in ROLES}
         if bad:
@@ -754,9 +748,9 @@ class BaseForecaster:
             if future_cols:
                 first = grid.groupby("unique_id")["ds"].min()
                 raise InvalidFrameError(
-                    f"future regressors {_head(future_cols)} were used in fit but X_future is "
+                    f"future regressors {examples(future_cols)} were used in fit but X_future is "
                     f"None; pass X_future with their values for the next {len(grid) // len(first)}"
-                    f" intervals (from {_head(first.astype(str).unique())})"
+                    f" intervals (from {examples(first.astype(str).unique())})"
                 )
             return None, None
         if not isinstance(X_future, pd.DataFrame) or "ds" not in X_future.columns:
@@ -766,7 +760,7 @@ class BaseForecaster:
         past = [c for c in X_future.columns if self.roles_.get(c) == "past"]
         if past:
             raise InvalidFrameError(
-                f"X_future holds past regressors {_head(past)}: past regressors are observed "
+                f"X_future holds past regressors {examples(past)}: past regressors are observed "
                 "only, the model uses them lagged from the training data; drop them from "
                 "X_future"
             )
@@ -777,14 +771,14 @@ class BaseForecaster:
         ]
         if unknown:
             raise UnsupportedRegressorError(
-                f"X_future has columns {_head(unknown)} that were not regressors in fit; "
-                f"model {self.name!r} was fitted with {_head(list(self.roles_))}: drop them "
+                f"X_future has columns {examples(unknown)} that were not regressors in fit; "
+                f"model {self.name!r} was fitted with {examples(list(self.roles_))}: drop them "
                 "or refit with them in X"
             )
         missing = [c for c in future_cols if c not in X_future.columns]
         if missing:
             raise InvalidFrameError(
-                f"X_future lacks future regressor column(s) {_head(missing)} used in fit: add "
+                f"X_future lacks future regressor column(s) {examples(missing)} used in fit: add "
                 "their values for the forecast horizon"
             )
         cols = list(future_cols)
@@ -1038,11 +1032,11 @@ def _align_regressors(
         series = where["unique_id"].unique()
         first = where.groupby("unique_id")["ds"].min()
         dates = [f"{u}: {first[u]}" for u in series[:5]]
-        name = f"regressor(s) {_head(columns)}" if column == "_present" else repr(column)
+        name = f"regressor(s) {examples(columns)}" if column == "_present" else repr(column)
         rule = "has no rows" if column == "_present" else "is NaN or missing"
         raise InvalidFrameError(
             f"{what} {rule} for {name} at {int(gap.sum())} interval(s) of {len(series)} "
-            f"series {_head(series)}; first uncovered dates {dates}: give a value for every "
+            f"series {examples(series)}; first uncovered dates {dates}: give a value for every "
             f"interval of every series"
             + (" in the forecast horizon" if what == "X_future" else " in df")
         )
