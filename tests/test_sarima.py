@@ -606,3 +606,96 @@ def test_mailing_and_social_regressors_cut_wape_after_events_at_one_day():
     assert wape(scored[True], "mailing") <= 0.8 * wape(scored[False], "mailing")
     # social spikes alone: a gain, below 20 % on this seed (see the docstring)
     assert wape(scored[True], "social") < wape(scored[False], "social")
+
+
+# ---------------------------------------------------------------------------
+# update filters only the new steps: the same forecasts as append(refit=False)
+# ---------------------------------------------------------------------------
+
+
+def _append_reference(f: SARIMA) -> SARIMA:
+    """A copy of ``f`` whose series re-filter all data with statsmodels' ``append``."""
+    import copy
+    import dataclasses
+
+    from demandcast.forecasters._state_space import Filtered
+
+    ref = copy.copy(f)
+    ref.states_ = {}
+    for uid, state in f.states_.items():
+        filtered = state.filtered
+        endog = np.concatenate([c[0] for c in filtered.chunks])
+        exog = None if filtered.chunks[0][1] is None else np.vstack([c[1] for c in filtered.chunks])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            appended = filtered.fitted.append(endog, exog=exog, refit=False)
+        assert appended.nobs == filtered.nobs
+        np.testing.assert_allclose(filtered.scale, appended.scale, rtol=1e-10)
+        ref.states_[uid] = dataclasses.replace(state, filtered=Filtered(appended))
+    return ref
+
+
+def _assert_same_forecasts(got: pd.DataFrame, expect: pd.DataFrame, alias: str) -> None:
+    pd.testing.assert_frame_equal(got[["unique_id", "ds"]], expect[["unique_id", "ds"]])
+    np.testing.assert_allclose(got[alias], expect[alias], rtol=1e-8, atol=1e-9)
+    bounds = [c for c in got.columns if c.startswith(f"{alias}-")]
+    assert bounds
+    np.testing.assert_allclose(got[bounds], expect[bounds], rtol=1e-6, atol=1e-9)
+
+
+def test_updates_equal_append_with_closures_regressors_and_a_time_trend(sim_social):
+    """Three successive updates, the second a closed fortnight (no observation)."""
+    df, X = sim_social
+    cut0 = pd.Timestamp("2024-02-04", tz=TZ)
+    f = SARIMA(trend="ct", past_lag=14)
+    f.fit(df[df["ds"] <= cut0], X[X["ds"] <= cut0], roles=ROLES)
+    uid = "centrum/phone"
+    assert f.states_[uid].exog_cols == ["mailing_letters_decay", "social_mentions_lag14"]
+    prev = cut0
+    for k in (1, 2, 3):
+        cut = prev + pd.Timedelta(days=14)
+        new = df[(df["ds"] > prev) & (df["ds"] <= cut)]
+        if k == 2:
+            new = new.assign(is_open=False, y=0.0)
+        f.update(new, X[(X["ds"] > prev) & (X["ds"] <= cut)])
+        prev = cut
+        filtered = f.states_[uid].filtered
+        assert len(filtered.chunks) == k and filtered.current is not filtered.fitted
+        assert filtered.current.nobs == 14  # only the new days were filtered
+        endog = filtered.chunks[-1][0]
+        assert np.isnan(endog).all() if k == 2 else np.isfinite(endog).sum() >= 8
+        future = X.loc[X["ds"] > cut, ["ds", "mailing_letters_decay"]].head(14)
+        got = f.predict(14, X_future=future, level=(80, 95))
+        expect = _append_reference(f).predict(14, X_future=future, level=(80, 95))
+        _assert_same_forecasts(got, expect, "sarima")
+        assert (got.loc[got["ds"].dt.day_of_week < 5, "sarima"] > 0).all()
+
+
+def test_intraday_updates_equal_append_with_profiles_recomputed():
+    from demandcast.datasets import simulate_municipality
+
+    sim = simulate_municipality(
+        seed=1,
+        start="2023-10-02",
+        end="2024-03-31",
+        freq="30min",
+        locations=("centrum",),
+        scale=0.5,
+    )
+    df = sim.frame("desk", freq="30min")[["unique_id", "ds", "y", "is_open"]]
+    cut0 = pd.Timestamp("2024-02-26", tz=TZ)  # a Monday: updates add whole days
+    f = SARIMA(transform="log1p").fit(df[df["ds"] < cut0])
+    state = f.states_["centrum/desk"]
+    prev = cut0
+    for k in (1, 2, 3):
+        cut = prev + pd.Timedelta(days=7)
+        f.update(df[(df["ds"] >= prev) & (df["ds"] < cut)])
+        prev = cut
+        got = f.predict(48 * 7, level=(80,))
+        expect = _append_reference(f).predict(48 * 7, level=(80,))
+        _assert_same_forecasts(got, expect, "sarima")
+        assert got["sarima"].sum() > 0
+        filtered = f.states_["centrum/desk"].filtered
+        assert len(filtered.chunks) == k and filtered.current.nobs == 7
+    assert filtered.nobs == state.filtered.nobs + 21
+    assert not f.states_["centrum/desk"].profiles.equals(state.profiles)

@@ -50,6 +50,7 @@ import contextlib
 import logging
 import numbers
 import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any, ClassVar
@@ -65,6 +66,7 @@ from demandcast.exceptions import (
     UnsupportedRegressorError,
 )
 from demandcast.forecasters import _intraday
+from demandcast.forecasters._state_space import Filtered
 from demandcast.forecasters.base import (
     FallbackState,
     LocalForecaster,
@@ -92,8 +94,10 @@ class SeriesFit:
 
     Attributes
     ----------
-    results : statsmodels SARIMAXResults
-        The fitted (or updated) state-space results; its ``endog`` is on the model grid.
+    filtered : Filtered
+        The fitted state-space results and the observations filtered since with the
+        parameters fixed (:class:`~demandcast.forecasters._state_space.Filtered`);
+        the model grid is the series' local days (or its own grid when coarser).
     last : Timestamp
         Last step of the model grid (naive local date for daily/intraday data,
         naive wall-clock time for coarser grids).
@@ -114,7 +118,7 @@ class SeriesFit:
         Lagged past column -> value that fills NaN (its median over the training rows).
     """
 
-    results: Any
+    filtered: Filtered
     last: pd.Timestamp
     exog_cols: list[str]
     open_days: pd.DatetimeIndex
@@ -124,6 +128,27 @@ class SeriesFit:
     warnings: list[str] = field(default_factory=list)
     past_signal: pd.DataFrame | None = None
     past_fill: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def results(self) -> Any:
+        """statsmodels results over the whole model grid (built on first use after updates)."""
+        return self.filtered.full()
+
+
+class _LazyResults(Mapping):
+    """Series id -> statsmodels results, each built only when it is looked up."""
+
+    def __init__(self, states: dict[str, Any]) -> None:
+        self._states = {u: s for u, s in states.items() if isinstance(s, SeriesFit)}
+
+    def __getitem__(self, uid: str) -> Any:
+        return self._states[uid].results
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._states)
+
+    def __len__(self) -> int:
+        return len(self._states)
 
 
 def _is_int(value: Any, low: int) -> bool:
@@ -216,8 +241,9 @@ class SARIMA(LocalForecaster):
     ----------
     states_ : dict
         Series id -> :class:`SeriesFit` (or the fallback's state).
-    results_ : dict
-        Series id -> statsmodels results (series served by the fallback are absent).
+    results_ : Mapping
+        Series id -> statsmodels results over the series' whole model grid, updates
+        included (series served by the fallback are absent).
     convergence_ : dict
         Series id -> ``{"converged": bool, "warnings": [messages]}``; statsmodels'
         convergence warnings are logged at DEBUG level and kept here.
@@ -299,10 +325,14 @@ class SARIMA(LocalForecaster):
     # -- configuration --------------------------------------------------------
 
     @property
-    def results_(self) -> dict[str, Any]:
-        """Series id -> statsmodels results (fallback series are absent)."""
+    def results_(self) -> Mapping[str, Any]:
+        """Series id -> statsmodels results (fallback series are absent).
+
+        After :meth:`update`, a series' results are built on first look-up by
+        re-filtering its whole grid (``append(..., refit=False)``).
+        """
         check_is_fitted(self)
-        return {u: s.results for u, s in self.states_.items() if isinstance(s, SeriesFit)}
+        return _LazyResults(self.states_)
 
     def _is_intraday(self) -> bool:
         try:
@@ -405,7 +435,7 @@ class SARIMA(LocalForecaster):
         finally:
             self.__dict__.pop("_past_raw", None)
         self._warm_params = {
-            u: np.asarray(s.results.params)
+            u: np.asarray(s.filtered.fitted.params)
             for u, s in self.states_.items()
             if isinstance(s, SeriesFit)
         }
@@ -631,7 +661,7 @@ class SARIMA(LocalForecaster):
         }
         open_days = pd.DatetimeIndex(sorted(set(_wall(ds).normalize())))
         return SeriesFit(
-            results=results,
+            filtered=Filtered(results),
             last=grid[-1],
             exog_cols=cols,
             open_days=open_days,
@@ -699,11 +729,12 @@ class SARIMA(LocalForecaster):
     def update(self, df_new: pd.DataFrame, X_new: pd.DataFrame | None = None) -> SARIMA:
         """Apply new observations with the fitted parameters fixed (no re-estimation).
 
-        The statsmodels results of each series are extended with
-        ``results.append(..., refit=False)``: the same as filtering all data with the
-        fitted parameters. Intraday profiles and the count dispersion are recomputed
-        from the last ``k_weeks_profile`` weeks (they are data summaries, not
-        estimated parameters).
+        Only the new steps of each series are filtered, from the last predicted state
+        (:class:`~demandcast.forecasters._state_space.Filtered`): forecasts and
+        intervals are those of filtering all data with the fitted parameters
+        (statsmodels' ``results.append(..., refit=False)``). Intraday profiles and
+        the count dispersion are recomputed from the last ``k_weeks_profile`` weeks
+        (they are data summaries, not estimated parameters).
 
         Parameters
         ----------
@@ -830,12 +861,10 @@ class SARIMA(LocalForecaster):
         exog_arr = None
         if state.exog_cols:
             exog_arr = pd.concat(parts, axis=1)[state.exog_cols].to_numpy(dtype="float64")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            results = state.results.append(endog, exog=exog_arr, refit=False)
+        filtered = state.filtered.extend(endog, exog_arr)
         open_days = state.open_days.append(pd.DatetimeIndex(sorted(set(_wall(ds).normalize()))))
         return SeriesFit(
-            results=results,
+            filtered=filtered,
             last=grid[-1],
             exog_cols=state.exog_cols,
             open_days=open_days,
@@ -923,17 +952,12 @@ class SARIMA(LocalForecaster):
         self, state: SeriesFit, steps: np.ndarray, exog: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Mean and variance (model scale) at model steps (<= 0: in-sample one-step)."""
-        res = state.results
-        n = int(res.nobs)
+        n = state.filtered.nobs
         first = min(int(steps.min()), 1)
         last = max(int(steps.max()), 0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pred = res.get_prediction(
-                start=n - 1 + first, end=n - 1 + last, exog=exog if last > 0 else None
-            )
-        mean = np.asarray(pred.predicted_mean, dtype="float64")
-        var = np.asarray(pred.var_pred_mean, dtype="float64").reshape(len(mean))
+        mean, var = state.filtered.predict(
+            n - 1 + first, n - 1 + last, exog=exog if last > 0 else None
+        )
         pos = steps - first
         return mean[pos], np.clip(var[pos], 0.0, None)
 
