@@ -207,13 +207,35 @@ def test_mean_and_median_equal_those_of_the_members_fitted_separately(daily):
     separate = np.stack(
         [_point(m.clone().fit(daily).predict(14, level=LEVEL), m.alias_) for m in members]
     )
-    mean = Ensemble(members=members).fit(daily).predict(14, level=LEVEL)
+    mean = Ensemble(members=members, combination="mean").fit(daily).predict(14, level=LEVEL)
     np.testing.assert_allclose(_point(mean, "ensemble"), separate.mean(axis=0), rtol=1e-12)
     median = Ensemble(members=members, combination="median").fit(daily)
     got = _point(median.predict(14, level=LEVEL), "ensemble")
     np.testing.assert_array_equal(got, np.median(separate, axis=0))
     assert (median.weights_.to_numpy() == 1 / 3).all()
     assert median.scores_ is None
+
+
+def test_the_default_median_beats_the_mean_and_every_member(daily):
+    # four weeks of simulated phone days after the cut; default members incl. sarima
+    last = daily.groupby("unique_id")["ds"].transform("max")
+    cut = daily["ds"] <= last - pd.Timedelta(days=28)
+    train, test = daily[cut], daily[~cut]
+    median = Ensemble().fit(train)
+    assert median.combination == "median"
+    fc = median.predict(28, level=LEVEL).merge(test, on=["unique_id", "ds"])
+    assert len(fc) == len(test) > 0
+    ours = wape(fc["y"], fc["ensemble"])
+    mean = Ensemble(combination="mean").fit(train).predict(28).merge(test, on=["unique_id", "ds"])
+    assert ours < wape(mean["y"], mean["ensemble"])
+    for label, member in median.members_.items():
+        alone = member.predict(28).merge(test, on=["unique_id", "ds"])
+        assert ours < wape(alone["y"], alone[member.alias_]), label
+    # order statistics of nested member intervals stay nested
+    assert (fc["ensemble-lo-95"] <= fc["ensemble-lo-80"]).all()
+    assert (fc["ensemble-lo-80"] <= fc["ensemble"]).all()
+    assert (fc["ensemble"] <= fc["ensemble-hi-80"]).all()
+    assert (fc["ensemble-hi-80"] <= fc["ensemble-hi-95"]).all()
 
 
 def test_members_are_cloned_and_exposed_as_params(daily):

@@ -615,24 +615,30 @@ class _MemberForecaster(BaseForecaster):
 class Ensemble(_MemberForecaster):
     """Combine the forecasts of several members: mean, median or validated weights.
 
-    Every member is fitted on the full history. The point forecast is the mean, the
-    median, or the weighted mean of the members' points; each interval bound is the
-    same combination of the members' bounds (quantile averaging), which keeps the
-    intervals nested because every member's are. With ``combination="weighted"``
-    the weights come from the validation loop described in the module docstring:
-    per series the inverse of each member's score, normalised to sum to 1, over the
-    members whose score is within ``trim`` of the best one when ``trim`` is set (so a
-    clearly better member is not diluted by clearly worse ones). Members with a zero
-    score share all weight; a member that failed on the series, in validation or in
-    the final fit, gets weight 0; a series without any score gets equal weights.
+    Every member is fitted on the full history. The point forecast is the median
+    (default), the mean, or the weighted mean of the members' points; each interval
+    bound is the same combination of the members' bounds (quantile averaging), which
+    keeps the intervals nested because every member's are. The median is the
+    default because one member that misreads a series (a seasonal naive copying a
+    holiday week, a model slow to follow a level shift) moves it less than the mean;
+    in rolling-origin backtests on real bank calls, the Anonymous Bank log and
+    simulated hourly desks and phones it was more accurate than the mean.
+
+    With ``combination="weighted"`` the weights come from the validation loop
+    described in the module docstring: per series the inverse of each member's score,
+    normalised to sum to 1, over the members whose score is within ``trim`` of the
+    best one when ``trim`` is set (so a clearly better member is not diluted by
+    clearly worse ones). Members with a zero score share all weight; a member that
+    failed on the series, in validation or in the final fit, gets weight 0; a series
+    without any score gets equal weights.
 
     Parameters
     ----------
     members : tuple of str or BaseForecaster
         Registry names or forecaster objects (cloned, never changed); default
         ``("seasonal_naive", "historical_average", "sarima")``.
-    combination : {"mean", "median", "weighted"}, default "mean"
-        How member forecasts are combined.
+    combination : {"median", "mean", "weighted"}, default "median"
+        How member forecasts are combined (the median of two members is their mean).
     validation_h : int, optional
         Intervals forecast in each validation window; default 28 days for daily
         data, 7 days of intervals for intraday data. Used by ``"weighted"`` only.
@@ -669,8 +675,13 @@ class Ensemble(_MemberForecaster):
     >>> ds = pd.date_range("2024-03-04", periods=28, freq="D", tz="Europe/Amsterdam")
     >>> df = pd.DataFrame({"unique_id": "a/phone", "ds": ds, "y": [10.0] * 14 + [20.0] * 14})
     >>> f = Ensemble(members=("seasonal_naive", "historical_average")).fit(df)
-    >>> f.predict(2)["ensemble"].tolist()  # mean of 20 (a week back) and 15 (4-week mean)
+    >>> f.predict(2)["ensemble"].tolist()  # median of 20 (a week back) and 15 (4-week mean)
     [17.5, 17.5]
+    >>> three = ("seasonal_naive", "historical_average", "seasonal_naive")
+    >>> Ensemble(members=three).fit(df).predict(1)["ensemble"].tolist()  # not dragged to 15
+    [20.0]
+    >>> Ensemble(members=three, combination="mean").fit(df).predict(1)["ensemble"].round(2).tolist()
+    [18.33]
     """
 
     name: ClassVar[str] = "ensemble"
@@ -679,7 +690,7 @@ class Ensemble(_MemberForecaster):
     def __init__(
         self,
         members: tuple | list = ("seasonal_naive", "historical_average", "sarima"),
-        combination: str = "mean",
+        combination: str = "median",
         validation_h: int | None = None,
         validation_windows: int = 2,
         metric: str | Callable[..., float] = "wape",
