@@ -660,12 +660,12 @@ def test_updates_equal_append_with_closures_regressors_and_a_time_trend(sim_soci
         f.update(new, X[(X["ds"] > prev) & (X["ds"] <= cut)])
         prev = cut
         filtered = f.states_[uid].filtered
-        assert len(filtered.chunks) == k and filtered.current is not filtered.fitted
-        assert filtered.current.nobs == 14  # only the new days were filtered
+        assert len(filtered.chunks) == k
         endog = filtered.chunks[-1][0]
         assert np.isnan(endog).all() if k == 2 else np.isfinite(endog).sum() >= 8
         future = X.loc[X["ds"] > cut, ["ds", "mailing_letters_decay"]].head(14)
         got = f.predict(14, X_future=future, level=(80, 95))
+        assert filtered.anchor == filtered.nobs - 14  # only the new days are filtered
         expect = _append_reference(f).predict(14, X_future=future, level=(80, 95))
         _assert_same_forecasts(got, expect, "sarima")
         assert (got.loc[got["ds"].dt.day_of_week < 5, "sarima"] > 0).all()
@@ -696,6 +696,35 @@ def test_intraday_updates_equal_append_with_profiles_recomputed():
         _assert_same_forecasts(got, expect, "sarima")
         assert got["sarima"].sum() > 0
         filtered = f.states_["centrum/desk"].filtered
-        assert len(filtered.chunks) == k and filtered.current.nobs == 7
+        assert len(filtered.chunks) == k and filtered.anchor == filtered.nobs - 7
     assert filtered.nobs == state.filtered.nobs + 21
     assert not f.states_["centrum/desk"].profiles.equals(state.profiles)
+
+
+def test_filtered_chains_updates_without_forecasts_and_leaves_parents_unchanged(sim_daily):
+    """Updates stack up unfiltered until a forecast; an updated object never changes."""
+    _, df, _ = sim_daily
+    cut = pd.Timestamp("2024-03-10", tz=TZ)
+    f = SARIMA(trend="t").fit(df[df["ds"] <= cut])
+    fitted = f.states_["centrum/phone"].filtered
+    n = fitted.nobs
+    grid = pd.date_range("2024-03-11", periods=42, freq="D", tz=TZ)
+    y = df.set_index("ds")["y"].reindex(grid).to_numpy()  # NaN on closed days
+    assert np.isnan(y).sum() >= 12
+    one = fitted.extend(y[:14])
+    three = one.extend(y[14:28]).extend(y[28:])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full = fitted.fitted.append(y, refit=False)
+        ref1 = fitted.fitted.append(y[:14], refit=False).get_forecast(14)
+    for obj, start, end, ref in [
+        (three, n + 42, n + 55, full.get_forecast(14)),
+        (one, n + 14, n + 27, ref1),  # the parent of later updates, forecast after them
+        (three, n + 30, n + 44, full.get_prediction(n + 30, n + 44)),  # in-sample steps
+    ]:
+        mean, var = obj.predict(start, end)
+        np.testing.assert_allclose(mean, ref.predicted_mean, rtol=1e-8)
+        np.testing.assert_allclose(var, ref.var_pred_mean, rtol=1e-6)
+    assert three.anchor == one.anchor == n  # all 42 days filtered in one forecast
+    np.testing.assert_allclose(three.scale, full.scale, rtol=1e-10)
+    assert fitted.nobs == n and not fitted.chunks

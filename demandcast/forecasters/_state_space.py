@@ -1,12 +1,14 @@
 """Apply new observations to a fitted SARIMAX by filtering only the new rows.
 
 statsmodels' ``results.append(..., refit=False)`` re-filters the whole history at
-every update. :class:`Filtered` keeps the fitted results and, per update, a small
-model on the new rows only, started from the last predicted state of the previous
-results. With ``concentrate_scale=True`` the scale is the mean squared standardized
-innovation over all observed (not burned) steps: it is carried as a running sum and
-count, and forecast variances are rescaled to it. Forecasts and their variances
-equal those of ``append`` up to rounding.
+every update. :class:`Filtered` keeps the fitted results and the rows added since;
+a forecast filters only the rows not yet filtered, followed by the forecast steps,
+in one small model started from the last predicted state (a backtest window costs
+one short filter instead of a filter of the whole history plus an extension model).
+With ``concentrate_scale=True`` the scale is the mean squared standardized
+innovation over all observed (not burned) steps: it is carried as a running sum
+and count, and variances are rescaled to it. Forecasts and variances equal those of
+``append`` followed by ``get_prediction`` up to rounding.
 
 Nothing here imports statsmodels at module import time.
 """
@@ -14,6 +16,7 @@ Nothing here imports statsmodels at module import time.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,8 +28,19 @@ def _observed(endog: Any) -> np.ndarray:
     return np.isfinite(np.asarray(endog, dtype="float64").reshape(-1))
 
 
+@dataclass(frozen=True)
+class _Anchor:
+    """Filter state before step ``pos`` given all earlier observations."""
+
+    pos: int
+    state: np.ndarray
+    cov: np.ndarray  # in units of the fit's scale
+    sq_sum: float  # sum of squared standardized innovations (scale units x count)
+    count: int  # observations in that sum
+
+
 class Filtered:
-    """Fitted SARIMAX results plus the observations filtered since, parameters fixed.
+    """Fitted SARIMAX results plus the observations added since, parameters fixed.
 
     Parameters
     ----------
@@ -37,13 +51,13 @@ class Filtered:
     ----------
     fitted : MLEResults
         The estimated results (parameters, scale of the fit).
-    current : MLEResults
-        Results whose last predicted state is the latest: ``fitted`` before any
-        update, else the filter of the last update's rows only.
     nobs : int
-        Steps of the model grid filtered so far (fit and updates).
-    scale : float
-        Scale over all observations filtered so far (what ``append`` would give).
+        Steps of the model grid so far (fit and updates).
+    chunks : tuple of (ndarray, ndarray or None)
+        ``endog`` and ``exog`` of each :meth:`extend`, in order.
+    anchor : int
+        First step that the next forecast filters (``fitted.nobs`` until a forecast
+        after an update has filtered the new rows).
 
     Examples
     --------
@@ -64,26 +78,47 @@ class Filtered:
 
     def __init__(self, fitted: Any) -> None:
         self.fitted = fitted
-        self.current = fitted
         self.nobs = int(fitted.nobs)
         self.chunks: tuple[tuple[np.ndarray, np.ndarray | None], ...] = ()
         filt = fitted.filter_results
         burn = max(int(fitted.loglikelihood_burn), int(getattr(filt, "nobs_diffuse", 0) or 0))
-        self._count = int(_observed(fitted.model.endog)[burn:].sum())
-        self._sum = float(fitted.scale) * self._count
+        count = int(_observed(fitted.model.endog)[burn:].sum())
+        self._anchor = _Anchor(
+            pos=self.nobs,
+            state=np.asarray(fitted.predicted_state)[:, -1],
+            cov=np.asarray(fitted.predicted_state_cov)[:, :, -1],
+            sq_sum=float(fitted.scale) * count,
+            count=count,
+        )
+        self._settled: _Anchor | None = self._anchor  # anchor after the pending rows
         self._full: Any = fitted
 
     @property
+    def anchor(self) -> int:
+        return self._anchor.pos
+
+    def _pending(self) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        """Chunks after the anchor (not yet filtered)."""
+        out, pos = [], self.nobs
+        for chunk in reversed(self.chunks):
+            if pos <= self._anchor.pos:
+                break
+            out.append(chunk)
+            pos -= len(chunk[0])
+        return out[::-1]
+
+    @property
     def scale(self) -> float:
-        """Mean squared standardized innovation over all filtered observations."""
-        return self._sum / self._count if self._count else float(self.fitted.scale)
+        """Mean squared standardized innovation over all steps (what ``append`` gives)."""
+        end = self._settle()
+        return end.sq_sum / end.count if end.count else float(self.fitted.scale)
 
     def extend(self, endog: np.ndarray, exog: np.ndarray | None = None) -> Filtered:
-        """A new :class:`Filtered` with ``endog`` (and ``exog``) filtered after the last step.
+        """A new :class:`Filtered` with ``endog`` (and ``exog``) after the last step.
 
-        Only the new rows are filtered, from the last predicted state and covariance
-        of :attr:`current`; NaN rows are skipped by the filter (closed days). Time
-        trends continue (``trend_offset``). ``self`` is left unchanged.
+        Nothing is filtered yet: the next forecast (or :attr:`scale`) filters the rows
+        added since the last forecast, NaN rows (closed days) skipped. ``self`` is
+        left unchanged.
 
         Examples
         --------
@@ -95,42 +130,67 @@ class Filtered:
         >>> f.nobs, bool(np.isclose(f.scale, res.append(y[40:50]).scale, rtol=1e-12))
         (60, True)
         """
-        from statsmodels.tsa.statespace.initialization import Initialization
-
         endog = np.asarray(endog, dtype="float64").reshape(-1)
         if len(endog) == 0:
             return self
-        prev = self.current
-        model = prev.model
+        out = Filtered.__new__(Filtered)
+        out.fitted = self.fitted
+        out.nobs = self.nobs + len(endog)
+        out.chunks = (*self.chunks, (endog, None if exog is None else np.asarray(exog)))
+        out._anchor = self._settled if self._settled is not None else self._anchor
+        out._settled = None
+        out._full = None
+        return out
+
+    def _filter(self, n_future: int, exog_future: np.ndarray | None) -> Any:
+        """statsmodels FilterResults of the pending rows then ``n_future`` NaN steps.
+
+        Covariances are in units of the fit's scale. Settles the anchor after the
+        pending rows (a cache: what the next :meth:`extend` starts from).
+        """
+        from statsmodels.tsa.statespace.initialization import Initialization
+
+        pending = self._pending()
+        model = self.fitted.model
+        k_exog = int(getattr(model, "k_exog", 0) or 0)
+        endog = np.concatenate([c[0] for c in pending] + [np.full(n_future, np.nan)])
+        exog = None
+        if k_exog:
+            rows = [c[1] for c in pending]
+            if n_future:
+                rows.append(np.asarray(exog_future, dtype="float64").reshape(n_future, k_exog))
+            exog = np.vstack(rows)
         kwargs: dict[str, Any] = {"loglikelihood_burn": 0, "validate_specification": False}
         if getattr(model, "k_trend", 0) > 0:
-            kwargs["trend_offset"] = int(model.trend_offset) + int(prev.nobs)
+            kwargs["trend_offset"] = int(model.trend_offset) + self._anchor.pos
         scale0 = float(self.fitted.scale)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             mod = model.clone(endog, exog=exog, **kwargs)
             mod.ssm.initialization = Initialization(
-                mod.k_states,
-                "known",
-                constant=prev.predicted_state[:, -1],
-                stationary_cov=prev.predicted_state_cov[:, :, -1],
+                mod.k_states, "known", constant=self._anchor.state, stationary_cov=self._anchor.cov
             )
-            # all covariances stay in units of the fit's scale (also with no observation)
+            # covariances stay in units of the fit's scale (also without observations)
             with mod.ssm.fixed_scale(scale0):
-                res = mod.filter(self.fitted.params, cov_type="none")
-        filt = res.filter_results
-        seen = _observed(endog)
-        err = np.asarray(filt.forecasts_error)[0, seen]
-        cov = np.asarray(filt.forecasts_error_cov)[0, 0, seen]
-        out = Filtered.__new__(Filtered)
-        out.fitted = self.fitted
-        out.current = res
-        out.nobs = self.nobs + len(endog)
-        out.chunks = (*self.chunks, (endog, None if exog is None else np.asarray(exog)))
-        out._count = self._count + int(seen.sum())
-        out._sum = self._sum + scale0 * float(np.sum(err**2 / cov))
-        out._full = None
-        return out
+                filt = mod.filter(self.fitted.params, return_ssm=True)
+        if self._settled is None:
+            n = len(endog) - n_future
+            seen = _observed(endog[:n])
+            err = np.asarray(filt.forecasts_error)[0, :n][seen]
+            cov = np.asarray(filt.forecasts_error_cov)[0, 0, :n][seen]
+            self._settled = _Anchor(
+                pos=self.nobs,
+                state=np.array(filt.predicted_state[:, n]),
+                cov=np.array(filt.predicted_state_cov[:, :, n]),
+                sq_sum=self._anchor.sq_sum + scale0 * float(np.sum(err**2 / cov)),
+                count=self._anchor.count + int(seen.sum()),
+            )
+        return filt
+
+    def _settle(self) -> _Anchor:
+        if self._settled is None:
+            self._filter(0, None)
+        return self._settled  # type: ignore[return-value]
 
     def full(self) -> Any:
         """statsmodels results over all steps (fitted, then appended with fixed params).
@@ -154,17 +214,19 @@ class Filtered:
         """Mean and variance of predictions at steps ``start..end`` (0 = first fitted step).
 
         Steps up to :attr:`nobs` - 1 are in-sample one-step predictions, later ones
-        forecasts (``exog`` gives their regressors), as in statsmodels'
-        ``get_prediction(start, end, exog=exog)`` on :meth:`full`.
+        forecasts (``exog`` gives their regressors), as statsmodels'
+        ``get_prediction(start, end, exog=exog)`` on :meth:`full` gives them.
         """
-        res, offset, factor = self.current, self.nobs - int(self.current.nobs), 1.0
-        if self.current is not self.fitted:
-            factor = self.scale / float(self.fitted.scale)
-        if start < offset:  # reaches before the last update's rows
-            res, offset, factor = self.full(), 0, 1.0
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pred = res.get_prediction(start=start - offset, end=end - offset, exog=exog)
-        mean = np.asarray(pred.predicted_mean, dtype="float64").reshape(-1)
-        var = np.asarray(pred.var_pred_mean, dtype="float64").reshape(len(mean)) * factor
-        return mean, var
+        if not self.chunks or start < self.anchor:
+            res = self.full()  # the fitted results when nothing was added
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                pred = res.get_prediction(start=start, end=end, exog=exog)
+            mean = np.asarray(pred.predicted_mean, dtype="float64").reshape(-1)
+            return mean, np.asarray(pred.var_pred_mean, dtype="float64").reshape(len(mean))
+        n_future = max(end + 1 - self.nobs, 0)
+        filt = self._filter(n_future, exog)
+        rows = slice(start - self.anchor, end + 1 - self.anchor)
+        mean = np.asarray(filt.forecasts, dtype="float64")[0, rows]
+        var = np.asarray(filt.forecasts_error_cov, dtype="float64")[0, 0, rows]
+        return mean, var * (self.scale / float(self.fitted.scale))
