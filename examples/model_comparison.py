@@ -23,7 +23,7 @@ For each it prints:
   in plain language.
 
 Models: ``seasonal_naive``, ``historical_average``, ``sarima``, ``gbm`` and
-``ensemble`` (the mean of the first three); ``prophet`` too with ``--with-prophet``
+``ensemble`` (the median of the first three); ``prophet`` too with ``--with-prophet``
 (slow: one Stan fit per series and window).
 
 Run::
