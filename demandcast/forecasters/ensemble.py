@@ -38,12 +38,13 @@ from __future__ import annotations
 import logging
 import numbers
 import types
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
+from demandcast._text import examples
 from demandcast.exceptions import ConfigError, ForecasterFitError
 from demandcast.forecasters.base import (
     DEFAULT_TAGS,
@@ -67,12 +68,6 @@ _FAILURE_COLUMNS = ["member", "unique_id", "stage", "reason"]
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
-
-
-def _head(values: Iterable[Any], n: int = 5) -> str:
-    items = list(values)
-    more = f" (+{len(items) - n} more)" if len(items) > n else ""
-    return f"{items[:n]}{more}"
 
 
 def _step(freq: str) -> pd.Timedelta | None:
@@ -201,7 +196,7 @@ class _MemberForecaster(BaseForecaster):
             )
         bad = [s for s in specs if not isinstance(s, (str, BaseForecaster))]
         if not specs or bad:
-            what = f"offending values {_head(bad)}" if bad else "it is empty"
+            what = f"offending values {examples(bad)}" if bad else "it is empty"
             raise ConfigError(
                 f"{param} must hold registry names or forecaster objects; {what}: "
                 f"e.g. {param}=('seasonal_naive', 'historical_average')"
