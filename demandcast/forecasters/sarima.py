@@ -47,6 +47,7 @@ from the previous parameters of the same series.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import numbers
 import warnings
@@ -184,6 +185,11 @@ def _past_part(X: Any, roles: Any) -> pd.DataFrame | None:
         return None
     keys = [k for k in ("unique_id", "ds") if k in X.columns]
     return X[[*keys, *past]].copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _daily_freq(freq: str) -> bool:
+    return pd.tseries.frequencies.to_offset(freq).freqstr == "D"
 
 
 def _wall(ds: pd.DatetimeIndex) -> pd.DatetimeIndex:
@@ -342,8 +348,7 @@ class SARIMA(LocalForecaster):
         return step < _DAY
 
     def _is_daily(self) -> bool:
-        offset = pd.tseries.frequencies.to_offset(self.freq_)
-        return offset.freqstr == "D"
+        return _daily_freq(str(self.freq_))
 
     def _check_params(self) -> dict[str, Any]:
         order = _triple(self.order, "order", "(1, 0, 1)")
@@ -585,17 +590,20 @@ class SARIMA(LocalForecaster):
         profiles: pd.DataFrame | None,
     ) -> tuple[pd.Series, pd.DataFrame | None]:
         """Observations and regressors per model-grid key (not yet on the full grid)."""
+        keys = self._keys(ds)
+        unique = keys.is_unique  # one interval per model step: nothing to average
         if self.intraday_:
             totals = _intraday.daily_totals(pd.DataFrame({"ds": ds, "y": y}), profiles)
             obs = pd.Series(totals["y"].to_numpy(), index=pd.DatetimeIndex(totals["date"]))
         else:
-            obs = pd.Series(y, index=self._keys(ds)).groupby(level=0).mean()
+            obs = pd.Series(y, index=keys)
+            obs = obs if unique else obs.groupby(level=0).mean()
         exog = None
         if X_one is not None:
             cols = [c for c in X_one.columns if c not in ("unique_id", "ds")]
             if cols:
-                values = X_one[cols].astype("float64").set_axis(self._keys(ds))
-                exog = values.groupby(level=0).mean()
+                exog = X_one[cols].astype("float64").set_axis(keys)
+                exog = exog if unique else exog.groupby(level=0).mean()
         return obs, exog
 
     def _profiles(self, history: pd.DataFrame, k: int) -> tuple[pd.DataFrame, float]:
@@ -817,8 +825,9 @@ class SARIMA(LocalForecaster):
             open_rows = part["is_open"].to_numpy()
             sub = part[open_rows]
             X_one = None if X_aligned is None else X_aligned.iloc[idx][open_rows]
-            new_states[uid] = self._update_one(uid, state, sub, X_one, part["ds"].max(), past_raw)
-            new_last[uid] = part["ds"].max()
+            last_ds = part["ds"].max()
+            new_states[uid] = self._update_one(uid, state, sub, X_one, last_ds, past_raw)
+            new_last[uid] = last_ds
 
     def _update_one(
         self,
