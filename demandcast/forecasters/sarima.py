@@ -925,15 +925,18 @@ class SARIMA(LocalForecaster):
         cols = interval_columns(self.alias_, level)
         keys = ["mean"] + [f"{side}-{lv}" for lv in level for side in ("lo", "hi")]
         values = np.empty((len(grid), len(cols)))
+        ds_all = pd.DatetimeIndex(grid["ds"])
+        keys_all = self._keys(ds_all)
         for uid, idx in grid.groupby("unique_id", sort=False).indices.items():
             state = self.states_[uid]
             if isinstance(state, FallbackState):
                 res = state.predict(h, level)
             else:
-                ds_future = pd.DatetimeIndex(grid["ds"].iloc[idx])
                 X_one = None if X_future is None else X_future.iloc[idx].reset_index(drop=True)
                 is_open = None if mask is None else mask[idx]
-                res = self._forecast_series(state, ds_future, X_one, is_open, level, uid)
+                res = self._forecast_series(
+                    state, ds_all[idx], X_one, is_open, level, uid, keys=keys_all[idx]
+                )
             for j, key in enumerate(keys):
                 values[idx, j] = np.asarray(res[key], dtype="float64")
         out = grid.copy()
@@ -1007,8 +1010,9 @@ class SARIMA(LocalForecaster):
         is_open: np.ndarray | None,
         level: tuple,
         uid: str = "",
+        keys: pd.DatetimeIndex | None = None,
     ) -> dict[str, np.ndarray]:
-        keys = self._keys(ds_future)
+        keys = self._keys(ds_future) if keys is None else keys
         if self.intraday_:
             parts = _intraday.local_parts(ds_future)
             table = state.profiles.set_index(["weekday", "slot"])["share"]
