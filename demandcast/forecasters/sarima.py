@@ -96,9 +96,10 @@ class SeriesFit:
     Attributes
     ----------
     filtered : Filtered
-        The fitted state-space results and the observations filtered since with the
-        parameters fixed (:class:`~demandcast.forecasters._state_space.Filtered`);
-        the model grid is the series' local days (or its own grid when coarser).
+        The fitted state-space results and the model-grid steps added since by
+        :meth:`SARIMA.update` (filtered with the parameters fixed, only the new steps:
+        :class:`~demandcast.forecasters._state_space.Filtered`); the model grid is the
+        series' local days (or its own grid when coarser).
     last : Timestamp
         Last step of the model grid (naive local date for daily/intraday data,
         naive wall-clock time for coarser grids).
