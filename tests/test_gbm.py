@@ -282,7 +282,7 @@ def test_bank_calls_protocol_matches_the_best_peer(bank):
     scores = _protocol_wape(bank, [GBM(), "historical_average", "seasonal_naive"], 140, 140)
     assert scores["gbm"] < scores["seasonal_naive"]
     assert scores["gbm"] <= scores["historical_average"]
-    assert scores["gbm"] <= 0.067  # measured 6.34 % (80 % coverage 0.754)
+    assert scores["gbm"] <= 0.067  # measured 6.40 % (80 % coverage 0.769)
 
 
 @pytest.mark.slow
@@ -304,7 +304,7 @@ def test_wikipedia_protocol_beats_the_historical_average(data_file):
 
     df = regularise(_daily_csv(data_file("wikipedia_pageviews_daily.csv")), freq="D")
     scores = _protocol_wape(df, [GBM()], 28, 28)
-    assert scores["gbm"] < 0.806  # measured 63.5 %
+    assert scores["gbm"] < 0.806  # measured 69.4 % (63-82 % with any change of columns)
 
 
 @pytest.mark.slow
