@@ -82,7 +82,7 @@ def test_demo_quick_runs_the_whole_chain(demo):
     # the Dutch export (; and decimal comma) was read: phone volumes are realistic
     phone = fc[fc["unique_id"].str.endswith("/phone")]
     weekday = pd.to_datetime(phone["ds"], utc=True).dt.tz_convert("Europe/Amsterdam")
-    busy = phone.loc[weekday.dt.dayofweek.to_numpy() < 5, summary["chosen"]]
+    busy = phone.loc[weekday.dt.day_of_week.to_numpy() < 5, summary["chosen"]]
     assert 150 < busy.mean() < 1000
     staff = pd.read_csv(out / "staffing.csv")
     assert set(staff["channel"]) == {"desk", "phone"}
