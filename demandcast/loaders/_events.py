@@ -237,15 +237,15 @@ def finish(
 
     ``values`` must contain ``"y"``; other keys become side columns.
     """
+    # .array keeps the tz-aware dtype: to_numpy() would box every time as an object
     data = pd.DataFrame(
         {
-            "unique_id": table.unique_id.to_numpy(),
-            "_base": table.base.to_numpy(),
-            "_location": table.location.to_numpy(),
-            "ds": table.ds.to_numpy(),
+            "unique_id": table.unique_id.array,
+            "_base": table.base.array,
+            "_location": table.location.array,
+            "ds": table.ds.array,
         }
     )
-    data["ds"] = pd.DatetimeIndex(table.ds)
     for name, v in values.items():
         data[name] = np.asarray(v, dtype=float)
     agg = data.groupby(["unique_id", "_base", "_location", "ds"], sort=True, as_index=False).sum(
