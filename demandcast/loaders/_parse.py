@@ -234,7 +234,8 @@ def parse_durations(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Ser
     """Parse durations (seconds as numbers, or ``h:mm:ss`` / ``mm:ss`` text).
 
     Returns ``(seconds, bad)``: float seconds (NaN when empty or bad) and a boolean
-    mask of non-empty values that could not be parsed.
+    mask of non-empty values that could not be parsed. Text is parsed once per
+    distinct value: as a number first, as ``h:mm:ss`` only where that failed.
 
     Examples
     --------
@@ -249,18 +250,35 @@ def parse_durations(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Ser
     if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
         sec = pd.to_numeric(s, errors="coerce").astype("float64")
         return sec, pd.Series(False, index=s.index)
-    if s.dtype == object:
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) != "string":
+        # datetime.time cells from Excel; mixed objects become text before factorizing,
+        # so that e.g. 1 and True stay distinct values
         s = s.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
-    text = _as_text(s)
+        s = s.astype("string")
+    codes, uniques = pd.factorize(s)
+    sec_u, bad_u = _durations_of_values(pd.Series(np.asarray(uniques, dtype=object)), decimal)
+    known = codes >= 0
+    sec = np.full(len(s), np.nan)
+    sec[known] = sec_u[codes[known]]
+    bad = np.zeros(len(s), dtype=bool)
+    bad[known] = bad_u[codes[known]]
+    return pd.Series(sec, index=s.index, name=s.name), pd.Series(bad, index=s.index, name=s.name)
+
+
+def _durations_of_values(values: pd.Series, decimal: str) -> tuple[np.ndarray, np.ndarray]:
+    """Seconds and bad flags of distinct duration texts (see :func:`parse_durations`)."""
+    text = _as_text(values)
     sec = parse_numbers(text, decimal)
-    parts = text.str.extract(_HMS)
-    has = parts[1].notna()
-    if has.any():
-        a = pd.to_numeric(parts[1], errors="coerce")
-        b = pd.to_numeric(parts[2], errors="coerce")
-        c = pd.to_numeric(parts[3].str.replace(",", ".", regex=False), errors="coerce")
-        hms = (a * 3600 + b * 60 + c).where(c.notna(), a * 60 + b)
-        hms = hms.where(parts[0] != "-", -hms)
-        sec = sec.where(~has, hms.astype("float64"))
+    rest = (sec.isna() & text.notna()).to_numpy()
+    if rest.any():
+        parts = text[rest].str.extract(_HMS)
+        has = parts[1].notna()
+        if has.any():
+            a = pd.to_numeric(parts[1], errors="coerce")
+            b = pd.to_numeric(parts[2], errors="coerce")
+            c = pd.to_numeric(parts[3].str.replace(",", ".", regex=False), errors="coerce")
+            hms = (a * 3600 + b * 60 + c).where(c.notna(), a * 60 + b)
+            hms = hms.where(parts[0] != "-", -hms).astype("float64")
+            sec[hms.index[has]] = hms[has].to_numpy()
     bad = text.notna() & sec.isna()
-    return sec.astype("float64"), bad.fillna(False).astype(bool)
+    return sec.to_numpy(dtype="float64"), bad.fillna(False).to_numpy(dtype=bool)
