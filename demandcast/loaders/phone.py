@@ -54,8 +54,18 @@ def _outcome_kinds(
                 f"outcome_map[{key!r}]={kind!r} is not allowed: use one of {list(_KINDS)}"
             )
         mapping[norm(key)] = kind
-    keys = values.astype("string").fillna("").map(norm)
-    kinds = keys.map(mapping).fillna("other").to_numpy(dtype=object)
+    text = values
+    if not (
+        pd.api.types.is_string_dtype(values.dtype)
+        and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+    ):
+        text = values.astype("string")
+    # one lookup per distinct value; missing values (code -1) read as ""
+    codes, uniques = pd.factorize(text)
+    keys = pd.Series(np.asarray(uniques, dtype=object)).astype("string").map(norm)
+    kind_of = np.append(keys.map(mapping).fillna("other").to_numpy(dtype=object), None)
+    kind_of[-1] = mapping.get(norm(""), "other")
+    kinds = kind_of[codes]
     unknown = values[kinds == "other"].astype("string").fillna("<empty>").value_counts()
     return kinds, {str(k): int(v) for k, v in unknown.items()}
 
