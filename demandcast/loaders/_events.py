@@ -88,8 +88,17 @@ class EventTable:
         A row is a repeat when the same person was seen earlier the same local day
         in the same location/channel; the pseudonyms are discarded on return.
         """
-        pseudonyms = pseudonymize(ids.to_numpy(), key)
-        order = np.argsort(self.times.to_numpy(), kind="stable")
+        if pd.api.types.is_string_dtype(ids.dtype) and pd.api.types.infer_dtype(
+            ids, skipna=True
+        ) in ("string", "empty"):
+            # one HMAC per distinct caller; missing ids (code -1) get "" like pseudonymize
+            codes, uniques = pd.factorize(ids)
+            digests = pseudonymize(np.asarray(uniques, dtype=object), key)
+            pseudonyms = np.append(digests, "").astype(object)[codes]
+        else:
+            pseudonyms = pseudonymize(ids.to_numpy(), key)
+        # UTC instants (naive datetime64) sort like the aware times, without boxing them
+        order = np.argsort(self.times.dt.tz_convert(None).to_numpy(), kind="stable")
         day = self.times.dt.tz_localize(None).dt.normalize().to_numpy()
         rep = np.zeros(len(pseudonyms), dtype=bool)
         rep[order] = repeat_contacts(
