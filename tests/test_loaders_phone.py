@@ -302,3 +302,60 @@ def test_simulated_phone_calls_totals():
     per_loc = df.groupby(df["unique_id"].str.split("/").str[0])["y"].sum()
     assert per_loc.to_dict() == calls["location"].value_counts().astype(float).to_dict()
     assert not set(calls["caller_id"].astype(str)) & set(df.astype(str).stack())
+
+
+def _hms(sec: int) -> str:
+    return f"{sec // 3600}:{sec // 60 % 60:02d}:{sec % 60:02d}"
+
+
+def test_mixed_duration_texts_and_excel_times_in_one_column(tmp_path):
+    """Seconds, h:mm:ss, mm:ss and Excel times mixed in a column, values repeating."""
+    import datetime
+
+    rng = np.random.default_rng(7)
+    n = 3000
+    handle = rng.integers(0, 1200, n)
+    wait = rng.integers(0, 300, n)
+    hms = rng.random(n) < 0.4
+    calls = pd.DataFrame(
+        {
+            "call_start": pd.date_range("2024-01-08 08:00", periods=n, freq="37s").astype(str),
+            "outcome": np.where(rng.random(n) < 0.9, "answered", "abandoned"),
+            "handle_seconds": [_hms(s) if h else str(s) for s, h in zip(handle, hms, strict=True)],
+            "wait_seconds": [
+                f"{s // 60}:{s % 60:02d}" if h else str(s) for s, h in zip(wait, hms, strict=True)
+            ],
+        }
+    )
+    calls.loc[[10, 2000], "handle_seconds"] = ["ca. 3 min", "ca. 3 min"]
+    calls.loc[500, "handle_seconds"] = ""
+    calls.loc[1500, "wait_seconds"] = "-0:00:05"
+    answered = (calls["outcome"] == "answered").to_numpy()
+    good = np.ones(n, dtype=bool)
+    good[[10, 500, 2000]] = False
+    kept = np.ones(n, dtype=bool)
+    kept[1500] = False
+    path = tmp_path / "calls.csv"
+    calls.to_csv(path, index=False)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        df = load_phone(path, freq="D", location="kcc")
+    msgs = [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
+    assert any("dropped 1 row with a negative wait time" in m and "line 1502" in m for m in msgs)
+    assert any("kept 2 rows with an unparseable handle time" in m for m in msgs)
+    assert any("lines 12, 2002" in m for m in msgs)
+    assert df["y"].sum() == n - 1
+    assert df["handle_seconds"].sum() == handle[answered & good & kept].sum()
+    assert df["wait_seconds"].sum() == wait[kept].sum()
+
+    # the same log as an Excel sheet would give it: time-of-day objects next to numbers
+    excel = calls.drop(index=[10, 500, 1500, 2000]).astype({"handle_seconds": object})
+    as_time = excel["handle_seconds"].str.contains(":").to_numpy()
+    excel.loc[as_time, "handle_seconds"] = [
+        datetime.time(s // 3600, s // 60 % 60, s % 60) for s in handle[excel.index[as_time]]
+    ]
+    excel.loc[~as_time, "handle_seconds"] = handle[excel.index[~as_time]].tolist()
+    df2 = load_phone(excel, freq="D", location="kcc")
+    keep = excel.index.to_numpy()
+    assert df2["handle_seconds"].sum() == handle[keep][answered[keep]].sum()
