@@ -359,3 +359,21 @@ def test_mixed_duration_texts_and_excel_times_in_one_column(tmp_path):
     df2 = load_phone(excel, freq="D", location="kcc")
     keep = excel.index.to_numpy()
     assert df2["handle_seconds"].sum() == handle[keep][answered[keep]].sum()
+
+
+def test_unknown_callers_are_never_repeats_after_pseudonymising():
+    """'onbekend', 0 and blank ids are hashed like any text, but count as nobody's repeat."""
+    times = pd.date_range("2025-03-03 09:00", periods=7, freq="5min")
+    calls = pd.DataFrame(
+        {
+            "call_start": times.strftime("%Y-%m-%d %H:%M:%S"),
+            "location": "Stadhuis",
+            "outcome": "answered",
+            "wait_seconds": 30,
+            "handle_seconds": 120,
+            "caller_id": ["onbekend", "Onbekend", "0", "", "0612345678", "0612345678", "0"],
+        }
+    )
+    df = load_phone(calls, freq="h", pseudonymize="geheim")
+    assert df["y"].sum() == 7
+    assert df["repeat_contacts"].sum() == 1  # only the known caller's second call

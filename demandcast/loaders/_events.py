@@ -24,7 +24,7 @@ from ._parse import (
     report_rows,
 )
 from ._read import read_table
-from .privacy import pseudonymize, repeat_contacts
+from .privacy import UNKNOWN_IDS, _id_text, pseudonymize, repeat_contacts
 
 __all__ = ["DEFAULT_TZ", "EventTable", "finish", "read_events"]
 
@@ -97,6 +97,7 @@ class EventTable:
             pseudonyms = np.append(digests, "").astype(object)[codes]
         else:
             pseudonyms = pseudonymize(ids.to_numpy(), key)
+        pseudonyms[unknown_ids(ids)] = ""  # a hashed "onbekend" or 0 is nobody's repeat
         # UTC instants (naive datetime64) sort like the aware times, without boxing them
         order = np.argsort(self.times.dt.tz_convert(None).to_numpy(), kind="stable")
         day = self.times.dt.tz_localize(None).dt.normalize().to_numpy()
@@ -105,6 +106,20 @@ class EventTable:
             pseudonyms[order], pd.Series(self.base.to_numpy()[order]), pd.Series(day[order])
         )
         return rep.astype(float)
+
+
+def unknown_ids(ids: pd.Series) -> np.ndarray:
+    """Rows whose caller id means "unknown" (:data:`~demandcast.loaders.privacy.UNKNOWN_IDS`).
+
+    Examples
+    --------
+    >>> unknown_ids(pd.Series(["0612345678", "Onbekend", None, 0, "0"])).tolist()
+    [False, True, True, True, True]
+    """
+    codes, uniques = pd.factorize(ids, use_na_sentinel=True)
+    texts = [t.lower() for t in _id_text(list(uniques))]
+    flags = np.array([t in UNKNOWN_IDS for t in texts] + [True], dtype=bool)
+    return flags[codes]  # code -1 (missing) takes the last entry
 
 
 def read_events(
