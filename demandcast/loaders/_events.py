@@ -21,6 +21,7 @@ from ._parse import (
     localise_events,
     parse_durations,
     parse_event_times,
+    per_distinct,
     report_rows,
 )
 from ._read import read_table
@@ -91,10 +92,8 @@ class EventTable:
         if pd.api.types.is_string_dtype(ids.dtype) and pd.api.types.infer_dtype(
             ids, skipna=True
         ) in ("string", "empty"):
-            # one HMAC per distinct caller; missing ids (code -1) get "" like pseudonymize
-            codes, uniques = pd.factorize(ids)
-            digests = pseudonymize(np.asarray(uniques, dtype=object), key)
-            pseudonyms = np.append(digests, "").astype(object)[codes]
+            # one HMAC per distinct caller; missing ids get "" like pseudonymize
+            pseudonyms = per_distinct(ids, lambda u: pseudonymize(u, key), "")
         else:
             pseudonyms = pseudonymize(ids.to_numpy(), key)
         pseudonyms[unknown_ids(ids)] = ""  # a hashed "onbekend" or 0 is nobody's repeat
@@ -116,10 +115,7 @@ def unknown_ids(ids: pd.Series) -> np.ndarray:
     >>> unknown_ids(pd.Series(["0612345678", "Onbekend", None, 0, "0"])).tolist()
     [False, True, True, True, True]
     """
-    codes, uniques = pd.factorize(ids, use_na_sentinel=True)
-    texts = [t.lower() for t in _id_text(list(uniques))]
-    flags = np.array([t in UNKNOWN_IDS for t in texts] + [True], dtype=bool)
-    return flags[codes]  # code -1 (missing) takes the last entry
+    return per_distinct(ids, lambda u: [t.lower() in UNKNOWN_IDS for t in _id_text(u)], True)
 
 
 def read_events(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +33,25 @@ _DATE_FORMATS = (
 _TIME_PARTS = ("", " %H:%M", " %H:%M:%S")
 _HHMM = re.compile(r"^\s*\d{1,2}:\d{2}\s*$")
 _HMS = re.compile(r"^\s*(-?)(\d+):(\d{1,2})(?::(\d{1,2}(?:[.,]\d+)?))?\s*$")
+
+
+def per_distinct(values: pd.Series, fn: Callable[[np.ndarray], Any], missing: Any) -> np.ndarray:
+    """``fn`` of the distinct values (called once), spread back to every row.
+
+    Logs repeat the same few outcomes, ids and durations over many rows, so the work
+    is done once per distinct value. Missing values get ``missing``.
+
+    Examples
+    --------
+    >>> per_distinct(pd.Series(["a", "b", "a", None]), lambda u: [v.upper() for v in u], "")
+    array(['A', 'B', 'A', ''], dtype=object)
+    """
+    codes, uniques = pd.factorize(values)
+    out = np.asarray(fn(np.asarray(uniques, dtype=object)))
+    table = np.empty(len(out) + 1, dtype=object if out.dtype.kind in "OUS" else out.dtype)
+    table[:-1] = out
+    table[-1] = missing
+    return table[codes]  # code -1 (missing) takes the last entry
 
 
 def check_errors(errors: str) -> None:

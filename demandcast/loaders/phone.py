@@ -12,7 +12,7 @@ from demandcast.exceptions import ConfigError, DataWarning
 
 from ._columns import norm, resolve
 from ._events import DEFAULT_TZ, finish, read_events
-from ._parse import parse_numbers, report_rows
+from ._parse import parse_numbers, per_distinct, report_rows
 
 __all__ = ["DEFAULT_OUTCOME_MAP", "load_phone"]
 
@@ -60,12 +60,11 @@ def _outcome_kinds(
         and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
     ):
         text = values.astype("string")
-    # one lookup per distinct value; missing values (code -1) read as ""
-    codes, uniques = pd.factorize(text)
-    keys = pd.Series(np.asarray(uniques, dtype=object)).astype("string").map(norm)
-    kind_of = np.append(keys.map(mapping).fillna("other").to_numpy(dtype=object), None)
-    kind_of[-1] = mapping.get(norm(""), "other")
-    kinds = kind_of[codes]
+    kinds = per_distinct(  # missing values read as ""
+        text,
+        lambda u: pd.Series(u).astype("string").map(norm).map(mapping).fillna("other"),
+        mapping.get(norm(""), "other"),
+    )
     unknown = values[kinds == "other"].astype("string").fillna("<empty>").value_counts()
     return kinds, {str(k): int(v) for k, v in unknown.items()}
 
