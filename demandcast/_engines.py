@@ -22,15 +22,8 @@ Memory allocator on dask workers
     started without that variable (joblib, a plain Python) are left alone.
 
 Running on a cluster
-    Start a scheduler and workers where demandcast is installed (``pip install
-    'demandcast[dask]'`` on every machine), e.g. ``dask scheduler`` on one machine and
-    ``dask worker tcp://scheduler:8786`` on the others, then call
-    ``backtest(..., engine="dask", client="tcp://scheduler:8786")`` or pass a
-    ``distributed.Client``. Without ``client`` the current default client
-    (``distributed.get_client()``) is used. The frame and regressors are scattered
-    to the workers once. Prefer worker processes to threads (``dask worker
-    <address> --nworkers <cores> --nthreads 1``): the models spend much of their
-    time in Python code that holds the GIL.
+    How to start a scheduler and workers and pass ``client=``: see
+    :mod:`demandcast.backtest`.
 """
 
 from __future__ import annotations

@@ -38,7 +38,9 @@ Running on a cluster
     ``backtest(..., engine="dask", client="tcp://scheduler:8786")`` or pass a
     ``distributed.Client``. Without ``client`` the current default client
     (``distributed.get_client()``) is used. The frame and regressors are scattered
-    to the workers once.
+    to the workers once. Prefer worker processes to threads (``dask worker
+    <address> --nworkers <cores> --nthreads 1``): the models spend much of their
+    time in Python code that holds the GIL.
 """
 
 from __future__ import annotations
