@@ -17,6 +17,7 @@ from demandcast.frame import DEFAULT_TZ, validate_frame
 from ._bucket import bucket_times, check_freq, fill_grid
 from ._columns import resolve
 from ._parse import (
+    all_text,
     check_errors,
     localise_events,
     parse_durations,
@@ -89,9 +90,7 @@ class EventTable:
         A row is a repeat when the same person was seen earlier the same local day
         in the same location/channel; the pseudonyms are discarded on return.
         """
-        if pd.api.types.is_string_dtype(ids.dtype) and pd.api.types.infer_dtype(
-            ids, skipna=True
-        ) in ("string", "empty"):
+        if all_text(ids):
             # one HMAC per distinct caller; missing ids get "" like pseudonymize
             pseudonyms = per_distinct(ids, lambda u: pseudonymize(u, key), "")
         else:

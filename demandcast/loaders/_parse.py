@@ -35,6 +35,22 @@ _HHMM = re.compile(r"^\s*\d{1,2}:\d{2}\s*$")
 _HMS = re.compile(r"^\s*(-?)(\d+):(\d{1,2})(?::(\d{1,2}(?:[.,]\d+)?))?\s*$")
 
 
+def all_text(s: pd.Series) -> bool:
+    """Whether every non-missing value of ``s`` is a string (safe to factorize as text).
+
+    Object columns mixing 1 and True would merge those under :func:`per_distinct`.
+
+    Examples
+    --------
+    >>> all_text(pd.Series(["a", None])), all_text(pd.Series(["a", 1], dtype=object))
+    (True, False)
+    """
+    return pd.api.types.is_string_dtype(s.dtype) and pd.api.types.infer_dtype(s, skipna=True) in (
+        "string",
+        "empty",
+    )
+
+
 def per_distinct(values: pd.Series, fn: Callable[[np.ndarray], Any], missing: Any) -> np.ndarray:
     """``fn`` of the distinct values (called once), spread back to every row.
 

@@ -12,7 +12,7 @@ from demandcast.exceptions import ConfigError, DataWarning
 
 from ._columns import norm, resolve
 from ._events import DEFAULT_TZ, finish, read_events
-from ._parse import parse_numbers, per_distinct, report_rows
+from ._parse import all_text, parse_numbers, per_distinct, report_rows
 
 __all__ = ["DEFAULT_OUTCOME_MAP", "load_phone"]
 
@@ -54,12 +54,7 @@ def _outcome_kinds(
                 f"outcome_map[{key!r}]={kind!r} is not allowed: use one of {list(_KINDS)}"
             )
         mapping[norm(key)] = kind
-    text = values
-    if not (
-        pd.api.types.is_string_dtype(values.dtype)
-        and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
-    ):
-        text = values.astype("string")
+    text = values if all_text(values) else values.astype("string")
     kinds = per_distinct(  # missing values read as ""
         text,
         lambda u: pd.Series(u).astype("string").map(norm).map(mapping).fillna("other"),
