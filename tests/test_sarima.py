@@ -256,6 +256,29 @@ def test_update_equals_filtering_all_data_with_fixed_params(sim_daily):
     )
 
 
+def test_results_for_inspection_have_smoothed_states_and_standard_errors(sim_daily):
+    # fits skip the smoother and the parameter covariance; results_ adds them on look-up
+    _, df, _ = sim_daily
+    uid = "centrum/phone"
+    cut = pd.Timestamp("2024-03-29", tz=TZ)
+    f = SARIMA().fit(df[df["ds"] <= cut])
+    fitted = f.states_[uid].filtered.fitted
+    assert fitted.smoothed_state is None and fitted.cov_type == "none"
+    res = f.results_[uid]
+    reference = res.model.fit(disp=False)  # statsmodels' default fit of the same model
+    np.testing.assert_allclose(res.params, reference.params, rtol=1e-6)
+    np.testing.assert_allclose(res.bse, reference.bse, rtol=1e-6)
+    assert res.smoothed_state.shape[1] == res.nobs
+    assert res.mle_retvals["converged"]
+    assert "coef" in str(res.summary())
+
+    f.update(df[df["ds"] > cut])
+    after = f.results_[uid]
+    assert after.nobs > res.nobs and after.smoothed_state.shape[1] == after.nobs
+    np.testing.assert_allclose(after.params, res.params)
+    assert np.isfinite(after.bse).all()
+
+
 def test_update_rejects_old_rows_and_warm_start_reuses_parameters(sim_daily):
     _, df, _ = sim_daily
     f = SARIMA(warm_start=True).fit(df.iloc[:-20])

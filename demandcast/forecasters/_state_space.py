@@ -92,6 +92,7 @@ class Filtered:
         )
         self._settled: _Anchor | None = self._anchor  # anchor after the pending rows
         self._full: Any = fitted
+        self._inspected: Any = None
 
     @property
     def anchor(self) -> int:
@@ -140,6 +141,7 @@ class Filtered:
         out._anchor = self._settled if self._settled is not None else self._anchor
         out._settled = None
         out._full = None
+        out._inspected = None
         return out
 
     def _filter(self, n_future: int, exog_future: np.ndarray | None) -> Any:
@@ -192,21 +194,61 @@ class Filtered:
             self._filter(0, None)
         return self._settled  # type: ignore[return-value]
 
+    def _appended(self, res: Any) -> Any:
+        """``res`` with the added rows appended, parameters fixed (re-filters all)."""
+        if not self.chunks:
+            return res
+        endog = np.concatenate([c[0] for c in self.chunks])
+        exog = None
+        if self.chunks[0][1] is not None:
+            exog = np.concatenate([c[1] for c in self.chunks])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return res.append(endog, exog=exog, refit=False)
+
     def full(self) -> Any:
         """statsmodels results over all steps (fitted, then appended with fixed params).
 
         Built on first use with ``append(..., refit=False)``, which re-filters the
-        whole history: for inspection (``results_``), not for the update path.
+        whole history: for in-sample predictions before :attr:`anchor`, not for the
+        update path.
         """
         if self._full is None:
-            endog = np.concatenate([c[0] for c in self.chunks])
-            exog = None
-            if self.chunks[0][1] is not None:
-                exog = np.concatenate([c[1] for c in self.chunks])
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self._full = self.fitted.append(endog, exog=exog, refit=False)
+            self._full = self._appended(self.fitted)
         return self._full
+
+    def inspect(self) -> Any:
+        """statsmodels results over all steps for inspection: smoothed states and the
+        parameters' covariance (OPG, statsmodels' default), which forecasts never need.
+
+        A fit may skip both (``ssm.memory_no_smoothing`` and ``cov_type="none"``, a
+        third of its time); they are computed here on first use, then the added rows
+        are appended with the parameters fixed.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from statsmodels.tsa.statespace.sarimax import SARIMAX
+        >>> y = 20 + np.random.default_rng(2).normal(0, 2, 80)
+        >>> mod = SARIMAX(y[:70], order=(1, 0, 0), trend="c", concentrate_scale=True)
+        >>> mod.ssm.memory_no_smoothing = True
+        >>> res = mod.fit(disp=False, cov_type="none")
+        >>> full = Filtered(res).extend(y[70:]).inspect()
+        >>> full.nobs, bool(np.isfinite(full.bse).all()), full.smoothed_state.shape[1]
+        (80, True, 80)
+        """
+        if self._inspected is None:
+            res = self.fitted
+            if res.smoothed_state is None or res.cov_type == "none":
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    res.model.ssm.memory_no_smoothing = False
+                    res = res.model.smooth(self.fitted.params, cov_type="opg")
+                for name in ("mlefit", "mle_retvals", "mle_settings"):
+                    if hasattr(self.fitted, name):
+                        setattr(res._results, name, getattr(self.fitted, name))
+            self._inspected = self._appended(res)
+        return self._inspected
 
     def predict(
         self, start: int, end: int, exog: np.ndarray | None = None

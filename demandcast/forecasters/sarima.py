@@ -133,8 +133,9 @@ class SeriesFit:
 
     @property
     def results(self) -> Any:
-        """statsmodels results over the whole model grid (built on first use after updates)."""
-        return self.filtered.full()
+        """statsmodels results over the whole model grid, smoothed, with the parameters'
+        covariance (built on first use)."""
+        return self.filtered.inspect()
 
 
 class _LazyResults(Mapping):
@@ -250,7 +251,8 @@ class SARIMA(LocalForecaster):
         Series id -> :class:`SeriesFit` (or the fallback's state).
     results_ : Mapping
         Series id -> statsmodels results over the series' whole model grid, updates
-        included (series served by the fallback are absent).
+        included, smoothed and with standard errors, built on look-up (series served
+        by the fallback are absent).
     convergence_ : dict
         Series id -> ``{"converged": bool, "warnings": [messages]}``; statsmodels'
         convergence warnings are logged at DEBUG level and kept here.
@@ -335,8 +337,10 @@ class SARIMA(LocalForecaster):
     def results_(self) -> Mapping[str, Any]:
         """Series id -> statsmodels results (fallback series are absent).
 
-        After :meth:`update`, a series' results are built on first look-up by
-        re-filtering its whole grid (``append(..., refit=False)``).
+        A series' results are built on first look-up: fits skip the smoother and the
+        parameters' covariance, which forecasts never need, so the look-up smooths and
+        computes the covariance (OPG, statsmodels' default); after :meth:`update` it
+        also re-filters the whole grid (``append(..., refit=False)``).
         """
         check_is_fitted(self)
         return _LazyResults(self.states_)
@@ -721,8 +725,15 @@ class SARIMA(LocalForecaster):
             model = self._model(endog, exog)
             if start is not None and len(start) != len(model.start_params):
                 start = None
+            # forecasts need the filter only: no smoother, no parameter covariance
+            # (a third of a fit); results_ adds both on look-up (Filtered.inspect)
+            model.ssm.memory_no_smoothing = True
             results = model.fit(
-                start_params=start, disp=False, maxiter=int(self.maxiter), method=self.method
+                start_params=start,
+                disp=False,
+                maxiter=int(self.maxiter),
+                method=self.method,
+                cov_type="none",
             )
         notes = [f"{w.category.__name__}: {w.message}" for w in caught]
         for note in notes:
