@@ -60,7 +60,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--local-series",
         type=int,
         default=None,
-        help="series for the sarima/prophet/dask runs (default 60; quick: all 30)",
+        help="series for the sarima/prophet/dask runs (default: all, the issue's workload; "
+        "e.g. 60 for a run 3x shorter)",
     )
     ap.add_argument("--memory-copies", type=int, default=10, help="panel copies in the memory run")
     ap.add_argument("--memory-windows", type=int, default=1, help="windows in the memory run")
@@ -76,8 +77,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = ap.parse_args(argv)
     if args.n_locations is None:
         args.n_locations = 10 if args.quick else 100
-    if args.local_series is None:
-        args.local_series = None if args.quick else 60
     if args.timeout is None:
         args.timeout = 600.0 if args.quick else 1800.0
     return args
