@@ -8,7 +8,9 @@ mlforecast + HistGradientBoosting, Prophet's own cross-validation) run when
 importable (``pip install -e ".[bench]"``); missing days are filled with the value a
 season earlier for them, as in BENCHMARKS.md.
 
-Prints a markdown table per data set and the accuracy targets, and writes
+Prints a markdown table per data set and the accuracy targets (with a Diebold-Mariano
+test, absolute errors and the HLN correction, of the best demandcast model against the
+better of AutoETS/MSTL: whether a WAPE gap is more than noise), and writes
 ``benchmarks/results/accuracy_real.csv`` and ``accuracy_real_targets.csv``.
 
 Usage::
@@ -122,7 +124,7 @@ def run_dataset(name: str, args: argparse.Namespace) -> tuple[pd.DataFrame, dict
     scored = cm.score(table, list(columns), scale)
     out = pd.DataFrame(rows).merge(scored, on="model", how="left")
     out.insert(0, "dataset", name)
-    return out, {"floor": _poisson_floor(table)}
+    return out, {"floor": _poisson_floor(table), "table": table}
 
 
 def _poisson_floor(table: pd.DataFrame) -> float:
@@ -251,11 +253,35 @@ def targets(result: pd.DataFrame, name: str) -> dict[str, Any]:
         "seasonal_naive_wape": sn,
         "gain_vs_seasonal_naive": gain,
         "target_gain_10pct": bool(gain >= 0.10) if np.isfinite(gain) else None,
+        "best_autoets_mstl_model": (
+            peers.loc[peers["wape"].idxmin(), "model"] if len(peers) else None
+        ),
         "best_autoets_mstl_wape": peer_best,
         "target_no_worse_than_ets_mstl": (
             bool(float(best["wape"]) <= peer_best) if np.isfinite(peer_best) else None
         ),
     }
+
+
+def significance(table: pd.DataFrame, t: dict[str, Any], h: int) -> dict[str, Any]:
+    """Diebold-Mariano test (absolute errors, HLN correction) of the best demandcast
+    model against the better of AutoETS/MSTL: is the WAPE gap more than noise?"""
+    from demandcast.metrics import diebold_mariano
+
+    ours, peer = t.get("best_model"), t.get("best_autoets_mstl_model")
+    if ours not in table.columns or peer not in table.columns:
+        return {}
+    rows = table.sort_values(["unique_id", "ds"])
+    y = rows["y"].to_numpy(dtype="float64")
+    mask = rows["is_open"].to_numpy(dtype=bool) if "is_open" in rows.columns else None
+    dm = diebold_mariano(
+        y - rows[ours].to_numpy(dtype="float64"),
+        y - rows[peer].to_numpy(dtype="float64"),
+        h=h,
+        loss="absolute",
+        mask=mask,
+    )
+    return {"dm_statistic_vs_ets_mstl": dm.statistic, "dm_p_value_vs_ets_mstl": dm.p_value}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -284,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
         if extra.get("floor") is not None:
             print(f"\nPoisson floor of WAPE on the test rows: {extra['floor']:.3f}")
         t = targets(res, name)
+        if "table" in extra:
+            t.update(significance(extra["table"], t, p.h))
         target_rows.append(t)
         print(f"\ntargets: {t}\n", flush=True)
         # written after every data set, so a long run leaves its finished sets behind
