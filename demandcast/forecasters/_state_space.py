@@ -221,9 +221,9 @@ class Filtered:
         """statsmodels results over all steps for inspection: smoothed states and the
         parameters' covariance (OPG, statsmodels' default), which forecasts never need.
 
-        A fit may skip both (``ssm.memory_no_smoothing`` and ``cov_type="none"``, a
-        third of its time); they are computed here on first use, then the added rows
-        are appended with the parameters fixed.
+        A fit may skip both (``ssm.memory_no_smoothing`` and ``cov_type="none"``, as
+        :class:`~demandcast.forecasters.sarima.SARIMA` does); they are computed here
+        on first use, then the added rows are appended with the parameters fixed.
 
         Examples
         --------

@@ -726,7 +726,7 @@ class SARIMA(LocalForecaster):
             if start is not None and len(start) != len(model.start_params):
                 start = None
             # forecasts need the filter only: no smoother, no parameter covariance
-            # (a third of a fit); results_ adds both on look-up (Filtered.inspect)
+            # (12-16 % of a backtest); results_ adds both on look-up (Filtered.inspect)
             model.ssm.memory_no_smoothing = True
             results = model.fit(
                 start_params=start,
