@@ -421,7 +421,8 @@ def _run_task(task: _Task, df: pd.DataFrame, X: pd.DataFrame | None) -> pd.DataF
                 X_train = _train_regressors(Xk, task, train, cutoff)
                 if X is not None and "as_of" in X.columns:
                     _check_published(X_train, train, cutoff, task.columns)
-                model = clone(task.model)
+                if model is None or not _warm_starts(task.model):
+                    model = clone(task.model)  # else re-fit the task's own copy, warm
                 roles = {c: task.roles[c] for c in task.columns} or None
                 with _trusted_frame(train, task.freq):  # rows of the validated frame
                     model.fit(train, X_train, roles=roles if X_train is not None else None)
@@ -634,6 +635,11 @@ def _train_scale(
     return out.sort_values(["unique_id", "cutoff"], kind="stable", ignore_index=True)
 
 
+def _warm_starts(model: BaseForecaster) -> bool:
+    """The model asks to start each refit from its previous fit (``warm_start=True``)."""
+    return bool(model.get_params(deep=False).get("warm_start", False))
+
+
 def _plan(
     models: list[_Model],
     splits: pd.DataFrame,
@@ -665,6 +671,8 @@ def _plan(
                 [dict(w, refit=(j == 0)) for j, w in enumerate(windows[i : i + k])]
                 for i in range(0, len(windows), k)
             ]
+        if _warm_starts(m.proto):  # each refit starts from the last: one task per chunk
+            groups = [[w for group in groups for w in group]]
         columns = [c for c, r in role_of.items() if tags.get(f"{r}_regressors", False)]
         dropped = [c for c in role_of if c not in columns]
         if dropped:
@@ -749,7 +757,10 @@ def backtest(
         ``True``: fit at every cutoff; ``False``: fit at the first cutoff and
         ``update`` afterwards; ``k``: refit every k windows, update in between.
         Models without an ``update`` method are refitted at every window (logged).
-        Updated models keep their earlier history (no sliding between refits).
+        Updated models keep their earlier history (no sliding between refits). A
+        model with ``warm_start=True`` (``sarima``, ``prophet``) starts each refit
+        from its previous fit of the same series; its windows then run one after
+        the other (parallel over series only).
     X : DataFrame, optional
         Regressors: ``ds``, optional ``unique_id`` (absent: shared by all series),
         optional ``as_of`` (publication time of the value; the latest version

@@ -372,6 +372,34 @@ def test_sarima_refit_every_two_windows_updates_in_between(phone):
     assert every.leaderboard().loc[0, "wape"] < 0.5
 
 
+def test_warm_started_refits_start_from_the_previous_fit_of_each_series(phone):
+    from demandcast import backtest as B  # noqa: N812
+    from demandcast.forecasters.sarima import SARIMA
+
+    kwargs = {"h": 5, "n_windows": 3, "refit": 1}
+    warm = backtest(SARIMA(warm_start=True), phone, **kwargs).forecasts
+    cold = backtest(SARIMA(), phone, **kwargs).forecasts
+    # the same as re-fitting one model at each cutoff by hand
+    f, expected = SARIMA(warm_start=True), []
+    for cutoff in sorted(warm["cutoff"].unique()):
+        fc = f.fit(phone[phone["ds"] <= cutoff]).predict(14)
+        expected.append(fc.assign(cutoff=cutoff).rename(columns={"sarima": "by_hand"}))
+    both = warm.merge(pd.concat(expected), on=["unique_id", "ds", "cutoff"], how="left")
+    np.testing.assert_allclose(both["sarima"], both["by_hand"], rtol=1e-12)
+    first = warm["cutoff"] == warm["cutoff"].min()
+    np.testing.assert_array_equal(warm.loc[first, "sarima"], cold.loc[first, "sarima"])
+    assert not np.allclose(warm.loc[~first, "sarima"], cold.loc[~first, "sarima"], rtol=1e-9)
+    # windows run in order within a task, in parallel over series only
+    two = backtest(SARIMA(warm_start=True), phone, n_jobs=2, **kwargs).forecasts
+    pd.testing.assert_frame_equal(warm, two)
+    plan = B._plan(
+        B._resolve_models([SARIMA(warm_start=True)]), BacktestWindows(5, 3).split(phone),
+        sorted(phone["unique_id"].unique()), 1, (), {}, "D", workers=2,
+    )  # fmt: skip
+    assert all(len(t.windows) == 3 for t in plan) and len(plan) > 1
+    assert sorted(u for t in plan for u in t.series) == sorted(phone["unique_id"].unique())
+
+
 # --------------------------------------------------------------------------- never mutated
 
 
