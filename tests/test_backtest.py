@@ -595,6 +595,18 @@ def test_dask_engine_equals_local(phone, cluster):
     pd.testing.assert_frame_equal(local.forecasts, remote.forecasts)
 
 
+def test_dask_engine_equals_local_for_warm_started_refits(phone, cluster):
+    from distributed import Client
+
+    from demandcast.forecasters.sarima import SARIMA
+
+    kwargs = {"h": 5, "n_windows": 3, "refit": 1}
+    local = backtest(SARIMA(warm_start=True), phone, **kwargs)
+    with Client(cluster) as client:
+        remote = backtest(SARIMA(warm_start=True), phone, engine="dask", client=client, **kwargs)
+    pd.testing.assert_frame_equal(local.forecasts, remote.forecasts)
+
+
 @pytest.mark.slow
 def test_dask_engine_by_address(phone, cluster):
     kwargs = {"h": 5, "n_windows": 2}
