@@ -75,6 +75,8 @@ class Protocol:
     ``seasons`` are in rows of the peers' grid; the first is the short season
     (AutoETS, mlforecast), the last the long one (peer seasonal naive). ``sn_season``
     is demandcast's protocol seasonal naive: intervals back in wall-clock time.
+    ``country`` is the ``holidays`` country code of the data (its local public
+    holidays, for the protocol variant that gives demandcast models the calendar).
     """
 
     name: str
@@ -86,6 +88,7 @@ class Protocol:
     seasons: tuple[int, ...]
     sn_season: int | None
     description: str
+    country: str
 
     @property
     def test_steps(self) -> int:
@@ -103,6 +106,7 @@ PROTOCOLS: dict[str, Protocol] = {
         (28, 140),
         None,
         "bank calls, 5-min summed to 30-min, Mon-Fri 07:00-20:30 starts (28 a day)",
+        "US",
     ),
     "wikipedia": Protocol(
         "wikipedia",
@@ -114,6 +118,7 @@ PROTOCOLS: dict[str, Protocol] = {
         (7, 365),
         365,
         "Wikipedia page views (Peyton Manning), daily",
+        "US",
     ),
     "nyc311_total": Protocol(
         "nyc311_total",
@@ -125,6 +130,7 @@ PROTOCOLS: dict[str, Protocol] = {
         (7, 365),
         365,
         "NYC 311 Sandy calls, all-agency total, daily",
+        "US",
     ),
     "anonymous_bank": Protocol(
         "anonymous_bank",
@@ -136,6 +142,7 @@ PROTOCOLS: dict[str, Protocol] = {
         (24, 168),
         None,
         "Anonymous Bank call log, September 1999, offered calls per hour (24/7 VRU)",
+        "IL",
     ),
 }
 
@@ -166,6 +173,31 @@ def load_real(name: str) -> pd.DataFrame:
                 df = df[df["unique_id"] == "nyc311_sandy_total"]
             df = dc.regularise(df[["unique_id", "ds", "y"]], freq="D")
     return df[["unique_id", "ds", "y"]].reset_index(drop=True)
+
+
+def local_holidays(df: pd.DataFrame, country: str) -> pd.DataFrame:
+    """Future regressor ``is_public_holiday``: 1.0 on the public holidays of ``country``.
+
+    One row per row of ``df`` (``unique_id``, ``ds``), read on each row's local date,
+    from the ``holidays`` package's public category.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ds = pd.date_range("1999-09-19", periods=3, freq="D", tz="Asia/Jerusalem")
+    >>> df = pd.DataFrame({"unique_id": "calls", "ds": ds, "y": 1.0})
+    >>> local_holidays(df, "IL")["is_public_holiday"].tolist()  # Yom Kippur on the 20th
+    [0.0, 1.0, 0.0]
+    """
+    import holidays
+
+    day = pd.DatetimeIndex(df["ds"]).date
+    years = sorted({d.year for d in day})
+    public = holidays.country_holidays(country, years=years, categories=("public",))
+    flag = np.fromiter((d in public for d in day), dtype="float64", count=len(day))
+    return pd.DataFrame(
+        {"unique_id": df["unique_id"].to_numpy(), "ds": df["ds"], "is_public_holiday": flag}
+    )
 
 
 # ---------------------------------------------------------------------------

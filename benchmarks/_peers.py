@@ -98,25 +98,33 @@ def _grid_feature(name: str, values: np.ndarray) -> Any:
     return feature
 
 
-def mlforecast_setup(season: int, grid: pd.DatetimeIndex | None, daily: bool) -> dict[str, Any]:
+def mlforecast_setup(
+    season: int, grid: pd.DatetimeIndex | None, daily: bool, history: int | None = None
+) -> dict[str, Any]:
     """Features like demandcast's gbm: weekday x slot averages over 1-8 weeks, calendar.
 
     Lags of one step, one day and one week; seasonal rolling means of the same slot
     over the last 4 and 8 weeks (the historical-average features); rolling means of
     the last day and week; weekday, month, day of year (daily) or slot of day and
     weekday (intraday, from the integer grid). Recursive forecasts, a local standard
-    scaler on the target.
+    scaler on the target. When ``history`` (rows before the first training cutoff) is
+    shorter than the 9 seasons the 8-week mean needs, the seasonal means take the weeks
+    there are (``min_samples=1``), as demandcast's gbm does; otherwise every training
+    row would be dropped.
     """
     from mlforecast.lag_transforms import RollingMean, SeasonalRollingMean
     from mlforecast.target_transforms import LocalStandardScaler
 
     day = 1 if daily else max(1, season // 5)
     lags = sorted({1, day, season})
+    short = history is not None and history < 9 * season
     lag_transforms = {
         1: [RollingMean(window_size=season)],
         season: [
-            SeasonalRollingMean(season_length=season, window_size=4),
-            SeasonalRollingMean(season_length=season, window_size=8),
+            SeasonalRollingMean(
+                season_length=season, window_size=w, min_samples=1 if short else None
+            )
+            for w in (4, 8)
         ],
     }
     if daily:
@@ -154,7 +162,9 @@ def mlforecast_cv(
     from mlforecast.utils import PredictionIntervals
     from sklearn.ensemble import HistGradientBoostingRegressor
 
-    setup = mlforecast_setup(season, grid, daily)
+    # the conformal calibration fits two more windows of h before the first cutoff
+    history = int(pf.groupby("unique_id").size().min()) - (n_windows - 1) * step - 3 * h
+    setup = mlforecast_setup(season, grid, daily, history)
     mlf = MLForecast(
         models={alias: HistGradientBoostingRegressor(**MLF_PARAMS)}, freq=freq, **setup
     )

@@ -8,7 +8,13 @@ mlforecast + HistGradientBoosting, Prophet's own cross-validation) run when
 importable (``pip install -e ".[bench]"``); missing days are filled with the value a
 season earlier for them, as in BENCHMARKS.md.
 
-Prints a markdown table per data set and the accuracy targets (with a Diebold-Mariano
+Two variants per data set (``--holidays``): ``blind``, every model sees only the counts
+(as the peers do), and ``local``, the demandcast models that take future regressors
+also get the data's local public holidays (``is_public_holiday``, aliases ending in
+``_holidays``), as a planner outside the Netherlands would give them; models without
+regressor support run as in ``blind``. Peers run once, calendar-blind.
+
+Prints a markdown table per data set and the accuracy targets per variant (with a Diebold-Mariano
 test, absolute errors and the HLN correction, of the best demandcast model against the
 better of AutoETS/MSTL: whether a WAPE gap is more than noise), and writes
 ``benchmarks/results/accuracy_real.csv`` and ``accuracy_real_targets.csv``.
@@ -18,6 +24,7 @@ Usage::
     python benchmarks/accuracy_real.py                 # all data sets, all models
     python benchmarks/accuracy_real.py --datasets wikipedia --models seasonal_naive sarima
     python benchmarks/accuracy_real.py --no-peers --timeout 120
+    python benchmarks/accuracy_real.py --holidays blind   # only the calendar-blind variant
 
 Examples
 --------
@@ -43,6 +50,8 @@ import _common as cm
 import _peers as pe
 
 DEMANDCAST = "demandcast"
+BLIND, LOCAL = "blind", "local_holidays"
+HOLIDAY_SUFFIX = "_holidays"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -53,14 +62,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument(
         "--timeout", type=float, default=300.0, help="seconds per model and data set (default 300)"
     )
+    ap.add_argument(
+        "--holidays",
+        choices=["blind", "local", "both"],
+        default="both",
+        help="calendar-blind runs, runs with local public holidays as a regressor, or both",
+    )
     return ap.parse_args(argv)
 
 
-def _backtest(model: Any, df: pd.DataFrame, p: cm.Protocol) -> dict[str, Any]:
+def _backtest(
+    model: Any, df: pd.DataFrame, p: cm.Protocol, X: pd.DataFrame | None = None
+) -> dict[str, Any]:
     from demandcast.backtest import backtest
 
     cm.quiet()
-    res = backtest(model, df, h=p.h, n_windows=p.n_windows, step=p.step, level=cm.LEVEL)
+    res = backtest(model, df, h=p.h, n_windows=p.n_windows, step=p.step, level=cm.LEVEL, X=X)
     return {"forecasts": res.forecasts, "train_scale": res.train_scale, "alias": res.models[0]}
 
 
@@ -80,23 +97,45 @@ def demandcast_models(p: cm.Protocol, names: list[str] | None) -> tuple[dict[str
     return models, failed
 
 
+def holiday_models(models: dict[str, Any]) -> dict[str, Any]:
+    """alias -> model of the ``local`` variant: each registered model that takes future
+    regressors, under its name with :data:`HOLIDAY_SUFFIX`."""
+    from demandcast import get_forecaster
+
+    out: dict[str, Any] = {}
+    for name, model in models.items():
+        if isinstance(model, str) and get_forecaster(name).tags["future_regressors"]:
+            out[name + HOLIDAY_SUFFIX] = get_forecaster(name, alias=name + HOLIDAY_SUFFIX)
+    return out
+
+
 def run_dataset(name: str, args: argparse.Namespace) -> tuple[pd.DataFrame, dict[str, Any]]:
     p = cm.PROTOCOLS[name]
     df = cm.load_real(name)
     models, failed = demandcast_models(p, args.models)
     rows: list[dict[str, Any]] = [
-        {"model": n, "library": DEMANDCAST, "status": "import error", "note": msg}
+        {"model": n, "library": DEMANDCAST, "variant": BLIND, "status": "import error", "note": msg}
         for n, msg in failed.items()
     ]
+    runs = [(alias, model, BLIND, None) for alias, model in models.items()]
+    if args.holidays in ("local", "both"):
+        X = cm.local_holidays(df, p.country)
+        runs += [(alias, model, LOCAL, X) for alias, model in holiday_models(models).items()]
+        if args.holidays == "local":  # keep the blind models that take no regressor
+            local = {a[: -len(HOLIDAY_SUFFIX)] for a, _, v, _ in runs if v == LOCAL}
+            runs = [r for r in runs if r[2] == LOCAL or r[0] not in local]
     base: pd.DataFrame | None = None
     scale: pd.DataFrame | None = None
     columns: dict[str, pd.DataFrame] = {}
-    for alias, model in models.items():
-        status, out, seconds, msg = cm.run_isolated(_backtest, model, df, p, timeout=args.timeout)
+    for alias, model, variant, X in runs:
+        status, out, seconds, msg = cm.run_isolated(
+            _backtest, model, df, p, X, timeout=args.timeout
+        )
         rows.append(
             {
                 "model": alias,
                 "library": DEMANDCAST,
+                "variant": variant,
                 "status": status,
                 "seconds": seconds,
                 "note": msg,
@@ -150,7 +189,14 @@ def _merge_peer(
     integer_ds: bool,
 ) -> None:
     rows.append(
-        {"model": alias, "library": library, "status": status, "seconds": seconds, "note": msg}
+        {
+            "model": alias,
+            "library": library,
+            "variant": BLIND,
+            "status": status,
+            "seconds": seconds,
+            "note": msg,
+        }
     )
     print(f"  peer {alias} {status} {seconds:.1f}s {msg}", file=sys.stderr, flush=True)
     if status != "ok":
@@ -229,14 +275,27 @@ def _run_peers(
         _merge_peer(columns, rows, "prophet_cv", "prophet", status, out, seconds, msg, grid, False)
 
 
-def targets(result: pd.DataFrame, name: str) -> dict[str, Any]:
-    """The issue's accuracy targets for one data set, as measured."""
+def variant_models(result: pd.DataFrame, variant: str) -> pd.DataFrame:
+    """The demandcast rows of one variant: in ``local_holidays``, each model's holiday
+    run where it has one, else its blind run (the same models compete in both)."""
+    ours = result[result["library"] == DEMANDCAST]
+    if variant == BLIND:
+        return ours[ours["variant"] == BLIND]
+    local = ours[ours["variant"] == LOCAL]
+    covered = {m[: -len(HOLIDAY_SUFFIX)] for m in local["model"]}
+    blind = ours[(ours["variant"] == BLIND) & ~ours["model"].isin(covered)]
+    return pd.concat([blind, local])
+
+
+def targets(result: pd.DataFrame, name: str, variant: str = BLIND) -> dict[str, Any]:
+    """The issue's accuracy targets for one data set and variant, as measured."""
+    head = {"dataset": name, "variant": variant}
     if "wape" not in result.columns:
-        return {"dataset": name}
+        return head
     ok = result[(result["dataset"] == name) & result["wape"].notna()]
-    ours = ok[ok["library"] == DEMANDCAST]
-    if ours.empty:
-        return {"dataset": name}
+    ours = variant_models(ok, variant)
+    if ours.empty or (variant == LOCAL and not (ours["variant"] == LOCAL).any()):
+        return head
     best = ours.loc[ours["wape"].idxmin()]
     naive = [f"seasonal_naive_{cm.PROTOCOLS[name].sn_season}", "seasonal_naive"]
     sn = next(
@@ -247,7 +306,7 @@ def targets(result: pd.DataFrame, name: str) -> dict[str, Any]:
     peer_best = float(peers["wape"].min()) if len(peers) else np.nan
     gain = 1.0 - float(best["wape"]) / sn if np.isfinite(sn) and sn > 0 else np.nan
     return {
-        "dataset": name,
+        **head,
         "best_model": best["model"],
         "best_wape": float(best["wape"]),
         "seasonal_naive_wape": sn,
@@ -298,6 +357,7 @@ def main(argv: list[str] | None = None) -> int:
         show = [
             "model",
             "library",
+            "variant",
             "status",
             "wape",
             "mase",
@@ -309,11 +369,15 @@ def main(argv: list[str] | None = None) -> int:
         print(cm.markdown_table(view, 3))
         if extra.get("floor") is not None:
             print(f"\nPoisson floor of WAPE on the test rows: {extra['floor']:.3f}")
-        t = targets(res, name)
-        if "table" in extra:
-            t.update(significance(extra["table"], t, p.h))
-        target_rows.append(t)
-        print(f"\ntargets: {t}\n", flush=True)
+        for variant in (BLIND, LOCAL):
+            t = targets(res, name, variant)
+            if "best_model" not in t:
+                continue
+            if "table" in extra:
+                t.update(significance(extra["table"], t, p.h))
+            target_rows.append(t)
+            print(f"\ntargets ({variant}): {t}", flush=True)
+        print()
         # written after every data set, so a long run leaves its finished sets behind
         path = cm.write_csv(pd.concat(results, ignore_index=True), "accuracy_real.csv")
         cm.write_csv(pd.DataFrame(target_rows), "accuracy_real_targets.csv")
