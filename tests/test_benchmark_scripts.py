@@ -1,0 +1,112 @@
+"""The benchmark scripts' own logic: the holiday regressor, the variants, the targets.
+
+The benchmarks are plain scripts (``benchmarks/``), not part of the package; what they
+decide (which model is best, whether a target is met) is tested here so a wrong
+verdict cannot slip into ``benchmarks/README.md``. Their docstring examples run too.
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import demandcast
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="module")
+def scripts():
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        yield (importlib.import_module("_common"), importlib.import_module("accuracy_real"))
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
+
+@pytest.mark.parametrize("name", ["_common", "_peers", "accuracy_real", "speed_scale"])
+def test_benchmark_docstring_examples_run(scripts, name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS, verbose=False)
+    assert result.attempted > 0
+    assert result.failed == 0
+
+
+def test_local_holidays_flag_labor_day_on_the_bank_calls_calendar_grid(scripts):
+    common, _ = scripts
+    df = demandcast.load_counts(
+        DATA / "bank_calls_5min_2003-07-14_2003-09-19.csv", tz="America/New_York"
+    )
+    daily = df.groupby([df["unique_id"], df["ds"].dt.floor("D")])["y"].sum().reset_index()
+    grid = demandcast.regularise(daily, freq="D")  # weekends and Labor Day as NaN rows
+
+    X = common.local_holidays(grid, "US")
+
+    assert len(X) == len(grid)
+    assert (X["ds"].to_numpy() == grid["ds"].to_numpy()).all()
+    flagged = pd.DatetimeIndex(X.loc[X["is_public_holiday"] == 1.0, "ds"]).date
+    assert [str(d) for d in flagged] == ["2003-09-01"]  # absent from the call log itself
+    assert set(X["is_public_holiday"]) == {0.0, 1.0}
+
+
+def _result(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"dataset": "anonymous_bank", "model": m, "library": lib, "variant": v, "wape": w}
+            for m, lib, v, w in rows
+        ]
+    )
+
+
+# the Anonymous Bank figures of 2026-11-28 (benchmarks/README.md), shortened
+ANON = _result(
+    [
+        ("seasonal_naive", "demandcast", "blind", 0.623),
+        ("sarima", "demandcast", "blind", 0.360),
+        ("gbm", "demandcast", "blind", 0.448),
+        ("sarima_holidays", "demandcast", "local_holidays", 0.388),
+        ("gbm_holidays", "demandcast", "local_holidays", 0.333),
+        ("sf_mstl", "statsforecast", "blind", 0.350),
+        ("sf_autoets", "statsforecast", "blind", 0.798),
+    ]
+)
+
+
+def test_each_variant_fields_the_same_models_in_its_own_form(scripts):
+    _, acc = scripts
+    blind = acc.variant_models(ANON, "blind")
+    local = acc.variant_models(ANON, "local_holidays")
+
+    assert sorted(blind["model"]) == ["gbm", "sarima", "seasonal_naive"]
+    # a model with a holiday run competes with it; the baseline without one as it is
+    assert sorted(local["model"]) == ["gbm_holidays", "sarima_holidays", "seasonal_naive"]
+
+
+def test_targets_judge_each_variant_against_the_better_of_autoets_and_mstl(scripts):
+    _, acc = scripts
+    blind = acc.targets(ANON, "anonymous_bank", "blind")
+    local = acc.targets(ANON, "anonymous_bank", "local_holidays")
+
+    assert blind["best_model"] == "sarima"
+    assert blind["best_autoets_mstl_model"] == "sf_mstl"
+    assert blind["target_no_worse_than_ets_mstl"] is False
+    assert blind["gain_vs_seasonal_naive"] == pytest.approx(1 - 0.360 / 0.623)
+    assert blind["target_gain_10pct"] is True
+
+    assert local["best_model"] == "gbm_holidays"
+    assert local["target_no_worse_than_ets_mstl"] is True
+    assert local["seasonal_naive_wape"] == pytest.approx(0.623)
+
+
+def test_a_run_without_holiday_models_has_no_local_targets(scripts):
+    _, acc = scripts
+    blind_only = ANON[ANON["variant"] == "blind"]
+
+    assert "best_model" not in acc.targets(blind_only, "anonymous_bank", "local_holidays")
+    assert acc.targets(blind_only, "anonymous_bank", "blind")["best_model"] == "sarima"
