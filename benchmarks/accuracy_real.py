@@ -369,7 +369,8 @@ def main(argv: list[str] | None = None) -> int:
         print(cm.markdown_table(view, 3))
         if extra.get("floor") is not None:
             print(f"\nPoisson floor of WAPE on the test rows: {extra['floor']:.3f}")
-        for variant in (BLIND, LOCAL):
+        variants = {"blind": (BLIND,), "local": (LOCAL,), "both": (BLIND, LOCAL)}
+        for variant in variants[args.holidays]:
             t = targets(res, name, variant)
             if "best_model" not in t:
                 continue
