@@ -76,7 +76,8 @@ class Protocol:
     (AutoETS, mlforecast), the last the long one (peer seasonal naive). ``sn_season``
     is demandcast's protocol seasonal naive: intervals back in wall-clock time.
     ``country`` is the ``holidays`` country code of the data (its local public
-    holidays, for the protocol variant that gives demandcast models the calendar).
+    holidays, for the protocol variant that gives demandcast models the calendar);
+    None where the models know the calendar already (the Dutch simulator).
     """
 
     name: str
@@ -88,7 +89,7 @@ class Protocol:
     seasons: tuple[int, ...]
     sn_season: int | None
     description: str
-    country: str
+    country: str | None
 
     @property
     def test_steps(self) -> int:
@@ -144,7 +145,31 @@ PROTOCOLS: dict[str, Protocol] = {
         "Anonymous Bank call log, September 1999, offered calls per hour (24/7 VRU)",
         "IL",
     ),
+    "simulator": Protocol(
+        "simulator",
+        "",
+        "D",
+        28,
+        28,
+        4,
+        (7, 365),
+        None,
+        "simulated municipalities (desk, phone, web), daily, 2022-2024, the speed "
+        "workload's first locations",
+        None,
+    ),
 }
+SIMULATOR_LOCATIONS = 20
+
+
+def load_dataset(name: str, sim_locations: int = SIMULATOR_LOCATIONS) -> pd.DataFrame:
+    """The long frame of a protocol's data set: :func:`load_real`, or for
+    ``"simulator"`` the first ``sim_locations`` locations of :func:`simulated_panel`
+    (3 series each; closed days of desk and phone absent)."""
+    if name != "simulator":
+        return load_real(name)
+    df = simulated_panel(sim_locations)
+    return df[["unique_id", "ds", "y"]].reset_index(drop=True)
 
 
 def load_real(name: str) -> pd.DataFrame:

@@ -1,4 +1,5 @@
-"""Accuracy of every registered demandcast model, and of the peers, on the real data.
+"""Accuracy of every registered demandcast model, and of the peers, on the real data
+and on the simulator.
 
 The BENCHMARKS.md protocol per data set: the folds are the last
 ``n_windows x step + (h - step)`` steps of the time grid, every fold trains on all
@@ -8,16 +9,22 @@ mlforecast + HistGradientBoosting, Prophet's own cross-validation) run when
 importable (``pip install -e ".[bench]"``); missing days are filled with the value a
 season earlier for them, as in BENCHMARKS.md.
 
+The simulator set is the first ``--sim-locations`` locations (desk, phone and web
+each) of the speed workload (``speed_scale.py``), with its protocol: h = 28 days,
+4 windows, step 28; its table adds WAPE and coverage per channel.
+
 Two variants per data set (``--holidays``): ``blind``, every model sees only the counts
 (as the peers do), and ``local``, the demandcast models that take future regressors
 also get the data's local public holidays (``is_public_holiday``, aliases ending in
 ``_holidays``), as a planner outside the Netherlands would give them; models without
-regressor support run as in ``blind``. Peers run once, calendar-blind.
+regressor support run as in ``blind``. Peers run once, calendar-blind. The simulator
+has no ``local`` variant: it is Dutch, and the models use the Dutch calendar already.
 
 Prints a markdown table per data set and the accuracy targets per variant (with a Diebold-Mariano
 test, absolute errors and the HLN correction, of the best demandcast model against the
 better of AutoETS/MSTL: whether a WAPE gap is more than noise), and writes
-``benchmarks/results/accuracy_real.csv`` and ``accuracy_real_targets.csv``.
+``benchmarks/results/accuracy_real.csv`` and ``accuracy_real_targets.csv`` (a run of
+some data sets replaces their rows and keeps the others).
 
 Usage::
 
@@ -25,6 +32,7 @@ Usage::
     python benchmarks/accuracy_real.py --datasets wikipedia --models seasonal_naive sarima
     python benchmarks/accuracy_real.py --no-peers --timeout 120
     python benchmarks/accuracy_real.py --holidays blind   # only the calendar-blind variant
+    python benchmarks/accuracy_real.py --datasets simulator --sim-locations 100  # 300 series
 
 Examples
 --------
@@ -61,6 +69,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--no-peers", action="store_true", help="skip statsforecast/mlforecast/Prophet")
     ap.add_argument(
         "--timeout", type=float, default=300.0, help="seconds per model and data set (default 300)"
+    )
+    ap.add_argument(
+        "--sim-locations",
+        type=int,
+        default=cm.SIMULATOR_LOCATIONS,
+        help=f"simulated locations, 3 series each (default {cm.SIMULATOR_LOCATIONS})",
     )
     ap.add_argument(
         "--holidays",
@@ -111,14 +125,14 @@ def holiday_models(models: dict[str, Any]) -> dict[str, Any]:
 
 def run_dataset(name: str, args: argparse.Namespace) -> tuple[pd.DataFrame, dict[str, Any]]:
     p = cm.PROTOCOLS[name]
-    df = cm.load_real(name)
+    df = cm.load_dataset(name, args.sim_locations)
     models, failed = demandcast_models(p, args.models)
     rows: list[dict[str, Any]] = [
         {"model": n, "library": DEMANDCAST, "variant": BLIND, "status": "import error", "note": msg}
         for n, msg in failed.items()
     ]
     runs = [(alias, model, BLIND, None) for alias, model in models.items()]
-    if args.holidays in ("local", "both"):
+    if args.holidays in ("local", "both") and p.country is not None:
         X = cm.local_holidays(df, p.country)
         runs += [(alias, model, LOCAL, X) for alias, model in holiday_models(models).items()]
         if args.holidays == "local":  # keep the blind models that take no regressor
@@ -163,7 +177,20 @@ def run_dataset(name: str, args: argparse.Namespace) -> tuple[pd.DataFrame, dict
     scored = cm.score(table, list(columns), scale)
     out = pd.DataFrame(rows).merge(scored, on="model", how="left")
     out.insert(0, "dataset", name)
-    return out, {"floor": _poisson_floor(table), "table": table}
+    extra = {"floor": _poisson_floor(table), "table": table}
+    if name == "simulator":
+        extra["channels"] = by_channel(table, list(columns), scale)
+    return out, extra
+
+
+def by_channel(table: pd.DataFrame, models: list[str], scale: pd.DataFrame) -> pd.DataFrame:
+    """WAPE and 80 % coverage per model (rows) and channel (the part of ``unique_id``
+    after the last ``/``), as columns ``wape_<channel>``, ``coverage_80_<channel>``."""
+    table = table.assign(channel=table["unique_id"].astype(str).str.rsplit("/", n=1).str[-1])
+    scored = cm.score(table, models, scale, by=("model", "channel"))
+    wide = scored.pivot(index="model", columns="channel", values=["wape", "coverage_80"])
+    wide.columns = [f"{metric}_{channel}" for metric, channel in wide.columns]
+    return wide.reset_index()
 
 
 def _poisson_floor(table: pd.DataFrame) -> float:
@@ -343,6 +370,19 @@ def significance(table: pd.DataFrame, t: dict[str, Any], h: int) -> dict[str, An
     return {"dm_statistic_vs_ets_mstl": dm.statistic, "dm_p_value_vs_ets_mstl": dm.p_value}
 
 
+def merged(table: pd.DataFrame, name: str) -> pd.DataFrame:
+    """This run's data sets replace their rows in the earlier CSV ``name``; the rows
+    of data sets not run stay (each row says when it was ``measured``)."""
+    path = cm.RESULTS / name
+    if not path.exists() or table.empty:
+        return table
+    old = pd.read_csv(path)
+    if "dataset" not in old.columns:
+        return table
+    kept = old[~old["dataset"].isin(table["dataset"])]
+    return pd.concat([kept, table], ignore_index=True) if len(kept) else table
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     cm.preimport()
@@ -353,6 +393,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"## {name}: {p.description}")
         print(f"h={p.h}, step={p.step}, {p.n_windows} folds, seasons {p.seasons}\n", flush=True)
         res, extra = run_dataset(name, args)
+        measured = cm.environment_line().split(";")[0]
+        res["measured"] = measured
         results.append(res)
         show = [
             "model",
@@ -369,6 +411,10 @@ def main(argv: list[str] | None = None) -> int:
         print(cm.markdown_table(view, 3))
         if extra.get("floor") is not None:
             print(f"\nPoisson floor of WAPE on the test rows: {extra['floor']:.3f}")
+        if "channels" in extra:
+            channels = extra["channels"].sort_values(extra["channels"].columns[1])
+            print(f"\nper channel:\n\n{cm.markdown_table(channels, 3)}")
+            cm.write_csv(channels.assign(dataset=name), "accuracy_simulator_channels.csv")
         variants = {"blind": (BLIND,), "local": (LOCAL,), "both": (BLIND, LOCAL)}
         for variant in variants[args.holidays]:
             t = targets(res, name, variant)
@@ -376,12 +422,19 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             if "table" in extra:
                 t.update(significance(extra["table"], t, p.h))
+            t["measured"] = measured
             target_rows.append(t)
             print(f"\ntargets ({variant}): {t}", flush=True)
         print()
         # written after every data set, so a long run leaves its finished sets behind
-        path = cm.write_csv(pd.concat(results, ignore_index=True), "accuracy_real.csv")
-        cm.write_csv(pd.DataFrame(target_rows), "accuracy_real_targets.csv")
+        path = cm.write_csv(
+            merged(pd.concat(results, ignore_index=True), "accuracy_real.csv"),
+            "accuracy_real.csv",
+        )
+        cm.write_csv(
+            merged(pd.DataFrame(target_rows), "accuracy_real_targets.csv"),
+            "accuracy_real_targets.csv",
+        )
     print(f"\nwritten {path} and accuracy_real_targets.csv; {cm.environment_line()}")
     return 0
 

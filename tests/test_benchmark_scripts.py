@@ -110,3 +110,43 @@ def test_a_run_without_holiday_models_has_no_local_targets(scripts):
 
     assert "best_model" not in acc.targets(blind_only, "anonymous_bank", "local_holidays")
     assert acc.targets(blind_only, "anonymous_bank", "blind")["best_model"] == "sarima"
+
+
+def test_a_run_of_some_data_sets_replaces_their_rows_and_keeps_the_others(
+    scripts, tmp_path, monkeypatch
+):
+    common, acc = scripts
+    monkeypatch.setattr(common, "RESULTS", tmp_path)
+    earlier = pd.DataFrame(
+        {"dataset": ["wikipedia", "simulator"], "model": ["sarima", "gbm"], "wape": [0.59, 0.2]}
+    )
+    earlier.to_csv(tmp_path / "accuracy_real.csv", index=False)
+    this_run = pd.DataFrame({"dataset": ["simulator"], "model": ["gbm"], "wape": [0.11]})
+
+    out = acc.merged(this_run, "accuracy_real.csv")
+
+    pairs = sorted(zip(out["dataset"], out["wape"], strict=True))
+    assert pairs == [("simulator", 0.11), ("wikipedia", 0.59)]
+    assert acc.merged(this_run, "absent.csv") is this_run
+
+
+def test_simulator_scores_per_channel(scripts):
+    _, acc = scripts
+    cutoff = pd.Timestamp("2024-06-01", tz="Europe/Amsterdam")
+    ds = pd.date_range("2024-06-02", periods=4, freq="D", tz="Europe/Amsterdam")
+    rows = []
+    for uid, y, fc in [("loc000/desk", 10.0, 12.0), ("loc000/web", 100.0, 100.0)]:
+        for d in ds:
+            rows.append(
+                {"unique_id": uid, "ds": d, "cutoff": cutoff, "y": y, "gbm": fc}
+                | {"gbm-lo-80": fc - 1.0, "gbm-hi-80": fc + 1.0}
+            )
+    table = pd.DataFrame(rows)
+
+    wide = acc.by_channel(table, ["gbm"], None)
+
+    row = wide.set_index("model").loc["gbm"]
+    assert row["wape_desk"] == pytest.approx(0.2)
+    assert row["wape_web"] == pytest.approx(0.0)
+    assert row["coverage_80_desk"] == 0.0  # 10 outside [11, 13]
+    assert row["coverage_80_web"] == 1.0
