@@ -177,10 +177,49 @@ def run_dataset(name: str, args: argparse.Namespace) -> tuple[pd.DataFrame, dict
     scored = cm.score(table, list(columns), scale)
     out = pd.DataFrame(rows).merge(scored, on="model", how="left")
     out.insert(0, "dataset", name)
+    out = peer_ratios(out, p)
     extra = {"floor": _poisson_floor(table), "table": table}
     if name == "simulator":
         extra["channels"] = by_channel(table, list(columns), scale)
     return out, extra
+
+
+def counterparts(p: cm.Protocol) -> dict[str, str]:
+    """demandcast model -> the peer that does the same job on this protocol."""
+    pairs = {"gbm": "mlf_hgb", "prophet": "prophet_cv"}
+    if p.sn_season is not None:
+        pairs[f"seasonal_naive_{p.sn_season}"] = "sf_seasonal_naive"
+    elif p.freq != "D":  # the peer's longest season is one week of intervals
+        pairs["seasonal_naive"] = "sf_seasonal_naive"
+    return pairs
+
+
+def peer_ratios(result: pd.DataFrame, p: cm.Protocol) -> pd.DataFrame:
+    """Add the side-by-side ratios of one data set's rows, from the same run.
+
+    ``wape_vs_best_peer``: WAPE over the lowest WAPE of any peer (below 1: better
+    than every peer); ``seconds_vs_counterpart``: seconds over those of the peer
+    doing the same job (:func:`counterparts`; the ``_holidays`` runs too).
+    """
+    out = result.copy()
+    if "wape" not in out.columns:  # nothing was scored
+        return out.assign(wape_vs_best_peer=np.nan, seconds_vs_counterpart=np.nan)
+    ok = out["status"].eq("ok") & out["wape"].notna()
+    peers = out[ok & out["library"].ne(DEMANDCAST)]
+    best = float(peers["wape"].min()) if len(peers) else np.nan
+    out["wape_vs_best_peer"] = out["wape"] / best
+    seconds = dict(zip(peers["model"], peers["seconds"], strict=True))
+    pairs = counterparts(p)
+
+    def ratio(model: str, own: float) -> float:
+        base = pairs.get(model.removesuffix(HOLIDAY_SUFFIX))
+        return own / seconds[base] if base in seconds and seconds[base] > 0 else np.nan
+
+    out["seconds_vs_counterpart"] = [
+        ratio(m, t) if lib == DEMANDCAST else np.nan
+        for m, t, lib in zip(out["model"], out["seconds"], out["library"], strict=True)
+    ]
+    return out
 
 
 def by_channel(table: pd.DataFrame, models: list[str], scale: pd.DataFrame) -> pd.DataFrame:
@@ -406,6 +445,8 @@ def main(argv: list[str] | None = None) -> int:
             "relative_bias",
             "coverage_80",
             "seconds",
+            "wape_vs_best_peer",
+            "seconds_vs_counterpart",
         ]
         view = res.reindex(columns=show).sort_values("wape", na_position="last")
         print(cm.markdown_table(view, 3))

@@ -150,3 +150,36 @@ def test_simulator_scores_per_channel(scripts):
     assert row["wape_web"] == pytest.approx(0.0)
     assert row["coverage_80_desk"] == 0.0  # 10 outside [11, 13]
     assert row["coverage_80_web"] == 1.0
+
+
+def test_side_by_side_ratios_against_the_best_peer_and_the_counterpart(scripts):
+    common, acc = scripts
+    result = pd.DataFrame(
+        {
+            "model": ["gbm", "gbm_holidays", "sarima", "mlf_hgb", "sf_mstl", "sf_autoets"],
+            "library": ["demandcast"] * 3 + ["mlforecast", "statsforecast", "statsforecast"],
+            "status": ["ok"] * 5 + ["error"],
+            "wape": [0.30, 0.28, 0.40, 0.35, 0.32, None],
+            "seconds": [2.0, 3.0, 1.0, 4.0, 1.0, None],
+        }
+    )
+
+    out = acc.peer_ratios(result, common.PROTOCOLS["anonymous_bank"]).set_index("model")
+
+    assert out.loc["gbm", "wape_vs_best_peer"] == pytest.approx(0.30 / 0.32)
+    assert out.loc["sf_mstl", "wape_vs_best_peer"] == pytest.approx(1.0)
+    assert out.loc["gbm", "seconds_vs_counterpart"] == pytest.approx(0.5)  # vs mlforecast
+    assert out.loc["gbm_holidays", "seconds_vs_counterpart"] == pytest.approx(0.75)
+    assert out[["seconds_vs_counterpart"]].loc[["sarima", "mlf_hgb"]].isna().all().all()
+
+
+def test_seasonal_naive_counterpart_only_where_the_seasons_agree(scripts):
+    common, acc = scripts
+    assert acc.counterparts(common.PROTOCOLS["wikipedia"])["seasonal_naive_365"] == (
+        "sf_seasonal_naive"
+    )
+    assert acc.counterparts(common.PROTOCOLS["bank_calls"])["seasonal_naive"] == (
+        "sf_seasonal_naive"
+    )
+    # the simulator's peer naive looks back 365 days, demandcast's one week
+    assert "sf_seasonal_naive" not in acc.counterparts(common.PROTOCOLS["simulator"]).values()
