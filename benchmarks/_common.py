@@ -485,12 +485,16 @@ def versions() -> dict[str, str]:
     return out
 
 
+def utc_now() -> str:
+    """The time now, to the minute, e.g. ``"2026-11-28 21:19 UTC"``."""
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def environment_line() -> str:
     """One line: date, cores, load average, package versions."""
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     v = ", ".join(f"{k} {val}" for k, val in versions().items())
-    now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return f"{now}; {os.cpu_count()} cores; load average {load[0]:.1f}; {v}"
+    return f"{utc_now()}; {os.cpu_count()} cores; load average {load[0]:.1f}; {v}"
 
 
 def registered_models() -> tuple[list[str], dict[str, str]]:

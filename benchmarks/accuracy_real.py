@@ -136,7 +136,7 @@ def run_dataset(name: str, args: argparse.Namespace) -> tuple[pd.DataFrame, dict
         X = cm.local_holidays(df, p.country)
         runs += [(alias, model, LOCAL, X) for alias, model in holiday_models(models).items()]
         if args.holidays == "local":  # keep the blind models that take no regressor
-            local = {a[: -len(HOLIDAY_SUFFIX)] for a, _, v, _ in runs if v == LOCAL}
+            local = {a.removesuffix(HOLIDAY_SUFFIX) for a, _, v, _ in runs if v == LOCAL}
             runs = [r for r in runs if r[2] == LOCAL or r[0] not in local]
     base: pd.DataFrame | None = None
     scale: pd.DataFrame | None = None
@@ -348,7 +348,7 @@ def variant_models(result: pd.DataFrame, variant: str) -> pd.DataFrame:
     if variant == BLIND:
         return ours[ours["variant"] == BLIND]
     local = ours[ours["variant"] == LOCAL]
-    covered = {m[: -len(HOLIDAY_SUFFIX)] for m in local["model"]}
+    covered = {m.removesuffix(HOLIDAY_SUFFIX) for m in local["model"]}
     blind = ours[(ours["variant"] == BLIND) & ~ours["model"].isin(covered)]
     return pd.concat([blind, local])
 
@@ -409,16 +409,16 @@ def significance(table: pd.DataFrame, t: dict[str, Any], h: int) -> dict[str, An
     return {"dm_statistic_vs_ets_mstl": dm.statistic, "dm_p_value_vs_ets_mstl": dm.p_value}
 
 
-def merged(table: pd.DataFrame, name: str) -> pd.DataFrame:
-    """This run's data sets replace their rows in the earlier CSV ``name``; the rows
-    of data sets not run stay (each row says when it was ``measured``)."""
+def merged(table: pd.DataFrame, name: str, datasets: list[str]) -> pd.DataFrame:
+    """This run's rows for ``datasets`` replace theirs in the earlier CSV ``name``;
+    the rows of data sets not run stay (each row says when it was ``measured``)."""
     path = cm.RESULTS / name
-    if not path.exists() or table.empty:
+    if not path.exists():
         return table
     old = pd.read_csv(path)
     if "dataset" not in old.columns:
         return table
-    kept = old[~old["dataset"].isin(table["dataset"])]
+    kept = old[~old["dataset"].isin(datasets)]
     return pd.concat([kept, table], ignore_index=True) if len(kept) else table
 
 
@@ -432,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"## {name}: {p.description}")
         print(f"h={p.h}, step={p.step}, {p.n_windows} folds, seasons {p.seasons}\n", flush=True)
         res, extra = run_dataset(name, args)
-        measured = cm.environment_line().split(";")[0]
+        measured = cm.utc_now()
         res["measured"] = measured
         results.append(res)
         show = [
@@ -468,15 +468,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\ntargets ({variant}): {t}", flush=True)
         print()
         # written after every data set, so a long run leaves its finished sets behind
-        path = cm.write_csv(
-            merged(pd.concat(results, ignore_index=True), "accuracy_real.csv"),
-            "accuracy_real.csv",
-        )
-        cm.write_csv(
-            merged(pd.DataFrame(target_rows), "accuracy_real_targets.csv"),
-            "accuracy_real_targets.csv",
-        )
-    print(f"\nwritten {path} and accuracy_real_targets.csv; {cm.environment_line()}")
+        done = args.datasets[: args.datasets.index(name) + 1]
+        for table, csv in [
+            (pd.concat(results, ignore_index=True), "accuracy_real.csv"),
+            (pd.DataFrame(target_rows), "accuracy_real_targets.csv"),
+        ]:
+            path = cm.write_csv(merged(table, csv, done), csv)
+    print(f"\nwritten {path.parent}/accuracy_real*.csv; {cm.environment_line()}")
     return 0
 
 

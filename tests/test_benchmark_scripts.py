@@ -123,11 +123,14 @@ def test_a_run_of_some_data_sets_replaces_their_rows_and_keeps_the_others(
     earlier.to_csv(tmp_path / "accuracy_real.csv", index=False)
     this_run = pd.DataFrame({"dataset": ["simulator"], "model": ["gbm"], "wape": [0.11]})
 
-    out = acc.merged(this_run, "accuracy_real.csv")
+    out = acc.merged(this_run, "accuracy_real.csv", ["simulator"])
 
     pairs = sorted(zip(out["dataset"], out["wape"], strict=True))
     assert pairs == [("simulator", 0.11), ("wikipedia", 0.59)]
-    assert acc.merged(this_run, "absent.csv") is this_run
+    assert acc.merged(this_run, "absent.csv", ["simulator"]) is this_run
+    # a data set that gave no rows this time loses its stale ones, the others stay
+    none = acc.merged(this_run.iloc[:0], "accuracy_real.csv", ["simulator"])
+    assert none["dataset"].tolist() == ["wikipedia"]
 
 
 def test_simulator_scores_per_channel(scripts):
