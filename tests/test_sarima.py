@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from demandcast.backtest import backtest
 from demandcast.exceptions import (
     ConfigError,
     DataWarning,
@@ -343,6 +344,7 @@ def test_constant_regressor_is_dropped_with_warning():
         ({"order": (1, 0)}, "order"),
         ({"season_length": 336}, "season_length"),
         ({"k_weeks_profile": 0}, "k_weeks_profile"),
+        ({"intervals": "wide"}, "intervals"),
     ],
 )
 def test_bad_parameters_raise_config_error(params, word):
@@ -751,3 +753,92 @@ def test_filtered_chains_updates_without_forecasts_and_leaves_parents_unchanged(
     assert three.anchor == one.anchor == n  # all 42 days filtered in one forecast
     np.testing.assert_allclose(three.scale, full.scale, rtol=1e-10)
     assert fitted.nobs == n and not fitted.chunks
+
+
+# ---------------------------------------------------------------------------
+# calibrated intervals
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sim_three_channels():
+    from demandcast.datasets import simulate_municipality
+
+    sim = simulate_municipality(
+        seed=3, start="2022-01-03", end="2024-06-30", freq="D", locations=("centrum",), scale=0.3
+    )
+    return sim.frame(freq="D")[["unique_id", "ds", "y"]]
+
+
+def test_horizon_errors_are_the_fitted_models_own_forecasts_from_each_origin(sim_three_channels):
+    from demandcast.forecasters._state_space import horizon_errors
+
+    df = sim_three_channels[sim_three_channels["unique_id"] == "centrum/desk"]
+    res = SARIMA().fit(df).states_["centrum/desk"].filtered.fitted
+    endog = np.asarray(res.model.endog, dtype="float64").reshape(-1)  # closed days NaN
+    assert np.isnan(endog).sum() > 100
+
+    errors = horizon_errors(res, 10, origins=60)
+
+    n = len(endog)
+    assert errors.shape == (10, 60)
+    for j in (0, 17, 45, 59):  # origin t: data up to and including t
+        t = n - 61 + j
+        model = res.model.clone(endog[: t + 1])
+        with model.ssm.fixed_scale(res.scale):
+            filtered = model.filter(res.params)
+        ref = filtered.get_forecast(10)
+        mean = np.asarray(ref.predicted_mean)
+        sd = np.sqrt(np.asarray(ref.var_pred_mean))
+        for h in range(1, 11):
+            y = endog[t + h] if t + h < n else np.nan
+            expect = abs(y - mean[h - 1]) / sd[h - 1]
+            if np.isfinite(expect):
+                assert errors[h - 1, j] == pytest.approx(expect, rel=1e-4)
+            else:  # a closed day or past the fit
+                assert np.isnan(errors[h - 1, j])
+
+
+def test_calibrated_intervals_score_better_than_normal_ones(sim_three_channels):
+    """Backtest on simulated desk, phone and web: the web series' heavy tails made the
+    normal 80 % intervals cover 97 %; calibrated ones are narrower and score better."""
+    res = backtest(
+        [SARIMA(alias="normal", intervals="normal"), SARIMA(alias="calibrated")],
+        sim_three_channels,
+        h=28,
+        n_windows=4,
+        step=28,
+        level=(80, 95),
+    )
+    m = res.metrics().set_index("model")
+    normal, calibrated = m.loc["normal"], m.loc["calibrated"]
+    assert calibrated["wape"] == normal["wape"]  # the same points
+    assert calibrated["interval_score_80"] < 0.9 * normal["interval_score_80"]
+    assert calibrated["interval_score_95"] < 0.9 * normal["interval_score_95"]
+    assert abs(calibrated["coverage_80"] - 0.8) < abs(normal["coverage_80"] - 0.8)
+    web = res.metrics(by=("model", "unique_id")).set_index(["model", "unique_id"])
+    assert web.loc[("normal", "website/web"), "coverage_80"] > 0.95
+    assert 0.7 <= web.loc[("calibrated", "website/web"), "coverage_80"] <= 0.9
+
+
+def test_calibrated_forecasts_do_not_depend_on_earlier_ones(sim_three_channels):
+    df = sim_three_channels
+    fresh = SARIMA().fit(df).predict(20, level=(80, 95))
+    f = SARIMA().fit(df)
+    f.predict(40, level=(80, 95))  # calibrates horizons up to 56 first
+    pd.testing.assert_frame_equal(f.predict(20, level=(80, 95)), fresh)
+    normal = SARIMA(intervals="normal").fit(df).predict(20, level=(80, 95))
+    pd.testing.assert_frame_equal(fresh[["unique_id", "ds", "sarima"]], normal.iloc[:, :3])
+    assert not np.allclose(fresh["sarima-hi-80"], normal["sarima-hi-80"])
+
+
+def test_short_histories_keep_the_normal_intervals(sim_three_channels):
+    def both(df):
+        calibrated = SARIMA().fit(df).predict(14, level=(80,))
+        normal = SARIMA(intervals="normal").fit(df).predict(14, level=(80,))
+        return calibrated, normal
+
+    five_weeks = sim_three_channels.groupby("unique_id").head(25)  # < 30 forecast origins
+    pd.testing.assert_frame_equal(*both(five_weeks))
+    calibrated, normal = both(sim_three_channels.groupby("unique_id").head(120))
+    assert not np.allclose(calibrated["sarima-hi-80"], normal["sarima-hi-80"])

@@ -44,11 +44,13 @@ from demandcast.signals import ROLES
 
 __all__ = [
     "DEFAULT_TAGS",
+    "HORIZON_BUCKETS",
     "BaseForecaster",
     "LocalForecaster",
     "check_is_fitted",
     "clone",
     "default_season_length",
+    "horizon_bucket",
     "interval_columns",
     "normalise_level",
 ]
@@ -145,6 +147,22 @@ def normalise_level(level: Any) -> tuple[float, ...]:
         )
     out = sorted({int(v) if float(v).is_integer() else float(v) for v in items})
     return tuple(out)
+
+
+#: First horizon (steps ahead) of each bucket in which models calibrate their intervals:
+#: 1, 2-3, 4-7, 8-14, 15-28 and 29 or more steps.
+HORIZON_BUCKETS = np.array([1, 2, 4, 8, 15, 29])
+
+
+def horizon_bucket(steps: np.ndarray) -> np.ndarray:
+    """Index into :data:`HORIZON_BUCKETS` of each horizon (steps below 1 count as 1).
+
+    Examples
+    --------
+    >>> horizon_bucket(np.array([0, 1, 3, 7, 14, 28, 90])).tolist()
+    [0, 0, 1, 2, 3, 4, 5]
+    """
+    return np.searchsorted(HORIZON_BUCKETS, np.maximum(steps, 1), side="right") - 1
 
 
 def interval_columns(alias: str, level: Iterable[float]) -> list[str]:

@@ -77,14 +77,19 @@ import pandas as pd
 
 from demandcast.exceptions import ConfigError, ForecasterFitError
 from demandcast.forecasters import _features as feat
-from demandcast.forecasters.base import BaseForecaster, FallbackState, interval_columns
+from demandcast.forecasters.base import (
+    HORIZON_BUCKETS,
+    BaseForecaster,
+    FallbackState,
+    horizon_bucket,
+    interval_columns,
+)
 
 __all__ = ["GBM"]
 
 logger = logging.getLogger("demandcast")
 
 _MIN_HISTORY_DAYS = 7
-_BUCKET_EDGES = np.array([1, 2, 4, 8, 15, 29])
 _MIN_BUCKET = 50
 _SHRINK = 50.0
 _MAX_CATEGORIES = 250
@@ -542,15 +547,15 @@ class GBM(BaseForecaster):
         factor = (n * med + _SHRINK * pooled) / (n + _SHRINK) / pooled
         factor = np.where(factor > 0, factor, 1.0)
         z = z / factor[series]
-        bucket = np.searchsorted(_BUCKET_EDGES, d[rows] - c[rows], side="right") - 1
+        bucket = horizon_bucket(d[rows] - c[rows])
         table: dict[int, np.ndarray] = {}
-        for b in range(len(_BUCKET_EDGES)):
+        for b in range(len(HORIZON_BUCKETS)):
             vals = np.sort(z[bucket == b])
             if len(vals) >= _MIN_BUCKET:
                 table[b] = vals
         if not table:
             table[0] = np.sort(z)
-        for b in range(len(_BUCKET_EDGES)):  # thin buckets borrow from the nearest filled one
+        for b in range(len(HORIZON_BUCKETS)):  # thin buckets borrow from the nearest filled one
             if b not in table:
                 near = min(table, key=lambda k, b=b: (abs(k - b), -k))
                 table[b] = table[near]
@@ -635,7 +640,7 @@ class GBM(BaseForecaster):
         out = [point]
         if level and self.quantile_method == "conformal":
             width = np.sqrt(point + 1.0) * self.dispersion_[i]
-            bucket = np.searchsorted(_BUCKET_EDGES, np.maximum(d - c, 1), side="right") - 1
+            bucket = horizon_bucket(d - c)
         for lv in level:
             if self.quantile_method == "quantile":
                 lo, hi = quant[(100 - lv) / 200], quant[(100 + lv) / 200]

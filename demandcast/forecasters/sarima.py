@@ -18,6 +18,16 @@ mean``, where ``phi`` is the count dispersion of the in-sample intervals around
 their share of the day's actual total (1 = Poisson), so an 80 % interval holds about
 80 % of interval actuals.
 
+Intervals are calibrated (``intervals="calibrated"``, the default): the model's own
+forecasts from the last 365 steps of the fit, with the fitted parameters, give the
+quantile of ``|error| / model standard deviation`` per horizon bucket
+(:func:`~demandcast.forecasters._state_space.horizon_errors`), which replaces the
+normal quantile. Gaussian bands were too wide where errors are heavy-tailed (80 %
+bands held 97-100 % of web and Wikipedia days) and too narrow where the model
+underrates drift; calibrated, their interval score was better on every daily
+benchmark set and simulated channel, by 0.4 % (desk) to 99 % (NYC 311), and 2 % on
+the bank calls' 30-minute intervals. ``intervals="normal"`` keeps the Gaussian bands.
+
 Future regressors enter as ``exog`` (regression with SARIMA errors). On intraday data
 a regressor enters the daily model as its mean over the day's open intervals. A
 regressor constant over a series' training data cannot be estimated: it is dropped
@@ -67,13 +77,15 @@ from demandcast.exceptions import (
     UnsupportedRegressorError,
 )
 from demandcast.forecasters import _intraday
-from demandcast.forecasters._state_space import Filtered
+from demandcast.forecasters._state_space import Filtered, horizon_errors
 from demandcast.forecasters.base import (
+    HORIZON_BUCKETS,
     FallbackState,
     LocalForecaster,
     _align_regressors,
     check_is_fitted,
     default_season_length,
+    horizon_bucket,
     interval_columns,
 )
 
@@ -83,6 +95,12 @@ logger = logging.getLogger("demandcast")
 
 TRANSFORMS = ("none", "log1p")
 INTRADAY_MODES = ("daily_profile",)
+INTERVAL_METHODS = ("calibrated", "normal")
+#: Forecast origins (the last model steps of a fit) that calibrate the intervals.
+CALIBRATION_ORIGINS = 365
+_MIN_CALIBRATION_ERRORS = 50  # per horizon bucket, from at least
+_MIN_CALIBRATION_ORIGINS = 30  # forecast origins; fewer: the normal quantile
+_QUANTILE_GRID = np.arange(1, 200) / 200  # 0.005 ... 0.995
 _DAY = pd.Timedelta(days=1)
 
 #: Lag (model steps) of past regressors when ``past_lag`` is None: four weeks of days.
@@ -118,6 +136,10 @@ class SeriesFit:
         ``last``: what the lagged columns of the next ``past_lag`` steps read.
     past_fill : dict
         Lagged past column -> value that fills NaN (its median over the training rows).
+    calibration : tuple of (int, ndarray) or None
+        ``intervals="calibrated"``: the horizon covered and the quantiles (at
+        ``_QUANTILE_GRID``) of the fit's standardized absolute errors per horizon
+        bucket (rows; NaN where too few), built by the first forecast with intervals.
     """
 
     filtered: Filtered
@@ -130,6 +152,7 @@ class SeriesFit:
     warnings: list[str] = field(default_factory=list)
     past_signal: pd.DataFrame | None = None
     past_fill: dict[str, float] = field(default_factory=dict)
+    calibration: tuple[int, np.ndarray] | None = None
 
     @property
     def results(self) -> Any:
@@ -227,6 +250,17 @@ class SARIMA(LocalForecaster):
         dispersion included) share their mean profile
         (:func:`~demandcast.forecasters._intraday.pool_day_types`); None keeps one
         profile per weekday.
+    intervals : {"calibrated", "normal"}, default "calibrated"
+        How wide the prediction intervals are. ``"normal"``: the model's Gaussian
+        standard deviation times the normal quantile. ``"calibrated"``: the quantile is
+        taken from the fit's own forecasts instead: from each of the last
+        ``CALIBRATION_ORIGINS`` (365) steps the model forecasts ahead with its fitted
+        parameters, and the errors, divided by the model's standard deviation,
+        give the quantile per horizon bucket (1, 2-3, 4-7, 8-14, 15-28, 29+ steps;
+        29+ from horizons 29-56), so intervals follow heavy tails (narrower on
+        normal days) and drift the model underrates (wider far ahead). Buckets with
+        fewer than 50 errors or 30 origins (short histories) keep the normal quantile. Intraday
+        series calibrate the daily total; the count noise of intervals stays as it is.
     warm_start : bool, default False
         On a refit, start the optimiser from the previous parameters of each series.
     fallback : str, optional
@@ -309,6 +343,7 @@ class SARIMA(LocalForecaster):
         intraday: str = "daily_profile",
         k_weeks_profile: int = 8,
         day_type_alpha: float | None = _intraday.DAY_TYPE_ALPHA,
+        intervals: str = "calibrated",
         warm_start: bool = False,
         fallback: str | None = None,
         alias: str | None = None,
@@ -324,6 +359,7 @@ class SARIMA(LocalForecaster):
         self.intraday = intraday
         self.k_weeks_profile = k_weeks_profile
         self.day_type_alpha = day_type_alpha
+        self.intervals = intervals
         self.warm_start = warm_start
         self.fallback = fallback
         self.alias = alias
@@ -361,6 +397,11 @@ class SARIMA(LocalForecaster):
         if self.transform not in TRANSFORMS:
             raise ConfigError(
                 f"transform={self.transform!r} is not allowed: choose one of {list(TRANSFORMS)}"
+            )
+        if self.intervals not in INTERVAL_METHODS:
+            raise ConfigError(
+                f"intervals={self.intervals!r} is not allowed: choose one of "
+                f"{list(INTERVAL_METHODS)}"
             )
         if self.intraday not in INTRADAY_MODES:
             raise ConfigError(
@@ -895,6 +936,7 @@ class SARIMA(LocalForecaster):
             warnings=state.warnings,
             past_signal=past_signal,
             past_fill=state.past_fill,
+            calibration=state.calibration,  # a property of the fit, which update keeps
         )
 
     # -- predict --------------------------------------------------------------
@@ -1042,13 +1084,14 @@ class SARIMA(LocalForecaster):
         mu, var = self._model_forecast(state, steps, exog)
         sd = np.sqrt(var)
         z = {lv: NormalDist().inv_cdf((100 + lv) / 200) for lv in level}
+        widen = self._interval_factors(state, steps, z)
+        pos = uniq.get_indexer(keys)
         if not self.intraday_:
-            pos = uniq.get_indexer(keys)
-            mu, sd = mu[pos], sd[pos]
-            out = {"mean": self._inverse(mu)}
+            out = {"mean": self._inverse(mu[pos])}
             for lv in level:
-                out[f"lo-{lv}"] = self._inverse(mu - z[lv] * sd)
-                out[f"hi-{lv}"] = self._inverse(mu + z[lv] * sd)
+                half = z[lv] * (widen[lv] * sd)[pos]
+                out[f"lo-{lv}"] = self._inverse(mu[pos] - half)
+                out[f"hi-{lv}"] = self._inverse(mu[pos] + half)
             if self._is_daily():
                 recent = state.open_days[
                     state.open_days > state.last - pd.Timedelta(weeks=int(self.k_weeks_profile))
@@ -1058,20 +1101,56 @@ class SARIMA(LocalForecaster):
                 for key in out:
                     out[key] = np.where(never, 0.0, out[key])
             return out
-        if self.transform == "log1p":
-            mean_day = np.expm1(np.clip(mu, None, 50.0))
-            s2 = np.clip(sd**2, None, 25.0)
-            var_day = np.expm1(s2) * np.exp(np.clip(2 * mu + s2, None, 100.0))
-        else:
-            mean_day, var_day = mu, sd**2
+        mean_day = np.expm1(np.clip(mu, None, 50.0)) if self.transform == "log1p" else mu
+        var_day = self._day_variance(mu, sd)
         daily = pd.DataFrame({"date": uniq, "mean": mean_day, "var": var_day})
         spread = _intraday.spread(
             daily, state.profiles, ds_future, is_open, dispersion=state.dispersion
         )
         mean = spread["mean"].to_numpy()
-        sd_i = np.sqrt(spread["var"].to_numpy())
+        share2 = spread["share"].to_numpy() ** 2
         out = {"mean": mean}
         for lv in level:
+            # the calibrated daily variance replaces the model's in each interval's share
+            extra = (self._day_variance(mu, widen[lv] * sd) - var_day)[pos]
+            sd_i = np.sqrt(np.clip(spread["var"].to_numpy() + share2 * extra, 0.0, None))
             out[f"lo-{lv}"] = mean - z[lv] * sd_i
             out[f"hi-{lv}"] = mean + z[lv] * sd_i
+        return out
+
+    def _day_variance(self, mu: np.ndarray, sd: np.ndarray) -> np.ndarray:
+        """Variance of daily totals from the model-scale mean and standard deviation."""
+        if self.transform != "log1p":
+            return sd**2
+        s2 = np.clip(sd**2, None, 25.0)
+        return np.expm1(s2) * np.exp(np.clip(2 * mu + s2, None, 100.0))
+
+    def _interval_factors(
+        self, state: SeriesFit, steps: np.ndarray, z: Mapping[float, float]
+    ) -> dict[float, np.ndarray]:
+        """Per level, the factor on the model's standard deviation at each step: the
+        calibrated quantile over the normal one ``z`` (1 with ``intervals="normal"``
+        and in buckets with too few past errors)."""
+        if self.intervals == "normal" or not z:
+            return {lv: np.ones(len(steps)) for lv in z}
+        # the horizons of whole buckets, so a forecast never depends on earlier ones
+        horizon = 28 if int(steps.max()) <= 28 else 56
+        if state.calibration is None or state.calibration[0] < horizon:
+            errors = horizon_errors(state.filtered.fitted, horizon, CALIBRATION_ORIGINS)
+            bucket = horizon_bucket(np.arange(1, horizon + 1))
+            table = np.full((len(HORIZON_BUCKETS), len(_QUANTILE_GRID)), np.nan)
+            for b in np.unique(bucket):
+                part = errors[bucket == b]
+                values = part[np.isfinite(part)]
+                origins = int(np.isfinite(part).any(axis=0).sum())
+                if len(values) >= _MIN_CALIBRATION_ERRORS and origins >= _MIN_CALIBRATION_ORIGINS:
+                    table[b] = np.quantile(values, _QUANTILE_GRID)
+            state.calibration = (horizon, table)
+        table = state.calibration[1]
+        rows = horizon_bucket(steps)
+        out = {}
+        for lv, z_lv in z.items():
+            per_bucket = np.array([np.interp(lv / 100, _QUANTILE_GRID, row) for row in table])
+            factor = np.where(np.isfinite(per_bucket), per_bucket / z_lv, 1.0)
+            out[lv] = factor[rows]
         return out
