@@ -98,8 +98,9 @@ INTRADAY_MODES = ("daily_profile",)
 INTERVAL_METHODS = ("calibrated", "normal")
 #: Forecast origins (the last model steps of a fit) that calibrate the intervals.
 CALIBRATION_ORIGINS = 365
-_MIN_CALIBRATION_ERRORS = 50  # per horizon bucket, from at least
-_MIN_CALIBRATION_ORIGINS = 30  # forecast origins; fewer: the normal quantile
+# a horizon bucket with fewer errors or origins keeps the normal quantile
+_MIN_CALIBRATION_ERRORS = 50
+_MIN_CALIBRATION_ORIGINS = 30
 _QUANTILE_GRID = np.arange(1, 200) / 200  # 0.005 ... 0.995
 _DAY = pd.Timedelta(days=1)
 
@@ -259,8 +260,9 @@ class SARIMA(LocalForecaster):
         give the quantile per horizon bucket (1, 2-3, 4-7, 8-14, 15-28, 29+ steps;
         29+ from horizons 29-56), so intervals follow heavy tails (narrower on
         normal days) and drift the model underrates (wider far ahead). Buckets with
-        fewer than 50 errors or 30 origins (short histories) keep the normal quantile. Intraday
-        series calibrate the daily total; the count noise of intervals stays as it is.
+        fewer than 50 errors or 30 origins (short histories) keep the normal
+        quantile. Intraday series calibrate the daily total; the count noise of
+        intervals stays as it is.
     warm_start : bool, default False
         On a refit, start the optimiser from the previous parameters of each series.
     fallback : str, optional
