@@ -545,6 +545,20 @@ def markdown_table(df: pd.DataFrame, digits: int = 4) -> str:
     return "\n".join(lines)
 
 
+def replace_rows(table: pd.DataFrame, name: str, column: str, replaced: Any) -> pd.DataFrame:
+    """``table`` plus the rows of the earlier CSV ``name`` whose ``column`` is not in
+    ``replaced``: a run of some targets or data sets updates their rows and keeps the
+    others (each row records when it was measured)."""
+    path = RESULTS / name
+    if not path.exists():
+        return table
+    old = pd.read_csv(path)
+    if column not in old.columns:
+        return table
+    kept = old[~old[column].isin(list(replaced))]
+    return pd.concat([kept, table], ignore_index=True) if len(kept) else table
+
+
 def write_csv(df: pd.DataFrame, name: str) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / name

@@ -409,19 +409,6 @@ def significance(table: pd.DataFrame, t: dict[str, Any], h: int) -> dict[str, An
     return {"dm_statistic_vs_ets_mstl": dm.statistic, "dm_p_value_vs_ets_mstl": dm.p_value}
 
 
-def merged(table: pd.DataFrame, name: str, datasets: list[str]) -> pd.DataFrame:
-    """This run's rows for ``datasets`` replace theirs in the earlier CSV ``name``;
-    the rows of data sets not run stay (each row says when it was ``measured``)."""
-    path = cm.RESULTS / name
-    if not path.exists():
-        return table
-    old = pd.read_csv(path)
-    if "dataset" not in old.columns:
-        return table
-    kept = old[~old["dataset"].isin(datasets)]
-    return pd.concat([kept, table], ignore_index=True) if len(kept) else table
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     cm.preimport()
@@ -473,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
             (pd.concat(results, ignore_index=True), "accuracy_real.csv"),
             (pd.DataFrame(target_rows), "accuracy_real_targets.csv"),
         ]:
-            path = cm.write_csv(merged(table, csv, done), csv)
+            path = cm.write_csv(cm.replace_rows(table, csv, "dataset", done), csv)
     print(f"\nwritten {path.parent}/accuracy_real*.csv; {cm.environment_line()}")
     return 0
 

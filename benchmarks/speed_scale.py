@@ -519,21 +519,6 @@ def median_runs(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out).reset_index(drop=True)
 
 
-def _merged(table: pd.DataFrame, path: Path) -> pd.DataFrame:
-    """This run's rows replace the same targets in an earlier CSV; other rows stay.
-
-    So ``--only`` runs update their rows and keep the rest, each row with the time it
-    was measured.
-    """
-    if not path.exists():
-        return table
-    old = pd.read_csv(path)
-    if "target" not in old.columns:
-        return table
-    kept = old[~old["target"].isin(table["target"])]
-    return pd.concat([kept, table], ignore_index=True)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.memory_child:
@@ -568,7 +553,7 @@ def main(argv: list[str] | None = None) -> int:
     table["measured"] = f"{env[0]}, {env[2]}"
     print(cm.markdown_table(table, 3))
     name = f"speed_scale{'_quick' if args.quick else ''}.csv"
-    path = cm.write_csv(_merged(table, cm.RESULTS / name), name)
+    path = cm.write_csv(cm.replace_rows(table, name, "target", table["target"]), name)
     print(f"\nwritten {path}; {cm.environment_line()}")
     return 0
 

@@ -115,7 +115,7 @@ def test_a_run_without_holiday_models_has_no_local_targets(scripts):
 def test_a_run_of_some_data_sets_replaces_their_rows_and_keeps_the_others(
     scripts, tmp_path, monkeypatch
 ):
-    common, acc = scripts
+    common, _ = scripts
     monkeypatch.setattr(common, "RESULTS", tmp_path)
     earlier = pd.DataFrame(
         {"dataset": ["wikipedia", "simulator"], "model": ["sarima", "gbm"], "wape": [0.59, 0.2]}
@@ -123,13 +123,13 @@ def test_a_run_of_some_data_sets_replaces_their_rows_and_keeps_the_others(
     earlier.to_csv(tmp_path / "accuracy_real.csv", index=False)
     this_run = pd.DataFrame({"dataset": ["simulator"], "model": ["gbm"], "wape": [0.11]})
 
-    out = acc.merged(this_run, "accuracy_real.csv", ["simulator"])
+    out = common.replace_rows(this_run, "accuracy_real.csv", "dataset", ["simulator"])
 
     pairs = sorted(zip(out["dataset"], out["wape"], strict=True))
     assert pairs == [("simulator", 0.11), ("wikipedia", 0.59)]
-    assert acc.merged(this_run, "absent.csv", ["simulator"]) is this_run
+    assert common.replace_rows(this_run, "absent.csv", "dataset", ["simulator"]) is this_run
     # a data set that gave no rows this time loses its stale ones, the others stay
-    none = acc.merged(this_run.iloc[:0], "accuracy_real.csv", ["simulator"])
+    none = common.replace_rows(this_run.iloc[:0], "accuracy_real.csv", "dataset", ["simulator"])
     assert none["dataset"].tolist() == ["wikipedia"]
 
 
