@@ -842,3 +842,41 @@ def test_short_histories_keep_the_normal_intervals(sim_three_channels):
     pd.testing.assert_frame_equal(*both(five_weeks))
     calibrated, normal = both(sim_three_channels.groupby("unique_id").head(120))
     assert not np.allclose(calibrated["sarima-hi-80"], normal["sarima-hi-80"])
+
+
+def test_horizon_errors_follow_time_varying_intercepts_of_trend_and_regressors():
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    from demandcast.forecasters._state_space import horizon_errors
+
+    rng = np.random.default_rng(5)
+    n = 300
+    mailing = (rng.random(n) < 0.1).astype(float)
+    y = 40 + 0.05 * np.arange(n) + 15 * mailing + rng.normal(0, 3, n)
+    y[rng.random(n) < 0.05] = np.nan  # closed days
+    model = SARIMAX(
+        y,
+        exog=mailing,
+        order=(1, 0, 1),
+        seasonal_order=(0, 1, 1, 7),
+        trend="ct",
+        concentrate_scale=True,
+    )
+    res = model.fit(disp=False)
+
+    errors = horizon_errors(res, 7, origins=40)
+
+    for j in (0, 20, 39):
+        t = n - 41 + j
+        clone = res.model.clone(y[: t + 1], exog=mailing[: t + 1])
+        with clone.ssm.fixed_scale(res.scale):
+            filtered = clone.filter(res.params)
+        ahead = min(7, n - 1 - t)
+        ref = filtered.get_forecast(ahead, exog=mailing[t + 1 : t + 1 + ahead])
+        mean, var = np.asarray(ref.predicted_mean), np.asarray(ref.var_pred_mean)
+        for h in range(1, ahead + 1):
+            expect = abs(y[t + h] - mean[h - 1]) / np.sqrt(var[h - 1])
+            if np.isfinite(expect):
+                assert errors[h - 1, j] == pytest.approx(expect, rel=1e-4)
+            else:
+                assert np.isnan(errors[h - 1, j])
