@@ -329,6 +329,9 @@ def horizon_errors(fitted: Any, horizon: int, origins: int = 365) -> np.ndarray:
     obs_intercept = np.asarray(filt.obs_intercept)[0]
     state = np.asarray(filt.predicted_state)[:, t + 1].T  # (origins, k)
     cov = np.moveaxis(np.asarray(filt.predicted_state_cov)[:, :, t + 1], 2, 0)
+    # var at h = (Z T^(h-1)) P (Z T^(h-1))' + sum over j < h-1 of (Z T^j) RQR' (Z T^j)':
+    # quadratic forms in P, so no covariance matrix is propagated per origin
+    loading, added = design.copy(), 0.0
     for h in range(1, int(horizon) + 1):
         target = t + h
         inside = target < n
@@ -337,11 +340,12 @@ def horizon_errors(fitted: Any, horizon: int, origins: int = 365) -> np.ndarray:
         at = np.minimum(target, n - 1)
         intercept = obs_intercept[0] if len(obs_intercept) == 1 else obs_intercept[at]
         mean = state @ design + intercept
-        var = np.einsum("i,oij,j->o", design, cov, design)
+        var = np.einsum("i,oij,j->o", loading, cov, loading) + added
         actual = y[at]
         ok = inside & np.isfinite(actual) & (var > 0)
         out[h - 1, ok] = np.abs(actual[ok] - mean[ok]) / np.sqrt(var[ok])
         drift = state_intercept[:, 0] if state_intercept.shape[1] == 1 else state_intercept[:, at].T
         state = state @ transition.T + drift
-        cov = transition @ cov @ transition.T + shock
+        added += float(loading @ shock @ loading)
+        loading = loading @ transition
     return out
