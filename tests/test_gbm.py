@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from demandcast.exceptions import ConfigError, ForecasterFitError
+from demandcast.exceptions import ConfigError, ForecasterFitError, InvalidFrameError
 from demandcast.forecasters import _features as feat
 from demandcast.forecasters.gbm import GBM
 from demandcast.forecasters.naive import HistoricalAverage, SeasonalNaive
@@ -413,3 +413,119 @@ def test_mailing_and_social_regressors_cut_wape_after_events(town):
     with_x, without = (totals[u][0] / totals[u][1] for u in (True, False))
     print(f"WAPE after events: with regressors {with_x:.3f}, without {without:.3f}")
     assert with_x <= 0.8 * without
+
+
+# ---------------------------------------------------------------------------
+# update: new observations, the same trees
+# ---------------------------------------------------------------------------
+
+
+def _assert_same_panel(a: feat.Panel, b: feat.Panel) -> None:
+    assert (a.day0, a.n_days, a.p) == (b.day0, b.n_days, b.p)
+    np.testing.assert_array_equal(a.y, b.y)
+    np.testing.assert_array_equal(a.last_same, b.last_same)
+    np.testing.assert_array_equal(a.last_day, b.last_day)
+    for name in ("rolling", "per_cutoff", "reg"):
+        left, right = getattr(a, name), getattr(b, name)
+        assert left.keys() == right.keys(), name
+        for key in left:
+            np.testing.assert_allclose(left[key], right[key], rtol=1e-12, err_msg=f"{name} {key}")
+
+
+def test_update_gives_the_history_of_a_fit_on_all_data_and_keeps_the_trees(town):
+    """Mailings (future) and social spikes (past) as regressors, closed days flagged:
+    the updated model's history, cutoffs and forecasts are those of the fitted trees
+    on the longer history."""
+    df = town.frame(freq="D")[["unique_id", "ds", "y", "is_open"]]
+    X = town.regressors("D")
+    cut1 = df["ds"].max() - pd.Timedelta(days=42)
+    cut2 = cut1 + pd.Timedelta(days=14)
+    params = {"max_iter": 40, "horizon_days": 14, "n_jobs": 1}
+    future = ["ds", *(c for c, role in town.roles.items() if role == "future")]
+    model = GBM(**params).fit(df[df["ds"] <= cut1], X[X["ds"] <= cut1], roles=town.roles)
+    trees, before = model.model_, model.predict(7, X_future=X.loc[X["ds"] > cut1, future])
+    new = (df["ds"] > cut1) & (df["ds"] <= cut2)
+    model.update(df[new], X[(X["ds"] > cut1) & (X["ds"] <= cut2)])
+    assert model.model_ is trees
+
+    longer = GBM(**params).fit(df[df["ds"] <= cut2], X[X["ds"] <= cut2], roles=town.roles)
+    _assert_same_panel(model.panel_, longer.panel_)
+    assert model.cutoff_ == longer.cutoff_ and model.last_ds_ == longer.last_ds_
+
+    after = model.predict(14, X_future=X.loc[X["ds"] > cut2, future], level=(80,))
+    assert (after["ds"] > cut2).all() and (after["ds"] <= cut2 + pd.Timedelta(days=14)).all()
+    assert not np.allclose(before["gbm"].to_numpy(), after["gbm"].to_numpy()[: len(before)])
+    # the updated model is as accurate on the next two weeks as the re-trained one
+    scores = {}
+    for name, m in (("updated", model), ("refitted", longer)):
+        fc = m.predict(14, X_future=X.loc[X["ds"] > cut2, future])
+        fc = fc.merge(df, on=["unique_id", "ds"])
+        fc = fc[fc["is_open"].astype(bool)]
+        scores[name] = _wape(fc, "gbm")
+    assert scores["updated"] <= 1.15 * scores["refitted"], scores
+
+
+def test_update_of_intraday_bank_calls_matches_the_longer_fit(bank):
+    _, _, h = _bank_fold(bank, 0)
+    train, test, _ = _bank_fold(bank, 1)
+    earlier = train["ds"].max() - pd.Timedelta(days=7)  # a week of days to update with
+    model = GBM(max_iter=40, horizon_days=7, n_jobs=1).fit(train[train["ds"] <= earlier])
+    model.update(pd.concat([train[train["ds"] > earlier], test]))
+    longer = GBM(max_iter=40, horizon_days=7, n_jobs=1).fit(pd.concat([train, test]))
+    _assert_same_panel(model.panel_, longer.panel_)
+    assert model.cutoff_ == longer.cutoff_
+    last, after, _ = _bank_fold(bank, 0)
+    fc = model.predict(h).merge(after, on=["unique_id", "ds"])
+    assert len(fc) == 5 * 28 and fc["ds"].min() > last["ds"].max()
+    assert _wape(fc, "gbm") < 0.15
+
+
+def test_update_refuses_what_it_cannot_apply(town):
+    df = town.frame(freq="D")[["unique_id", "ds", "y", "is_open"]]
+    X = town.regressors("D")
+    cut = df["ds"].max() - pd.Timedelta(days=14)
+    later = df[df["ds"] > cut]
+    fitted = GBM(**FAST).fit(df[df["ds"] <= cut], X[X["ds"] <= cut], roles=town.roles)
+    with pytest.raises(InvalidFrameError, match="X_new"):
+        fitted.update(later)
+    with pytest.raises(InvalidFrameError, match="at or before its last fitted ds"):
+        fitted.update(df[df["ds"] > cut - pd.Timedelta(days=3)], X)
+
+    # a series the fallback took over cannot be updated: the caller refits
+    first = df[df["unique_id"] == df["unique_id"].iloc[0]]
+    short = first[first["ds"] > cut - pd.Timedelta(days=5)].assign(unique_id="new/desk")
+    both = pd.concat([df[df["ds"] <= cut], short[short["ds"] <= cut]], ignore_index=True)
+    model = GBM(**FAST, fallback="historical_average").fit(both)
+    assert list(model.fallbacks_) == ["new/desk"]
+    with pytest.raises(ForecasterFitError, match="fallback"):
+        model.update(short[short["ds"] > cut])
+    model.update(later)  # the other series update
+    assert model.last_ds_[str(later["unique_id"].iloc[0])] == later["ds"].max()
+
+
+def test_a_backtest_with_refit_k_trains_one_global_model_per_refit(town, monkeypatch, caplog):
+    from demandcast.backtest import backtest
+
+    df = town.frame(freq="D")[["unique_id", "ds", "y", "is_open"]]
+    fits: list[tuple[int, pd.Timestamp]] = []
+    fit = GBM._fit
+
+    def counted(self, frame, X):
+        fits.append((frame["unique_id"].nunique(), frame["ds"].max()))
+        return fit(self, frame, X)
+
+    monkeypatch.setattr(GBM, "_fit", counted)
+    gbm = GBM(max_iter=100, n_jobs=1)
+    every = backtest(gbm, df, h=7, n_windows=4, level=(80,))
+    assert [n for n, _ in fits] == [5] * 4  # one model for the five series, per window
+    fits.clear()
+    with caplog.at_level(logging.WARNING, logger="demandcast"):
+        once = backtest(gbm, df, h=7, n_windows=4, refit=4, level=(80,))
+    assert fits == [(5, once.splits["cutoff"].iloc[0])] and "no update()" not in caplog.text
+    a, b = every.forecasts, once.forecasts
+    first = a["cutoff"] == a["cutoff"].min()
+    np.testing.assert_allclose(a.loc[first, "gbm"], b.loc[first, "gbm"])
+    assert not np.allclose(a.loc[~first, "gbm"], b.loc[~first, "gbm"])
+    wape = {k: r.leaderboard().loc[0, "wape"] for k, r in (("every", every), ("once", once))}
+    assert wape["once"] <= 1.05 * wape["every"], wape  # 14 months of history: no loss
+    assert b["gbm-lo-80"].le(b["gbm"]).all() and b["gbm"].le(b["gbm-hi-80"]).all()

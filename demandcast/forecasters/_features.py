@@ -281,6 +281,66 @@ def build_panel(
     return pan
 
 
+def extend_panel(
+    pan: Panel,
+    uid_codes: np.ndarray,
+    day: np.ndarray,
+    slot: np.ndarray,
+    y: np.ndarray,
+    valid: np.ndarray,
+    regressors: dict[str, np.ndarray] | None = None,
+) -> Panel:
+    """The panel of ``pan``'s history plus new rows, as :func:`build_panel` lays
+    out all the rows at once.
+
+    Every cell of the old panel is given again as a row (its value valid where it is
+    finite), so the first day, the averaged duplicate slots (DST) and the regressor
+    sums come out the same as from the original rows.
+
+    Parameters
+    ----------
+    pan : Panel
+        The panel built so far.
+    uid_codes, day, slot, y, valid, regressors
+        The new rows, as in :func:`build_panel` (the same regressor names).
+
+    Returns
+    -------
+    Panel
+        A new panel; ``pan`` is left as it was.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> codes, slots, ones = np.zeros(14, dtype=int), np.zeros(14, dtype=int), np.ones(14, bool)
+    >>> old = build_panel(codes[:10], np.arange(10), slots[:10], np.arange(10.0), ones[:10],
+    ...                   1, 1, 1440, (1, 2))
+    >>> new = extend_panel(old, codes[10:], np.arange(10, 14), slots[10:],
+    ...                    np.arange(10.0, 14.0), ones[10:])
+    >>> float(new.rolling[2][0, 13, 0]), old.n_days
+    (9.5, 10)
+    """
+    n_series, n_days, p = pan.y.shape
+    cell_code, cell_day, cell_slot = (a.ravel() for a in np.indices((n_series, n_days, p)))
+    old_y = pan.y.ravel()
+    names = set(pan.reg) | set(regressors or {})
+    missing = names - set(pan.reg) or names - set(regressors or {})
+    if missing:
+        raise ValueError(f"regressors {sorted(missing)} are not in both the panel and the rows")
+    return build_panel(
+        np.concatenate([cell_code, uid_codes]),
+        np.concatenate([cell_day + pan.day0, day]),
+        np.concatenate([cell_slot, slot]),
+        np.concatenate([old_y, y]),
+        np.concatenate([np.isfinite(old_y), valid]),
+        n_series,
+        p,
+        pan.step_minutes,
+        pan.k_weeks,
+        {r: np.concatenate([pan.reg[r].ravel(), (regressors or {})[r]]) for r in sorted(names)},
+    )
+
+
 def calendar_table(
     first_day: int, last_day: int, p: int, step_minutes: int, region: str | None
 ) -> np.ndarray:

@@ -75,12 +75,14 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from demandcast.exceptions import ConfigError, ForecasterFitError
+from demandcast.exceptions import ConfigError, ForecasterFitError, InvalidFrameError
 from demandcast.forecasters import _features as feat
 from demandcast.forecasters.base import (
     HORIZON_BUCKETS,
     BaseForecaster,
     FallbackState,
+    _align_regressors,
+    check_is_fitted,
     horizon_bucket,
     interval_columns,
 )
@@ -332,10 +334,7 @@ class GBM(BaseForecaster):
         self.panel_ = pan
         self.p_, self.step_ = p, step
         self.horizon_ = horizon
-        self.cutoff_ = {
-            u: int(feat.wall_position(pd.DatetimeIndex([t]), self.tz_, step)[0][0]) - pan.day0
-            for u, t in self.last_ds_.items()
-        }
+        self._set_cutoffs()
         self.yearly_ = pan.n_days >= 730
         self._identity()
 
@@ -390,6 +389,99 @@ class GBM(BaseForecaster):
                     self._conformal(Xtr, L, target, base, i, d, c)
         except Exception as err:  # the global fit failed: all series at once
             return self._fail_all(df, f"{type(err).__name__}: {err}", err)
+
+    def _set_cutoffs(self) -> None:
+        """Each series' cutoff: the panel day of its last ``ds``."""
+        self.cutoff_ = {
+            u: int(feat.wall_position(pd.DatetimeIndex([t]), self.tz_, self.step_)[0][0])
+            - self.panel_.day0
+            for u, t in self.last_ds_.items()
+        }
+
+    # -- update -------------------------------------------------------------------
+
+    def update(self, df_new: pd.DataFrame, X_new: pd.DataFrame | None = None) -> GBM:
+        """Add new observations without re-training.
+
+        The trees, the response slopes and the interval residuals stay as fitted; the
+        history grows, so the next forecasts start after the new observations and
+        their features (historical averages, last values, level, regressor lags) are
+        computed from it, as at a real cutoff. This is what a backtest with
+        ``refit=k`` does between refits: one global model per refit.
+
+        Parameters
+        ----------
+        df_new : DataFrame
+            Long frame of observations after each series' last ``ds`` (series may be
+            left out; optional ``is_open``).
+        X_new : DataFrame, optional
+            The regressors used in fit, for every row of ``df_new`` (optional
+            ``is_open`` column for closures).
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        InvalidFrameError
+            A row not after its series' last ``ds``, a series not seen in fit, or
+            regressors missing.
+        ForecasterFitError
+            A series with new rows is served by the fallback model (refit with
+            :meth:`fit`).
+
+        Examples
+        --------
+        >>> from demandcast.testing import example_data
+        >>> df = example_data("D")
+        >>> cut = df["ds"].max() - pd.Timedelta(days=7)
+        >>> model = GBM(max_iter=50).fit(df[df["ds"] <= cut])
+        >>> trees = model.model_
+        >>> model.update(df[df["ds"] > cut]).model_ is trees  # not re-trained
+        True
+        >>> bool(model.predict(7)["ds"].min() > df["ds"].max())
+        True
+        """
+        check_is_fitted(self)
+        frame = self._update_frame(df_new)
+        X_aligned = None
+        if self.roles_:
+            if X_new is None:
+                raise InvalidFrameError(
+                    f"update needs X_new with the regressors {list(self.roles_)[:5]} used in "
+                    "fit, for every row of df_new"
+                )
+            X_aligned = _align_regressors(
+                X_new, frame[["unique_id", "ds"]], list(self.roles_), what="X_new"
+            )
+            if "is_open" in X_aligned.columns:
+                flags = X_aligned.pop("is_open").to_numpy(dtype=bool)
+                frame["is_open"] = frame["is_open"].to_numpy() & flags
+        served = sorted(set(frame["unique_id"].astype(str)) & set(self.fallbacks_))
+        if served:
+            raise ForecasterFitError(
+                self.name,
+                served[0],
+                "the series is served by the fallback model, which cannot be updated "
+                "without re-training; refit with fit()",
+            )
+        codes = pd.Categorical(frame["unique_id"], categories=self.series_).codes.astype(np.int64)
+        day, slot = feat.wall_position(frame["ds"], self.tz_, self.step_)
+        y = frame["y"].to_numpy(dtype="float64")
+        valid = frame["is_open"].to_numpy(dtype=bool) & np.isfinite(y)
+        regs = (
+            {}
+            if X_aligned is None
+            else {c: X_aligned[c].to_numpy(dtype="float64") for c in self.roles_}
+        )
+        self.panel_ = feat.extend_panel(self.panel_, codes, day, slot, y, valid, regs)
+        last = dict(self.last_ds_)
+        for uid, ds in frame.groupby("unique_id", sort=True)["ds"].max().items():
+            last[str(uid)] = ds
+        self.last_ds_ = last
+        self._set_cutoffs()
+        return self
 
     # -- linear response stage -------------------------------------------------------
 
