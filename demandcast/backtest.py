@@ -64,6 +64,7 @@ from demandcast._windows import BacktestWindows, time_grid
 from demandcast.exceptions import (
     BacktestError,
     ConfigError,
+    DataWarning,
     ForecasterFitError,
     InvalidFrameError,
     MissingDependencyError,
@@ -554,6 +555,32 @@ def _check_history(frame: pd.DataFrame, splits: pd.DataFrame, tests: pd.DataFram
         )
 
 
+def _check_scored(frame: pd.DataFrame, splits: pd.DataFrame, tests: pd.DataFrame) -> None:
+    """Every window must have something to score; a series scored in no window is
+    named in a :class:`~demandcast.exceptions.DataWarning`."""
+    scored = (tests["y"].notna() & tests["is_open"]).to_numpy()
+    per_window = pd.Series(scored).groupby(pd.DatetimeIndex(tests["cutoff"])).sum()
+    per_window = per_window.reindex(pd.DatetimeIndex(splits["cutoff"]), fill_value=0)
+    empty = per_window.index[per_window.to_numpy() == 0]
+    if len(empty):
+        shown = ", ".join(str(c) for c in empty[:5])
+        raise BacktestError(
+            f"{len(empty)} of {len(splits)} windows have nothing to score: every interval "
+            f"after cutoff(s) {shown} is closed or has no value. Move the windows (another "
+            "step or n_windows) or fill in the missing data"
+        )
+    scored_ids = set(tests.loc[scored, "unique_id"])
+    never = sorted(set(frame["unique_id"]) - scored_ids)
+    if never:
+        warnings.warn(
+            f"{len(never)} series {'has' if len(never) == 1 else 'have'} nothing to score "
+            "in any window (closed, missing or "
+            f"ended before the first test step), e.g. {never[:5]}: they are in no metric",
+            DataWarning,
+            stacklevel=3,
+        )
+
+
 def _group_means(uid: np.ndarray, d: np.ndarray) -> pd.DataFrame:
     """Mean absolute and mean squared ``d`` per series (``np.mean`` of each group in
     row order, so the figures equal a groupby-apply of it)."""
@@ -792,9 +819,22 @@ def backtest(
     ------
     BacktestError
         Windows cannot be built: bad ``h``/``n_windows``/``step``/``gap``, too few
-        steps, an empty frame, a series with too little history.
+        steps, an empty frame, a series with too little history, a window with
+        nothing to score (every test interval closed or without a value).
     ConfigError
         Bad ``refit``, ``engine``, ``n_jobs``, forecaster names or aliases.
+
+    Warns
+    -----
+    DataWarning
+        A series has nothing to score in any window (it is in no metric).
+
+    Notes
+    -----
+    With ``step < h`` the test periods of consecutive windows overlap on purpose
+    (rolling origin: every step ahead is scored from every cutoff); windows never
+    share a cutoff (``step >= 1``) and a series' empty window (a closure) simply
+    scores nothing there.
 
     Examples
     --------
@@ -841,6 +881,7 @@ def backtest(
     Xp, role_of = _prepare_regressors(X, roles, frame["ds"].dt.tz)
     tests = _test_table(frame, splits, win.gap, win.h)
     _check_history(frame, splits, tests)
+    _check_scored(frame, splits, tests)
     season = season_length if season_length is not None else default_season_length(freq)
     scales = _train_scale(frame, splits, tests, freq, int(season))
 
@@ -1017,14 +1058,18 @@ class BacktestResult:
         Lower is better; for ``bias``/``relative_bias`` the absolute value counts and
         for ``coverage_<l>`` the distance to ``l`` %. With a ``seasonal_naive`` model
         in the backtest, ``vs_seasonal_naive`` is the relative improvement over it on
-        that score (0.2 = 20 % better, negative = worse).
+        that score (0.2 = 20 % better, negative = worse). ``wape_floor`` is the
+        WAPE that even the true expected counts would score on the same rows if
+        arrivals are Poisson (:func:`demandcast.metrics.poisson_floor_wape`, with the
+        actuals as the expected counts): a model near it has little left to gain.
 
         Returns
         -------
         DataFrame
-            ``rank``, ``model`` and every metric, best model first.
+            ``rank``, ``model``, every metric and ``wape_floor``, best model first.
         """
         table = self.metrics(by=("model",))
+        table["wape_floor"] = [self._wape_floor(m) for m in table["model"]]
         if metric not in table.columns or metric in ("model", "n"):
             choices = [c for c in table.columns if c not in ("model", "n")]
             raise ConfigError(f"metric={metric!r} is unknown; choose from {choices}")
@@ -1044,6 +1089,16 @@ class BacktestResult:
             with np.errstate(divide="ignore", invalid="ignore"):
                 table["vs_seasonal_naive"] = 1.0 - table["_score"] / base if base > 0 else np.nan
         return table.drop(columns="_score").reset_index(drop=True)
+
+    def _wape_floor(self, model: str) -> float:
+        from demandcast.metrics import poisson_floor_wape
+
+        fc = self.forecasts
+        scored = fc["y"].notna() & fc[model].notna()
+        if "is_open" in fc.columns:
+            scored &= fc["is_open"].astype(bool)
+        y = fc.loc[scored, "y"].to_numpy(dtype="float64")
+        return float(poisson_floor_wape(np.clip(y, 0.0, None))) if len(y) else float("nan")
 
     def compare(
         self, a: str, b: str, loss: str = "squared", alternative: str = "two-sided"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import pickle
+import sys
 from typing import Any, ClassVar
 
 import numpy as np
@@ -16,7 +17,7 @@ from scipy import stats
 
 from demandcast import metrics as M  # noqa: N812
 from demandcast.backtest import BacktestResult, BacktestWindows, backtest
-from demandcast.exceptions import BacktestError, ConfigError
+from demandcast.exceptions import BacktestError, ConfigError, DataWarning
 from demandcast.forecasters.base import BaseForecaster
 from demandcast.forecasters.naive import HistoricalAverage, SeasonalNaive
 
@@ -225,6 +226,37 @@ def test_series_with_too_little_history_are_named():
     # one window later it has enough
     res = backtest("seasonal_naive", df, h=7, n_windows=1)
     assert set(res.forecasts["unique_id"]) == {"old", "new"}
+
+
+def _closed(df: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+    return df.assign(is_open=~mask, y=df["y"].where(~mask, 0.0))
+
+
+def test_a_window_with_nothing_to_score_is_an_error_a_closure_is_not():
+    # both series closed for the whole last week: that window scores nothing
+    df = _daily(63)
+    last_week = df["ds"] > df["ds"].max() - pd.Timedelta(days=7)
+    with pytest.raises(BacktestError, match=r"1 of 3 windows have nothing to score.*2024-02-25"):
+        backtest("seasonal_naive", _closed(df, last_week), h=7, n_windows=3)
+    missing = df.assign(y=df["y"].where(~last_week))  # the same with the values missing
+    with pytest.raises(BacktestError, match="nothing to score"):
+        backtest("seasonal_naive", missing, h=7, n_windows=3)
+    # one series closed that week: only its last window scores nothing
+    one = _closed(df, last_week & (df["unique_id"] == "a"))
+    res = backtest("seasonal_naive", one, h=7, n_windows=3)
+    n = res.metrics(by=("unique_id", "cutoff")).pivot(
+        index="cutoff", columns="unique_id", values="n"
+    )
+    assert n["a"].tolist() == [7, 7, 0] and n["b"].tolist() == [7, 7, 7]
+
+
+def test_a_series_scored_in_no_window_is_named_in_a_warning():
+    df = _daily(63, series=("open", "gone"))
+    ended = (df["unique_id"] == "gone") & (df["ds"] > df["ds"].iloc[0] + pd.Timedelta(days=30))
+    with pytest.warns(DataWarning, match=r"1 series has nothing to score.*'gone'"):
+        res = backtest("seasonal_naive", _closed(df, ended), h=7, n_windows=3)
+    n = res.metrics(by="unique_id").set_index("unique_id")["n"]
+    assert n.to_dict() == {"gone": 0, "open": 21}
 
 
 def test_bad_arguments_raise_config_errors():
@@ -545,6 +577,13 @@ def test_closed_intervals_stay_with_zero_forecast_and_are_not_scored(phone):
     open_ = fc[~closed]
     err = (open_["seasonal_naive"] - open_["y"]).abs().sum() / open_["y"].sum()
     assert table.loc["seasonal_naive", "wape"] == pytest.approx(err)
+    # the Poisson floor beside each model, on the rows it is scored on
+    board = res.leaderboard().set_index("model")
+    floor = M.poisson_floor_wape(open_["y"].to_numpy())
+    assert board["wape_floor"].tolist() == pytest.approx([floor, floor])
+    lam = open_["y"].mean()
+    assert floor == pytest.approx(math.sqrt(2 / (math.pi * lam)), rel=0.15)
+    assert floor < board["wape"].min()
 
 
 # --------------------------------------------------------------------------- engines
@@ -552,19 +591,27 @@ def test_closed_intervals_stay_with_zero_forecast_and_are_not_scored(phone):
 
 def test_n_jobs_gives_identical_results(phone):
     from demandcast import backtest as B  # noqa: N812
+    from demandcast.forecasters.ensemble import Ensemble
 
     kwargs = {"h": 5, "n_windows": 2, "level": (80, 95)}
-    models = ["seasonal_naive", HistoricalAverage(k_weeks=3)]
+    combined = Ensemble(members=("seasonal_naive", "historical_average"), combination="mean")
+    models = ["seasonal_naive", HistoricalAverage(k_weeks=3), combined]
     one = backtest(models, phone, n_jobs=1, **kwargs)
     two = backtest(models, phone, n_jobs=2, **kwargs)
     pd.testing.assert_frame_equal(one.forecasts, two.forecasts)
     pd.testing.assert_frame_equal(one.metrics(), two.metrics())
+    # the ensemble has no all-windows shortcut: its tasks went through joblib's workers
+    splits = BacktestWindows(5, 2).split(phone)
+    frame = phone.assign(is_open=True)
+    tests = B._test_table(frame, splits, 0, 5)
+    assert set(B._fast_paths(B._resolve_models(models), frame, splits, tests, None, ())) == {0, 1}
+    assert one.forecasts["ensemble"].notna().all()
     # with two workers the local models were split by series too
     plan = B._plan(
         B._resolve_models(models), BacktestWindows(5, 2).split(phone),
         sorted(phone["unique_id"].unique()), 1, (), {}, "D", workers=2,
     )  # fmt: skip
-    assert len(plan) == 2 * 2 * 2 and {len(t.series) for t in plan} == {1, 2}
+    assert len(plan) == 3 * 2 * 2 and {len(t.series) for t in plan} == {1, 2}
     # a global model, or one that holds one, always sees every series at once
     glob = Spy()
     Spy.tags = {**Spy.tags, "global_model": True}
@@ -607,7 +654,6 @@ def test_dask_engine_equals_local_for_warm_started_refits(phone, cluster):
     pd.testing.assert_frame_equal(local.forecasts, remote.forecasts)
 
 
-@pytest.mark.slow
 def test_dask_engine_by_address(phone, cluster):
     kwargs = {"h": 5, "n_windows": 2}
     local = backtest("seasonal_naive", phone, **kwargs)
@@ -632,11 +678,19 @@ def test_dask_without_a_client_says_how_to_get_one(phone):
 # --------------------------------------------------------------------------- output
 
 
-def test_progress_bar_only_when_asked(phone, capsys):
-    backtest("seasonal_naive", phone, h=5, n_windows=2)
+def test_progress_bar_only_when_asked(phone, capsys, monkeypatch):
+    model = HistoricalAverage(k_weeks=3)
+    X = phone[["unique_id", "ds"]].assign(unused=0.0)  # regressors: no all-windows shortcut
+    backtest(model, phone, h=5, n_windows=2, X=X)
     assert capsys.readouterr().err == ""  # not a terminal: silent
-    backtest("seasonal_naive", phone, h=5, n_windows=2, progress=True)
-    assert "backtest" in capsys.readouterr().err
+    backtest(model, phone, h=5, n_windows=2, X=X, progress=True)
+    err = capsys.readouterr().err
+    assert "backtest" in err and "2/2" in err  # a task per window, each counted
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    backtest(model, phone, h=5, n_windows=2, X=X)
+    assert "2/2" in capsys.readouterr().err  # a terminal: shown by default
+    backtest(model, phone, h=5, n_windows=2, X=X, progress=False)
+    assert capsys.readouterr().err == ""
 
 
 def test_plot_and_csv(phone, tmp_path):
@@ -750,7 +804,7 @@ def test_shortcut_equals_per_window_fits_intraday_over_dst(autumn, monkeypatch):
         (desk, {"h": 40, "n_windows": 6, "step": 30, "level": (80, 95)}, [True] * 3),
         # sliding windows: the historical average's rolling means need the whole history
         (desk, {"h": 17, "n_windows": 4, "step": 60, "gap": 3, **sliding}, [True, True, False]),
-        (phone, {"h": 96, "n_windows": 6, "step": 144, "level": 90}, [True] * 3),
+        (phone, {"h": 144, "n_windows": 6, "step": 144, "level": 90}, [True] * 3),
     ]:
         fast, slow, taken = _both_paths(monkeypatch, models, df, **kwargs)
         assert taken == expect

@@ -431,14 +431,21 @@ def test_evaluate_by_step_and_closed_rows(bank_30min):
     row = res[(res["model"] == "historical_average") & (res["step"] == 17)].iloc[0]
     part = fc[fc["step"] == 17]
     assert row["wape"] == pytest.approx(M.wape(part["y"], part["historical_average"]))
-    # closed rows with junk values change nothing; NaN actuals are skipped too
-    junk = fc.iloc[:50].assign(y=1e6, seasonal_naive=0.0, historical_average=0.0)
+    # closed rows with junk values and bands change nothing, in every metric (the
+    # interval ones too); NaN actuals are skipped too
+    forecasts = [c for c in fc.columns if c.startswith(tuple(MODELS))]
+    junk = fc.iloc[:50].assign(y=1e6, **{c: 0.0 for c in forecasts})
     flagged = pd.concat([fc.assign(is_open=True), junk.assign(is_open=False)])
     flagged.loc[flagged.index[:5], "y"] = np.nan
     base = fc.iloc[5:]
-    a = M.evaluate(flagged, list(MODELS), by="model")
-    b = M.evaluate(base, list(MODELS), by="model")
+    a = M.evaluate(flagged, list(MODELS), by="model", levels=[80])
+    b = M.evaluate(base, list(MODELS), by="model", levels=[80])
     pd.testing.assert_frame_equal(a, b)
+    assert {"coverage_80", "width_80", "interval_score_80"} <= set(a.columns)
+    # counted as open, the junk rows would be misses
+    c = M.evaluate(flagged.assign(is_open=True), list(MODELS), by="model", levels=[80])
+    assert (c["coverage_80"] < a["coverage_80"]).all()
+    assert (c["interval_score_80"] > a["interval_score_80"]).all()
 
 
 def test_evaluate_many_series_and_zero_scale_warning(data_file):
