@@ -529,3 +529,24 @@ def test_a_backtest_with_refit_k_trains_one_global_model_per_refit(town, monkeyp
     wape = {k: r.leaderboard().loc[0, "wape"] for k, r in (("every", every), ("once", once))}
     assert wape["once"] <= 1.05 * wape["every"], wape  # 14 months of history: no loss
     assert b["gbm-lo-80"].le(b["gbm"]).all() and b["gbm"].le(b["gbm-hi-80"]).all()
+
+
+def test_update_over_the_end_of_summer_time_matches_the_longer_fit():
+    """Hourly web visits: the repeated hour of 2024-10-27 arrives in the update and is
+    averaged into its slot as a fit on all rows does."""
+    import warnings
+
+    from demandcast.datasets import simulate_municipality
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the web log's repeated hour is reported
+        sim = simulate_municipality(seed=5, start="2024-09-16", end="2024-11-10")
+    web = sim.frame("web", freq="h")[["unique_id", "ds", "y", "is_open"]]
+    cut1 = pd.Timestamp("2024-10-20 23:00", tz="Europe/Amsterdam")
+    cut2 = pd.Timestamp("2024-11-03 23:00", tz="Europe/Amsterdam")
+    new = web[(web["ds"] > cut1) & (web["ds"] <= cut2)]
+    assert new["ds"].dt.strftime("%Z").nunique() == 2
+    model = GBM(max_iter=30, n_jobs=1).fit(web[web["ds"] <= cut1]).update(new)
+    longer = GBM(max_iter=30, n_jobs=1).fit(web[web["ds"] <= cut2])
+    _assert_same_panel(model.panel_, longer.panel_)
+    assert model.cutoff_ == longer.cutoff_
