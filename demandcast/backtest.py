@@ -74,6 +74,7 @@ from demandcast.forecasters.base import (
     _trusted_frame,
     clone,
     default_season_length,
+    has_update,
     interval_columns,
     normalise_level,
 )
@@ -236,13 +237,6 @@ def _known_at(X: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
     known = X[X["as_of"] <= cutoff]
     known = known.sort_values("as_of", kind="stable").drop_duplicates(keys, keep="last")
     return known.drop(columns="as_of").sort_values(keys, kind="stable")
-
-
-def _has_update(model: BaseForecaster) -> bool:
-    tags = model.get_tags()
-    if "supports_update" in tags:
-        return bool(tags["supports_update"])
-    return callable(getattr(type(model), "update", None))
 
 
 def _is_global(model: Any) -> bool:
@@ -681,7 +675,7 @@ def _plan(
     tasks: list[_Task] = []
     plans = []
     for m in models:
-        update = _has_update(m.proto)
+        update = has_update(m.proto)
         tags = m.proto.get_tags()
         if every != 1 and not update:
             logger.warning(

@@ -53,6 +53,44 @@ def test_every_forecaster_passes_the_suite(name, freq):
     assert report.n_checks == expected_count(model.get_tags()), report
 
 
+@pytest.mark.parametrize("freq", ["D", "30min"])
+@pytest.mark.parametrize("name", list_forecasters())
+def test_every_update_continues_the_series_and_refuses_what_it_cannot_apply(name, freq):
+    """The contract of ``update`` for every registered model that has one (backtests
+    with ``refit=k`` rely on it): forecasts start after the new rows, old or unknown
+    rows are refused, and the updated model pickles."""
+    import pickle
+
+    import pandas as pd
+
+    from demandcast.forecasters.base import has_update
+
+    if not _available(name):
+        pytest.skip(f"{BUILTIN_FORECASTERS[name]} not written yet")
+    cls = get_forecaster_class(name)
+    if not has_update(cls()):
+        pytest.skip(f"{name} has no update(): backtests refit it")
+    df = example_data(freq)
+    h = 7 if freq == "D" else 48
+    cut = df["ds"].max().normalize() - pd.Timedelta(days=7 if freq == "D" else 2)
+    old, new = df[df["ds"] <= cut], df[df["ds"] > cut]
+    model = cls(**LIGHT_PARAMS.get(name, {})).fit(old)
+    assert model.update(new) is model
+    assert model.last_ds_ == {str(u): t for u, t in df.groupby("unique_id")["ds"].max().items()}
+    fc = model.predict(h, level=(80,))
+    first = fc.groupby("unique_id")["ds"].min()
+    step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
+    assert (first == first.index.map(lambda u: model.last_ds_[u] + step)).all()
+    assert fc[model.alias_].notna().all() and (fc[model.alias_] >= 0).all()
+    again = pickle.loads(pickle.dumps(model)).predict(h, level=(80,))
+    pd.testing.assert_frame_equal(again, fc)
+    with pytest.raises(InvalidFrameError, match="at or before"):
+        model.update(new)
+    with pytest.raises(InvalidFrameError, match="not in fit"):
+        one = new[new["unique_id"] == new["unique_id"].iloc[0]]
+        model.update(one.assign(unique_id="elsewhere/phone"))
+
+
 def test_tuple_of_forecaster_members_roundtrips():
     from demandcast.forecasters.naive import HistoricalAverage, SeasonalNaive
 

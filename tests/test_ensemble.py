@@ -13,6 +13,7 @@ import pytest
 from demandcast.exceptions import (
     ConfigError,
     ForecasterFitError,
+    InvalidFrameError,
     UnknownForecasterError,
     UnsupportedRegressorError,
 )
@@ -495,3 +496,105 @@ def test_beats_seasonal_naive_on_real_bank_calls(bank, model):
     ours = wape(fc["y"], fc[model.alias_])
     base = wape(naive["y"], naive["seasonal_naive"])
     assert ours < 0.95 * base
+
+
+# --------------------------------------------------------------------------- update
+
+
+def _split(df: pd.DataFrame, days: int):
+    cut = df.groupby("unique_id")["ds"].transform("max") - pd.Timedelta(days=days)
+    return df[df["ds"] <= cut], df[df["ds"] > cut]
+
+
+def test_update_equals_the_members_updated_or_refitted_and_keeps_the_weights(daily):
+    from demandcast.forecasters.sarima import SARIMA
+
+    old, new = _split(daily, 14)
+    members = (SeasonalNaive(), HistoricalAverage(k_weeks=6), SARIMA())
+    f = Ensemble(members=members, combination="weighted", validation_h=10).fit(old)
+    weights = f.weights_.copy()
+    sarima = f.members_["sarima"]
+    params = {u: s.params.copy() for u, s in sarima.results_.items()}
+    fc = f.update(new).predict(10, level=LEVEL)
+    assert f.members_["sarima"] is sarima  # updated, not re-estimated
+    assert all((sarima.results_[u].params == p).all() for u, p in params.items())
+    pd.testing.assert_frame_equal(f.weights_, weights)
+    assert f.last_ds_ == {u: t for u, t in daily.groupby("unique_id")["ds"].max().items()}
+    # by hand: the baselines on all the data, sarima fitted on the old rows and updated
+    parts = {
+        "seasonal_naive": SeasonalNaive().fit(daily),
+        "historical_average": HistoricalAverage(k_weeks=6).fit(daily),
+        "sarima": SARIMA().fit(old).update(new),
+    }
+    w = weights.reindex(index=fc["unique_id"]).to_numpy()
+    want = sum(
+        _point(m.predict(10, level=LEVEL), label) * w[:, [j]]
+        for j, (label, m) in enumerate(parts.items())
+    )
+    np.testing.assert_allclose(_point(fc, "ensemble"), want, rtol=1e-9)
+
+
+def test_auto_update_keeps_the_choice_and_forecasts_as_the_updated_choice(daily):
+    old, new = _split(daily, 14)
+    candidates = (SeasonalNaive(season_length=1, alias="yesterday"), HistoricalAverage())
+    f = AutoSelect(candidates=candidates, validation_windows=1, validation_h=20).fit(old)
+    choice = f.choice_.copy()
+    fc = f.update(new).predict(10, level=LEVEL)
+    assert f.choice_.equals(choice)
+    for uid, name in choice.items():
+        model = next(m for m in candidates if m.alias_ == name)
+        alone = model.clone().fit(daily[daily["unique_id"] == uid]).predict(10, level=LEVEL)
+        np.testing.assert_array_equal(
+            _point(fc[fc["unique_id"] == uid], "auto"), _point(alone, name)
+        )
+    # a second update carries on from the first
+    older, middle = _split(old, 7)
+    g = AutoSelect(candidates=candidates, validation_windows=1, validation_h=20).fit(older)
+    g.update(middle).update(new)
+    pd.testing.assert_frame_equal(
+        g.predict(10, level=LEVEL)[["unique_id", "ds"]], fc[["unique_id", "ds"]]
+    )
+
+
+def test_update_routes_the_regressors_and_asks_for_them(sim, daily):
+    X = sim.regressors("D")[["ds", "mailing_letters"]]
+    known, _ = _split(daily, 14)  # the mailings of the forecast days are in X
+    old, new = _split(known, 14)
+    f = Ensemble(members=("seasonal_naive", MailingLinear())).fit(old, X)
+    with pytest.raises(InvalidFrameError, match="X_new"):
+        f.update(new)
+    f.update(new, X)
+    grid = f.future_ds(7)
+    X_future = grid[["ds"]].drop_duplicates().merge(X, on="ds")
+    fc = f.predict(7, X_future=X_future, level=LEVEL)
+    linear = MailingLinear().fit(known, X).predict(7, X_future=X_future, level=LEVEL)
+    naive = SeasonalNaive().fit(known).predict(7, level=LEVEL)
+    want = (_point(linear, "mailing_linear") + _point(naive, "seasonal_naive")) / 2
+    np.testing.assert_allclose(_point(fc, "ensemble"), want, rtol=1e-12)
+
+
+def test_a_backtest_with_refit_k_fits_the_ensemble_once(daily, monkeypatch, caplog):
+    from demandcast.backtest import backtest
+    from demandcast.forecasters.sarima import SARIMA
+
+    fits: list[pd.Timestamp] = []
+    fit = SARIMA._fit
+
+    def counted(self, df, X):
+        fits.append(df["ds"].max())
+        return fit(self, df, X)
+
+    monkeypatch.setattr(SARIMA, "_fit", counted)
+    model = Ensemble()  # seasonal naive, historical average and sarima
+    with caplog.at_level(logging.WARNING, logger="demandcast"):
+        once = backtest(model, daily, h=5, n_windows=4, refit=4, level=(80,))
+    assert len(fits) == 1 and "no update()" not in caplog.text
+    fits.clear()
+    every = backtest(model, daily, h=5, n_windows=4, level=(80,))
+    assert len(fits) == 4
+    first = every.forecasts["cutoff"] == every.forecasts["cutoff"].min()
+    np.testing.assert_allclose(
+        once.forecasts.loc[first, "ensemble"], every.forecasts.loc[first, "ensemble"]
+    )
+    wape = {k: r.leaderboard().loc[0, "wape"] for k, r in (("once", once), ("every", every))}
+    assert wape["once"] <= 1.1 * wape["every"], wape

@@ -264,6 +264,24 @@ def check_is_fitted(forecaster: BaseForecaster) -> None:
         )
 
 
+def has_update(model: BaseForecaster) -> bool:
+    """Whether ``model`` takes new observations with ``update`` (no re-estimation).
+
+    The ``supports_update`` tag decides when a class sets it; otherwise having an
+    ``update`` method does.
+
+    Examples
+    --------
+    >>> from demandcast.forecasters.naive import SeasonalNaive
+    >>> has_update(SeasonalNaive())
+    False
+    """
+    tags = model.get_tags()
+    if "supports_update" in tags:
+        return bool(tags["supports_update"])
+    return callable(getattr(type(model), "update", None))
+
+
 def clone(forecaster: Any, *, safe: bool = True) -> Any:
     """Return an unfitted copy of ``forecaster`` with the same parameters.
 

@@ -45,11 +45,14 @@ import numpy as np
 import pandas as pd
 
 from demandcast._text import examples
-from demandcast.exceptions import ConfigError, ForecasterFitError
+from demandcast.exceptions import ConfigError, ForecasterFitError, InvalidFrameError
 from demandcast.forecasters.base import (
     DEFAULT_TAGS,
     BaseForecaster,
+    _align_regressors,
+    check_is_fitted,
     clone,
+    has_update,
     interval_columns,
 )
 
@@ -149,6 +152,7 @@ class _MemberForecaster(BaseForecaster):
     """Fits members (or candidates) on one frame, validates them and routes regressors."""
 
     _members_param: ClassVar[str] = "members"
+    _fitted_attr: ClassVar[str] = "members_"  # the fitted models that forecast
     _skip_unavailable: ClassVar[bool] = False  # AutoSelect skips candidates it cannot import
     tags: ClassVar[dict[str, bool]] = {"handles_missing": True}
 
@@ -598,6 +602,119 @@ class _MemberForecaster(BaseForecaster):
             out[label] = merged[cols].to_numpy(dtype="float64")
         return out
 
+    # -- update -------------------------------------------------------------------
+
+    def _keep_history(self, df: pd.DataFrame, X: pd.DataFrame | None) -> None:
+        """The training rows, for members that can only take new data by a refit."""
+        models = getattr(self, self._fitted_attr)
+        if all(has_update(m) for m in models.values()):
+            self._history = None
+        else:
+            self._history = (df.reset_index(drop=True), X)
+
+    def update(self, df_new: pd.DataFrame, X_new: pd.DataFrame | None = None) -> Any:
+        """Give every fitted model the new observations; nothing is validated again.
+
+        Models with an ``update`` method (``sarima``, ``gbm``, ``prophet``) update;
+        the others (the baselines, whose fit only summarises the history) are fitted
+        again on their history plus the new rows. The weights of an ensemble and the
+        choice of ``auto`` stay as fitted. Backtests with ``refit=k`` call this
+        between refits.
+
+        Parameters
+        ----------
+        df_new : DataFrame
+            Long frame of observations after each series' last ``ds`` (series may be
+            left out; optional ``is_open``).
+        X_new : DataFrame, optional
+            The regressors used in fit, for every row of ``df_new``.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        InvalidFrameError
+            A row not after its series' last ``ds``, a series not seen in fit, or
+            regressors missing.
+        ForecasterFitError
+            A model cannot take the new rows (e.g. a series its fallback serves);
+            the combination may then be partly updated: refit it with :meth:`fit`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> ds = pd.date_range("2024-03-04", periods=35, freq="D", tz="Europe/Amsterdam")
+        >>> df = pd.DataFrame({"unique_id": "a/phone", "ds": ds, "y": [10.0] * 28 + [20.0] * 7})
+        >>> f = Ensemble(members=("seasonal_naive", "historical_average")).fit(df.iloc[:28])
+        >>> f.update(df.iloc[28:]).predict(1)["ensemble"].tolist()  # median of 20 and 12.5
+        [16.25]
+        """
+        check_is_fitted(self)
+        frame = self._update_frame(df_new)
+        X_aligned = None
+        if self.roles_:
+            if X_new is None:
+                raise InvalidFrameError(
+                    f"update needs X_new with the regressors {list(self.roles_)[:5]} used in "
+                    "fit, for every row of df_new"
+                )
+            X_aligned = _align_regressors(X_new, frame[_KEYS], list(self.roles_), what="X_new")
+            if "is_open" in X_aligned.columns:
+                flags = X_aligned.pop("is_open").to_numpy(dtype=bool)
+                frame["is_open"] = frame["is_open"].to_numpy() & flags
+        models = dict(getattr(self, self._fitted_attr))
+        for label, model in models.items():
+            rows = frame["unique_id"].isin(model.series_).to_numpy()
+            if not rows.any():
+                continue
+            cols = self.regressor_members_.get(label, [])
+            part = frame[rows].reset_index(drop=True)
+            X_part = None
+            if X_aligned is not None and cols:
+                X_part = X_aligned.loc[rows, [*_KEYS, *cols]].reset_index(drop=True)
+            if has_update(model):
+                model.update(part, X_part)
+            else:
+                models[label] = self._refit_with(model, part, X_part, cols)
+        setattr(self, self._fitted_attr, models)
+        if self._history is not None:
+            df, X = self._history
+            X_all = None if X is None else pd.concat([X, X_aligned], ignore_index=True)
+            self._history = (pd.concat([df, frame], ignore_index=True), X_all)
+        last = dict(self.last_ds_)
+        for uid, ds in frame.groupby("unique_id", sort=True)["ds"].max().items():
+            last[str(uid)] = ds
+        self.last_ds_ = last
+        return self
+
+    def _refit_with(
+        self,
+        model: BaseForecaster,
+        part: pd.DataFrame,
+        X_part: pd.DataFrame | None,
+        cols: list[str],
+    ) -> BaseForecaster:
+        """``model`` fitted again on its series' history plus ``part``."""
+        df, X = self._history
+        old = df["unique_id"].isin(model.series_).to_numpy()
+        frame = pd.concat([df[old], part], ignore_index=True)
+        X_all = None
+        if X is not None and cols:
+            X_all = pd.concat([X.loc[old, [*_KEYS, *cols]], X_part], ignore_index=True)
+        roles = {c: self.roles_[c] for c in cols} if X_all is not None else None
+        fresh = clone(model)
+        try:
+            return fresh.fit(frame, X_all, roles=roles)
+        except ForecasterFitError:
+            raise
+        except Exception as err:
+            uid = str(part["unique_id"].iloc[0])
+            raise ForecasterFitError(
+                self.name, uid, f"{model.name} could not be fitted again: {err}"
+            ) from err
+
     def _failures_frame(self, rows: list[dict[str, str]]) -> pd.DataFrame:
         return pd.DataFrame(rows, columns=_FAILURE_COLUMNS)
 
@@ -740,6 +857,7 @@ class Ensemble(_MemberForecaster):
         self.scores_ = scores
         self.weights_ = self._weights(fitted, scores)
         self.failures_ = self._failures_frame(failures)
+        self._keep_history(df, X)
 
     def _weights(self, fitted: pd.DataFrame, scores: pd.DataFrame | None) -> pd.DataFrame:
         avail = fitted.to_numpy(dtype=bool)
@@ -854,6 +972,7 @@ class AutoSelect(_MemberForecaster):
 
     name: ClassVar[str] = "auto"
     _members_param: ClassVar[str] = "candidates"
+    _fitted_attr: ClassVar[str] = "models_"
     _skip_unavailable: ClassVar[bool] = True
 
     def __init__(
@@ -922,6 +1041,7 @@ class AutoSelect(_MemberForecaster):
         )
         self.scores_ = scores
         self.failures_ = self._failures_frame(failures)
+        self._keep_history(df, X)
 
     def _fit_fallback(
         self, df: pd.DataFrame, orphans: list[str], failures: list[dict[str, str]]
