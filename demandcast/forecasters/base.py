@@ -50,6 +50,7 @@ __all__ = [
     "check_is_fitted",
     "clone",
     "default_season_length",
+    "has_update",
     "horizon_bucket",
     "interval_columns",
     "normalise_level",
