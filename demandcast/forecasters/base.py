@@ -696,6 +696,26 @@ class BaseForecaster:
                 )
         return frame
 
+    def _update_inputs(
+        self, df_new: pd.DataFrame, X_new: pd.DataFrame | None
+    ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """``df_new`` checked by :meth:`_update_frame`, and ``X_new`` aligned to its rows
+        (``unique_id``, ``ds`` and the regressors of fit; None without regressors).
+        An ``is_open`` column in ``X_new`` closes the rows it flags."""
+        frame = self._update_frame(df_new)
+        if not self.roles_:
+            return frame, None
+        if X_new is None:
+            raise InvalidFrameError(
+                f"update needs X_new with the regressors {list(self.roles_)[:5]} used in "
+                "fit, for every row of df_new"
+            )
+        X_aligned = _align_regressors(X_new, frame[_KEYS], list(self.roles_), what="X_new")
+        if "is_open" in X_aligned.columns:
+            flags = X_aligned.pop("is_open").to_numpy(dtype=bool)
+            frame["is_open"] = frame["is_open"].to_numpy() & flags
+        return frame, X_aligned
+
     # -- predict ----------------------------------------------------------------
 
     def future_ds(self, h: int) -> pd.DataFrame:

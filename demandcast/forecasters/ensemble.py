@@ -45,11 +45,10 @@ import numpy as np
 import pandas as pd
 
 from demandcast._text import examples
-from demandcast.exceptions import ConfigError, ForecasterFitError, InvalidFrameError
+from demandcast.exceptions import ConfigError, ForecasterFitError
 from demandcast.forecasters.base import (
     DEFAULT_TAGS,
     BaseForecaster,
-    _align_regressors,
     check_is_fitted,
     clone,
     has_update,
@@ -652,18 +651,7 @@ class _MemberForecaster(BaseForecaster):
         [16.25]
         """
         check_is_fitted(self)
-        frame = self._update_frame(df_new)
-        X_aligned = None
-        if self.roles_:
-            if X_new is None:
-                raise InvalidFrameError(
-                    f"update needs X_new with the regressors {list(self.roles_)[:5]} used in "
-                    "fit, for every row of df_new"
-                )
-            X_aligned = _align_regressors(X_new, frame[_KEYS], list(self.roles_), what="X_new")
-            if "is_open" in X_aligned.columns:
-                flags = X_aligned.pop("is_open").to_numpy(dtype=bool)
-                frame["is_open"] = frame["is_open"].to_numpy() & flags
+        frame, X_aligned = self._update_inputs(df_new, X_new)
         models = dict(getattr(self, self._fitted_attr))
         for label, model in models.items():
             rows = frame["unique_id"].isin(model.series_).to_numpy()

@@ -75,13 +75,12 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from demandcast.exceptions import ConfigError, ForecasterFitError, InvalidFrameError
+from demandcast.exceptions import ConfigError, ForecasterFitError
 from demandcast.forecasters import _features as feat
 from demandcast.forecasters.base import (
     HORIZON_BUCKETS,
     BaseForecaster,
     FallbackState,
-    _align_regressors,
     check_is_fitted,
     horizon_bucket,
     interval_columns,
@@ -444,20 +443,7 @@ class GBM(BaseForecaster):
         True
         """
         check_is_fitted(self)
-        frame = self._update_frame(df_new)
-        X_aligned = None
-        if self.roles_:
-            if X_new is None:
-                raise InvalidFrameError(
-                    f"update needs X_new with the regressors {list(self.roles_)[:5]} used in "
-                    "fit, for every row of df_new"
-                )
-            X_aligned = _align_regressors(
-                X_new, frame[["unique_id", "ds"]], list(self.roles_), what="X_new"
-            )
-            if "is_open" in X_aligned.columns:
-                flags = X_aligned.pop("is_open").to_numpy(dtype=bool)
-                frame["is_open"] = frame["is_open"].to_numpy() & flags
+        frame, X_aligned = self._update_inputs(df_new, X_new)
         served = sorted(set(frame["unique_id"].astype(str)) & set(self.fallbacks_))
         if served:
             raise ForecasterFitError(

@@ -46,10 +46,9 @@ import pandas as pd
 from demandcast.exceptions import (
     ConfigError,
     ForecasterFitError,
-    InvalidFrameError,
     MissingDependencyError,
 )
-from demandcast.forecasters.base import LocalForecaster, _align_regressors, check_is_fitted
+from demandcast.forecasters.base import LocalForecaster, check_is_fitted
 
 __all__ = ["Prophet"]
 
@@ -1044,20 +1043,7 @@ class Prophet(LocalForecaster):
         7
         """
         check_is_fitted(self)
-        frame = self._update_frame(df_new)
-        X_aligned = None
-        if self.regressors_:
-            if X_new is None:
-                raise InvalidFrameError(
-                    f"update needs X_new with the regressors {self.regressors_[:5]} used in "
-                    "fit, for every row of df_new"
-                )
-            X_aligned = _align_regressors(
-                X_new, frame[["unique_id", "ds"]], list(self.regressors_), what="X_new"
-            )
-            if "is_open" in X_aligned.columns:
-                flags = X_aligned.pop("is_open").to_numpy(dtype=bool)
-                frame["is_open"] = frame["is_open"].to_numpy() & flags
+        frame, X_aligned = self._update_inputs(df_new, X_new)
         model_cls = _import_prophet()
         step = self._step()
         states, lasts = dict(self.states_), dict(self.last_ds_)
