@@ -1063,10 +1063,10 @@ class BacktestResult:
             ``rank``, ``model``, every metric and ``wape_floor``, best model first.
         """
         table = self.metrics(by=("model",))
-        table["wape_floor"] = [self._wape_floor(m) for m in table["model"]]
         if metric not in table.columns or metric in ("model", "n"):
             choices = [c for c in table.columns if c not in ("model", "n")]
             raise ConfigError(f"metric={metric!r} is unknown; choose from {choices}")
+        table["wape_floor"] = [self._wape_floor(m) for m in table["model"]]
         values = table[metric].to_numpy(dtype="float64")
         if metric in ("bias", "relative_bias"):
             score = np.abs(values)

@@ -293,9 +293,9 @@ def extend_panel(
     """The panel of ``pan``'s history plus new rows, as :func:`build_panel` lays
     out all the rows at once.
 
-    Every cell of the old panel is given again as a row (its value valid where it is
-    finite), so the first day, the averaged duplicate slots (DST) and the regressor
-    sums come out the same as from the original rows.
+    Every cell of the old panel that holds a value or a regressor is given again as
+    a row (plus the first cell, which fixes the first day), so the averaged duplicate
+    slots (DST) and the regressor sums come out the same as from the original rows.
 
     Parameters
     ----------
@@ -320,24 +320,28 @@ def extend_panel(
     >>> float(new.rolling[2][0, 13, 0]), old.n_days
     (9.5, 10)
     """
-    n_series, n_days, p = pan.y.shape
-    cell_code, cell_day, cell_slot = (a.ravel() for a in np.indices((n_series, n_days, p)))
-    old_y = pan.y.ravel()
-    names = set(pan.reg) | set(regressors or {})
-    missing = names - set(pan.reg) or names - set(regressors or {})
+    regressors = regressors or {}
+    names = set(pan.reg) | set(regressors)
+    missing = names - set(pan.reg) or names - set(regressors)
     if missing:
         raise ValueError(f"regressors {sorted(missing)} are not in both the panel and the rows")
+    keep = np.isfinite(pan.y)
+    for values in pan.reg.values():
+        keep |= np.isfinite(values)
+    keep[0, 0, 0] = True
+    cell_code, cell_day, cell_slot = np.nonzero(keep)
+    old_y = pan.y[keep]
     return build_panel(
         np.concatenate([cell_code, uid_codes]),
         np.concatenate([cell_day + pan.day0, day]),
         np.concatenate([cell_slot, slot]),
         np.concatenate([old_y, y]),
         np.concatenate([np.isfinite(old_y), valid]),
-        n_series,
-        p,
+        pan.y.shape[0],
+        pan.p,
         pan.step_minutes,
         pan.k_weeks,
-        {r: np.concatenate([pan.reg[r].ravel(), (regressors or {})[r]]) for r in sorted(names)},
+        {r: np.concatenate([pan.reg[r][keep], regressors[r]]) for r in sorted(names)},
     )
 
 
