@@ -804,7 +804,7 @@ def test_shortcut_equals_per_window_fits_intraday_over_dst(autumn, monkeypatch):
         (desk, {"h": 40, "n_windows": 6, "step": 30, "level": (80, 95)}, [True] * 3),
         # sliding windows: the historical average's rolling means need the whole history
         (desk, {"h": 17, "n_windows": 4, "step": 60, "gap": 3, **sliding}, [True, True, False]),
-        (phone, {"h": 144, "n_windows": 6, "step": 144, "level": 90}, [True] * 3),
+        (phone, {"h": 120, "n_windows": 6, "step": 144, "level": 90}, [True] * 3),
     ]:
         fast, slow, taken = _both_paths(monkeypatch, models, df, **kwargs)
         assert taken == expect
