@@ -598,3 +598,12 @@ def test_a_backtest_with_refit_k_fits_the_ensemble_once(daily, monkeypatch, capl
     )
     wape = {k: r.leaderboard().loc[0, "wape"] for k, r in (("once", once), ("every", every))}
     assert wape["once"] <= 1.1 * wape["every"], wape
+
+
+def test_an_update_that_cannot_refit_a_member_names_the_series(daily):
+    uid = sorted(daily["unique_id"].unique())[1]
+    old, new = _split(daily, 14)
+    f = Ensemble(members=("seasonal_naive", FlakyAverage())).fit(old)
+    f.members_["flaky_average"].fail_on = uid  # from now on its fit fails on that series
+    with pytest.raises(ForecasterFitError, match=rf"'ensemble' failed on series '{uid}'.*again"):
+        f.update(new)

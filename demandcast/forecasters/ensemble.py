@@ -684,24 +684,20 @@ class _MemberForecaster(BaseForecaster):
         X_part: pd.DataFrame | None,
         cols: list[str],
     ) -> BaseForecaster:
-        """``model`` fitted again on its series' history plus ``part``."""
+        """``model`` fitted again (as in fit) on its series' history plus ``part``."""
         df, X = self._history
         old = df["unique_id"].isin(model.series_).to_numpy()
         frame = pd.concat([df[old], part], ignore_index=True)
         X_all = None
         if X is not None and cols:
             X_all = pd.concat([X.loc[old, [*_KEYS, *cols]], X_part], ignore_index=True)
-        roles = {c: self.roles_[c] for c in cols} if X_all is not None else None
-        fresh = clone(model)
-        try:
-            return fresh.fit(frame, X_all, roles=roles)
-        except ForecasterFitError:
-            raise
-        except Exception as err:
-            uid = str(part["unique_id"].iloc[0])
+        fitted, failed = self._fit_member(model, frame, X_all, cols)
+        if failed or fitted is None:
+            uid, reason = sorted(failed.items())[0]
             raise ForecasterFitError(
-                self.name, uid, f"{model.name} could not be fitted again: {err}"
-            ) from err
+                self.name, uid, f"{model.name} could not be fitted again: {reason}"
+            )
+        return fitted
 
     def _failures_frame(self, rows: list[dict[str, str]]) -> pd.DataFrame:
         return pd.DataFrame(rows, columns=_FAILURE_COLUMNS)
