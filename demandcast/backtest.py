@@ -563,8 +563,8 @@ def _check_scored(frame: pd.DataFrame, splits: pd.DataFrame, tests: pd.DataFrame
             f"after cutoff(s) {shown} is closed or has no value. Move the windows (another "
             "step or n_windows) or fill in the missing data"
         )
-    scored_ids = set(tests.loc[scored, "unique_id"])
-    never = sorted(set(frame["unique_id"]) - scored_ids)
+    scored_ids = set(pd.unique(tests.loc[scored, "unique_id"]))
+    never = sorted(set(pd.unique(frame["unique_id"])) - scored_ids)
     if never:
         warnings.warn(
             f"{len(never)} series {'has' if len(never) == 1 else 'have'} nothing to score "
