@@ -434,6 +434,18 @@ def test_ensemble_reports_a_failing_member(daily, caplog):
 # ---------------------------------------------------------------------------
 
 
+def _mailing_ensemble_by_hand(f, train, X, h):
+    """The fitted mailing ensemble's forecast, and the mean of its two members fitted
+    separately on ``train``."""
+    grid = f.future_ds(h)
+    X_future = grid[["ds"]].drop_duplicates().merge(X, on="ds")
+    fc = f.predict(h, X_future=X_future, level=LEVEL)
+    linear = MailingLinear().fit(train, X).predict(h, X_future=X_future, level=LEVEL)
+    naive = SeasonalNaive().fit(train).predict(h, level=LEVEL)
+    want = (_point(linear, "mailing_linear") + _point(naive, "seasonal_naive")) / 2
+    return _point(fc, "ensemble"), want
+
+
 def test_regressors_go_only_to_members_that_use_them(sim, daily):
     X = sim.regressors("D")[["ds", "mailing_letters"]]
     last = daily.groupby("unique_id")["ds"].transform("max")
@@ -441,13 +453,8 @@ def test_regressors_go_only_to_members_that_use_them(sim, daily):
     train = daily[cut]
     f = Ensemble(members=("seasonal_naive", MailingLinear())).fit(train, X)
     assert f.regressor_members_ == {"seasonal_naive": [], "mailing_linear": ["mailing_letters"]}
-    grid = f.future_ds(7)
-    X_future = grid[["ds"]].drop_duplicates().merge(X, on="ds")
-    fc = f.predict(7, X_future=X_future, level=LEVEL)
-    linear = MailingLinear().fit(train, X).predict(7, X_future=X_future, level=LEVEL)
-    naive = SeasonalNaive().fit(train).predict(7, level=LEVEL)
-    want = (_point(linear, "mailing_linear") + _point(naive, "seasonal_naive")) / 2
-    np.testing.assert_allclose(_point(fc, "ensemble"), want, rtol=1e-12)
+    got, want = _mailing_ensemble_by_hand(f, train, X, 7)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
     with pytest.raises(UnsupportedRegressorError, match="mailing_letters"):
         Ensemble(members=NAIVE).fit(train, X)
 
@@ -564,13 +571,8 @@ def test_update_routes_the_regressors_and_asks_for_them(sim, daily):
     with pytest.raises(InvalidFrameError, match="X_new"):
         f.update(new)
     f.update(new, X)
-    grid = f.future_ds(7)
-    X_future = grid[["ds"]].drop_duplicates().merge(X, on="ds")
-    fc = f.predict(7, X_future=X_future, level=LEVEL)
-    linear = MailingLinear().fit(known, X).predict(7, X_future=X_future, level=LEVEL)
-    naive = SeasonalNaive().fit(known).predict(7, level=LEVEL)
-    want = (_point(linear, "mailing_linear") + _point(naive, "seasonal_naive")) / 2
-    np.testing.assert_allclose(_point(fc, "ensemble"), want, rtol=1e-12)
+    got, want = _mailing_ensemble_by_hand(f, known, X, 7)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
 def test_a_backtest_with_refit_k_fits_the_ensemble_once(daily, monkeypatch, caplog):

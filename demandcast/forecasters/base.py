@@ -716,6 +716,13 @@ class BaseForecaster:
             frame["is_open"] = frame["is_open"].to_numpy() & flags
         return frame, X_aligned
 
+    def _advanced_last_ds(self, frame: pd.DataFrame) -> dict[str, pd.Timestamp]:
+        """``last_ds_`` moved on to the last ``ds`` of each series in ``frame``."""
+        last = dict(self.last_ds_)
+        for uid, ds in frame.groupby("unique_id", sort=True)["ds"].max().items():
+            last[str(uid)] = ds
+        return last
+
     # -- predict ----------------------------------------------------------------
 
     def future_ds(self, h: int) -> pd.DataFrame:

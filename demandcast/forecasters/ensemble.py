@@ -671,10 +671,7 @@ class _MemberForecaster(BaseForecaster):
             df, X = self._history
             X_all = None if X is None else pd.concat([X, X_aligned], ignore_index=True)
             self._history = (pd.concat([df, frame], ignore_index=True), X_all)
-        last = dict(self.last_ds_)
-        for uid, ds in frame.groupby("unique_id", sort=True)["ds"].max().items():
-            last[str(uid)] = ds
-        self.last_ds_ = last
+        self.last_ds_ = self._advanced_last_ds(frame)
         return self
 
     def _refit_with(

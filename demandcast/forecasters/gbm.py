@@ -462,10 +462,7 @@ class GBM(BaseForecaster):
             else {c: X_aligned[c].to_numpy(dtype="float64") for c in self.roles_}
         )
         self.panel_ = feat.extend_panel(self.panel_, codes, day, slot, y, valid, regs)
-        last = dict(self.last_ds_)
-        for uid, ds in frame.groupby("unique_id", sort=True)["ds"].max().items():
-            last[str(uid)] = ds
-        self.last_ds_ = last
+        self.last_ds_ = self._advanced_last_ds(frame)
         self._set_cutoffs()
         return self
 
