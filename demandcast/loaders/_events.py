@@ -6,7 +6,9 @@ report) -> series keys -> bucket -> aggregate -> zero-fill -> validate.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -117,30 +119,35 @@ def unknown_ids(ids: pd.Series) -> np.ndarray:
     return per_distinct(ids, lambda u: [t.lower() in UNKNOWN_IDS for t in _id_text(u)], True)
 
 
+#: The loader keyword arguments that :func:`read_events` reads (the others stay unread).
+READ_KEYS = ("time_col", "date_col", "date_format", "location_col", "location", "by", "tz")
+TABLE_KEYS = ("sep", "decimal", "encoding", "sheet_name")
+
+
 def read_events(
     source,
-    *,
     channel: str,
-    time_col: str | None,
-    date_col: str | None,
-    date_format: str | None,
-    location_col: str | None,
-    location: str | None,
-    by: str | None,
-    tz: str,
-    freq: str,
-    errors: str,
+    options: Mapping[str, Any],
+    *,
     time_roles: tuple[str, ...] = ("datetime",),
     location_role: str | None = "location",
-    read_kw: dict | None = None,
 ) -> EventTable:
-    """Read a source and parse, localise and bucket its event times."""
+    """Read a source and parse, localise and bucket its event times.
+
+    ``options`` are the calling loader's keyword arguments (its ``locals()``): only
+    :data:`READ_KEYS`, ``freq``, ``errors`` and the :func:`read_table` options
+    :data:`TABLE_KEYS` are read, so the loaders share one call.
+    """
+    time_col, date_col, date_format, location_col, location, by, tz = (
+        options[k] for k in READ_KEYS
+    )
+    freq, errors = options["freq"], options["errors"]
     check_errors(errors)
     check_freq(freq)
     if not isinstance(tz, str) or not tz:
         raise ConfigError(f"tz={tz!r}: give an IANA time zone name such as {DEFAULT_TZ!r}")
     is_frame = isinstance(source, pd.DataFrame)
-    kw = dict(read_kw or {})
+    kw = {k: options[k] for k in TABLE_KEYS}
     text = not is_frame and str(source).lower().endswith((".csv", ".tsv", ".txt"))
     raw = read_table(source, dtype=str if text else None, **kw)
     row_word = "line" if text else "row"

@@ -80,20 +80,7 @@ def load_desk(
     [300.0, 0.0, 60.0]
     """
     key = pseudonymize
-    table = read_events(
-        source,
-        channel="desk",
-        time_col=time_col,
-        date_col=date_col,
-        date_format=date_format,
-        location_col=location_col,
-        location=location,
-        by=by,
-        tz=tz,
-        freq=freq,
-        errors=errors,
-        read_kw={"sep": sep, "decimal": decimal, "encoding": encoding, "sheet_name": sheet_name},
-    )
+    table = read_events(source, "desk", locals())
     raw = table.raw
     taken = [c for c in table.columns.values() if c]
     wait = resolve(raw, "wait_col", wait_col, "wait", exclude=taken)

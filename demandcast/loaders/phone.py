@@ -170,20 +170,7 @@ def load_phone(
     False
     """
     key = pseudonymize
-    table = read_events(
-        source,
-        channel="phone",
-        time_col=time_col,
-        date_col=date_col,
-        date_format=date_format,
-        location_col=location_col,
-        location=location,
-        by=by,
-        tz=tz,
-        freq=freq,
-        errors=errors,
-        read_kw={"sep": sep, "decimal": decimal, "encoding": encoding, "sheet_name": sheet_name},
-    )
+    table = read_events(source, "phone", locals())
     raw = table.raw
     taken = [c for c in table.columns.values() if c]
     outcome = resolve(raw, "outcome_col", outcome_col, "outcome", exclude=taken)

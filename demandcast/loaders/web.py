@@ -82,20 +82,7 @@ def load_web(
     """
     if measure not in _MEASURES:
         raise ConfigError(f"measure={measure!r} is not allowed: use 'visits' or 'pageviews'")
-    table = read_events(
-        source,
-        channel="web",
-        time_col=time_col,
-        date_col=date_col,
-        date_format=date_format,
-        location_col=location_col,
-        location=location,
-        by=by,
-        tz=tz,
-        freq=freq,
-        errors=errors,
-        read_kw={"sep": sep, "decimal": decimal, "encoding": encoding, "sheet_name": sheet_name},
-    )
+    table = read_events(source, "web", locals())
     raw = table.raw
     taken = [c for c in table.columns.values() if c]
     cols = {
