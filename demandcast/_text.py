@@ -1,5 +1,7 @@
 """How error messages show the offending values: a few examples and a count of the rest.
 
+Also the one rule (and message) for whole-number parameters, :func:`positive_int`.
+
 Every module's errors name up to five offending values; this is the one place that
 decides how they look, so a planner reads ``'loc01', 'loc02' (and 3 more)`` whichever
 module complains.
@@ -8,11 +10,14 @@ module complains.
 from __future__ import annotations
 
 import datetime as _dt
+import numbers
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from demandcast.exceptions import ConfigError
 
 MAX_EXAMPLES = 5
 
@@ -45,3 +50,32 @@ def examples(values: Iterable[Any], k: int = MAX_EXAMPLES) -> str:
     items = list(values)
     more = f" (and {len(items) - k} more)" if len(items) > k else ""
     return ", ".join(short(v) for v in items[:k]) + more
+
+
+def positive_int(
+    value: Any,
+    name: str,
+    hint: str = "",
+    *,
+    error: type[Exception] = ConfigError,
+    allow_zero: bool = False,
+) -> int:
+    """``value`` as an ``int`` if it is a whole number >= 1 (>= 0 with ``allow_zero``).
+
+    Otherwise raise ``error`` (the caller's error class) naming the parameter, the rule
+    and ``hint`` (default an example value). Booleans are not whole numbers.
+
+    Examples
+    --------
+    >>> positive_int(np.int64(3), "k_weeks")
+    3
+    >>> positive_int(True, "k_weeks", error=ValueError)
+    Traceback (most recent call last):
+    ...
+    ValueError: k_weeks=True is not allowed: give a positive whole number (e.g. k_weeks=1)
+    """
+    low = 0 if allow_zero else 1
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        rule = "a whole number >= 0" if allow_zero else "a positive whole number"
+        raise error(f"{name}={value!r} is not allowed: give {rule} ({hint or f'e.g. {name}=1'})")
+    return int(value)

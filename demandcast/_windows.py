@@ -14,29 +14,18 @@ which keeps regressors and model comparisons aligned.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from demandcast._text import positive_int
 from demandcast.exceptions import BacktestError
 
 __all__ = ["WINDOW_KINDS", "BacktestWindows", "time_grid"]
 
 #: Allowed values of ``window``.
 WINDOW_KINDS = ("expanding", "sliding")
-
-
-def _positive_int(value: Any, name: str, *, allow_zero: bool = False) -> int:
-    low = 0 if allow_zero else 1
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        rule = "a whole number >= 0" if allow_zero else "a positive whole number"
-        raise BacktestError(
-            f"{name}={value!r} is not allowed: give {rule} of intervals (e.g. {name}={max(low, 1)})"
-        )
-    return int(value)
 
 
 def time_grid(df_grid: pd.DataFrame | pd.Series | pd.DatetimeIndex) -> pd.DatetimeIndex:
@@ -121,11 +110,11 @@ class BacktestWindows:
     input_size: int | None = None
 
     def __post_init__(self) -> None:
-        _positive_int(self.h, "h")
-        _positive_int(self.n_windows, "n_windows")
+        positive_int(self.h, "h", error=BacktestError)
+        positive_int(self.n_windows, "n_windows", error=BacktestError)
         if self.step is not None:
-            _positive_int(self.step, "step")
-        _positive_int(self.gap, "gap", allow_zero=True)
+            positive_int(self.step, "step", error=BacktestError)
+        positive_int(self.gap, "gap", error=BacktestError, allow_zero=True)
         if self.window not in WINDOW_KINDS:
             raise BacktestError(
                 f"window={self.window!r} is not allowed: choose one of {list(WINDOW_KINDS)}"
@@ -136,7 +125,7 @@ class BacktestWindows:
                     "window='sliding' needs input_size, the number of steps each window "
                     "trains on (e.g. input_size=8 * h); or use window='expanding'"
                 )
-            _positive_int(self.input_size, "input_size")
+            positive_int(self.input_size, "input_size", error=BacktestError)
         elif self.input_size is not None:
             raise BacktestError(
                 f"input_size={self.input_size!r} is only used with window='sliding'; drop it "

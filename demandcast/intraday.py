@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from demandcast._text import examples
+from demandcast._text import examples, positive_int
 from demandcast.exceptions import ConfigError, DataWarning, InvalidFrameError
 from demandcast.forecasters import _intraday
 from demandcast.frame import DEFAULT_TZ, local_range, validate_frame
@@ -104,12 +104,6 @@ def _step_minutes(freq: Any, name: str) -> tuple[int, str]:
     minutes = int(minutes)
     alias = f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}min"
     return minutes, ("h" if alias == "1h" else alias)
-
-
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ConfigError(f"{name}={value!r} must be a positive integer; pass e.g. {name}=8")
-    return int(value)
 
 
 def _hours_for(opening_hours: OpeningLike, uid: str) -> OpeningLike:
@@ -448,8 +442,8 @@ def intraday_profiles(
     >>> prof.shares("noord/desk", "2024-05-03").index[-1]
     '16:30'
     """
-    k_weeks = _positive_int(k_weeks, "k_weeks")
-    min_days = _positive_int(min_days, "min_days")
+    k_weeks = positive_int(k_weeks, "k_weeks", "e.g. k_weeks=8")
+    min_days = positive_int(min_days, "min_days", "e.g. min_days=8")
     if day_types not in _DAY_TYPE_MODES:
         raise ConfigError(f"day_types={day_types!r} is not known; pass 'weekday' or 'all'")
     if opening_hours is not None:

@@ -75,6 +75,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from demandcast._text import positive_int
 from demandcast.exceptions import ConfigError, ForecasterFitError
 from demandcast.forecasters import _features as feat
 from demandcast.forecasters.base import (
@@ -99,14 +100,6 @@ _MIN_ITER, _ROWS_PER_ITER = 60, 20  # small training sets: fewer boosting rounds
 _CAL_SPEEDUP = 8  # the calibration model: an eighth of the rounds, 8x the learning rate
 _MIN_ROWS = 100_000  # training rows kept at least (short histories keep them all)
 _RIDGE = 1.0  # penalty of the response slopes (inputs scaled to at most 1)
-
-
-def _positive_int(value: Any, name: str, example: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ConfigError(
-            f"{name}={value!r} is not allowed: give a positive whole number, {example}"
-        )
-    return int(value)
 
 
 def _group_medians(values: np.ndarray, groups: np.ndarray, n: int, empty: float) -> np.ndarray:
@@ -230,7 +223,7 @@ class GBM(BaseForecaster):
         if isinstance(k, numbers.Integral) and not isinstance(k, bool):
             k = (k,)
         try:
-            ks = tuple(sorted({_positive_int(v, "k_weeks", "e.g. (2, 4, 8)") for v in k}))
+            ks = tuple(sorted({positive_int(v, "k_weeks", "e.g. (2, 4, 8)") for v in k}))
         except TypeError:
             raise ConfigError(
                 f"k_weeks={self.k_weeks!r} is not allowed: give positive whole numbers of "
@@ -238,10 +231,10 @@ class GBM(BaseForecaster):
             ) from None
         if not ks:
             raise ConfigError("k_weeks=() is not allowed: give at least one window, e.g. (4,)")
-        horizon = _positive_int(self.horizon_days, "horizon_days", "e.g. 28")
+        horizon = positive_int(self.horizon_days, "horizon_days", "e.g. 28")
         if self.n_cutoffs is not None:
-            _positive_int(self.n_cutoffs, "n_cutoffs", "e.g. 100, or None for automatic")
-        _positive_int(self.max_train_rows, "max_train_rows", "e.g. 1_000_000")
+            positive_int(self.n_cutoffs, "n_cutoffs", "e.g. 100, or None for automatic")
+        positive_int(self.max_train_rows, "max_train_rows", "e.g. 1_000_000")
         r = self.rows_per_obs
         if isinstance(r, bool) or not isinstance(r, numbers.Real) or not math.isfinite(r) or r <= 0:
             raise ConfigError(
@@ -280,7 +273,7 @@ class GBM(BaseForecaster):
         n = self.n_jobs
         if n is None or n == -1:
             return threadpool_limits(limits=None)
-        return threadpool_limits(limits=_positive_int(n, "n_jobs", "or None/-1 for all cores"))
+        return threadpool_limits(limits=positive_int(n, "n_jobs", "or None/-1 for all cores"))
 
     # -- fit ----------------------------------------------------------------------
 
@@ -360,7 +353,7 @@ class GBM(BaseForecaster):
         target = pan.y[i, d, s[keep]] / base
         self.n_train_rows_ = len(target)
         self.n_iter_ = min(
-            _positive_int(self.max_iter, "max_iter", "e.g. 300"),
+            positive_int(self.max_iter, "max_iter", "e.g. 300"),
             max(_MIN_ITER, self.n_train_rows_ // _ROWS_PER_ITER),
         )
         self.weekday_open_ = np.stack(
