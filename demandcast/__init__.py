@@ -49,6 +49,8 @@ _LAZY: dict[str, str] = {
     "fill_missing": "demandcast.frame",
     "local_range": "demandcast.frame",
     "future_index": "demandcast.frame",
+    "validate_forecast": "demandcast.forecast_frame",
+    "interval_columns": "demandcast.forecast_frame",
     # calendar
     "OpeningHours": "demandcast.calendar",
     "dutch_holidays": "demandcast.calendar",
@@ -204,6 +206,7 @@ __all__ = [
     "get_forecaster",
     "get_forecaster_class",
     "infer_freq",
+    "interval_columns",
     "interval_score",
     "interval_width",
     "intraday_profiles",
@@ -240,6 +243,7 @@ __all__ = [
     "smape",
     "split_daily",
     "suppress_small_counts",
+    "validate_forecast",
     "validate_frame",
     "wape",
     "write_report",
@@ -270,6 +274,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from demandcast.config import DemandcastConfig, load_config
     from demandcast.datasets import SimulatedMunicipality, simulate_municipality
+    from demandcast.forecast_frame import interval_columns, validate_forecast
     from demandcast.forecasters.base import BaseForecaster, LocalForecaster, clone
     from demandcast.forecasters.ensemble import AutoSelect, Ensemble
     from demandcast.forecasters.gbm import GBM

@@ -69,14 +69,13 @@ from demandcast.exceptions import (
     InvalidFrameError,
     MissingDependencyError,
 )
+from demandcast.forecast_frame import interval_columns, normalise_level
 from demandcast.forecasters.base import (
     BaseForecaster,
     _trusted_frame,
     clone,
     default_season_length,
     has_update,
-    interval_columns,
-    normalise_level,
 )
 
 __all__ = ["BacktestResult", "BacktestWindows", "backtest"]

@@ -351,12 +351,12 @@ class ForecastConfig(_Strict):
     @field_validator("level")
     @classmethod
     def _level(cls, v: list[float]) -> list[float]:
-        bad = [x for x in v if not 0 < x < 100]
-        if bad:
-            raise PydanticCustomError(
-                "bad_level", "levels must be percentages between 0 and 100 (e.g. [80, 95])"
-            )
-        return sorted(set(v))
+        from demandcast.forecast_frame import normalise_level
+
+        try:
+            return [float(x) for x in normalise_level(v)]
+        except ConfigError as err:
+            raise PydanticCustomError("bad_level", "{msg}", {"msg": str(err)}) from None
 
 
 def _check_freq(v: str) -> str:

@@ -51,6 +51,7 @@ from demandcast.exceptions import (
     MissingDependencyError,
     StoreError,
 )
+from demandcast.forecast_frame import forecast_columns, to_long, to_wide, validate_forecast
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -69,8 +70,6 @@ _CHUNK_ROWS = 20_000
 # Private test hook: called as _on_chunk(table_name, rows_written) after each chunk.
 _on_chunk: Callable[[str, int], None] | None = None
 
-_INTERVAL_COLUMN = re.compile(r"^(?P<model>.+)-(?P<side>lo|hi)-(?P<level>\d+(?:\.\d+)?)$")
-_NOT_FORECAST_COLUMNS = ("y", "cutoff")
 _VERSION_PACKAGES = (
     "demandcast",
     "pandas",
@@ -271,25 +270,7 @@ class _ParsedForecast:
     """A validated forecast frame, split into what the tables need."""
 
     def __init__(self, frame: pd.DataFrame) -> None:
-        if not isinstance(frame, pd.DataFrame):
-            raise InvalidFrameError(
-                f"forecast must be a pandas DataFrame, got {type(frame).__name__}; pass the "
-                "frame that a forecaster's predict() returns"
-            )
-        missing = [c for c in ("unique_id", "ds") if c not in frame.columns]
-        if missing:
-            raise InvalidFrameError(
-                f"forecast frame lacks column(s) {missing}: it needs unique_id, ds and one "
-                f"column per model; it has {examples(frame.columns)}"
-            )
-        if frame.empty:
-            raise InvalidFrameError("forecast frame has no rows: there is nothing to save")
-        bad_names = [c for c in frame.columns if not isinstance(c, str)]
-        if bad_names:
-            raise InvalidFrameError(
-                f"forecast column names must be strings; got {examples(bad_names)}: "
-                "rename them, e.g. frame.columns = frame.columns.map(str)"
-            )
+        self.layout = validate_forecast(frame, strict=True)
         _check_tz_aware(frame, "frame")
         _check_keys(
             frame,
@@ -297,47 +278,7 @@ class _ParsedForecast:
             "keep one row per series and interval (save each model's frame merged on "
             "unique_id, ds)",
         )
-
-        self.models: list[str] = []
-        self.intervals: list[tuple[str, str, float, str]] = []  # model, side, level, column
-        for col in frame.columns:
-            if col in ("unique_id", "ds", "step"):
-                continue
-            if col in _NOT_FORECAST_COLUMNS:
-                raise InvalidFrameError(
-                    f"column {col!r} is not a forecast column; store actuals with "
-                    f"save_actuals() and drop it here: frame.drop(columns=[{col!r}])"
-                )
-            dtype = frame[col].dtype
-            if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
-                raise InvalidFrameError(
-                    f"forecast column {col!r} must be numeric, got dtype {dtype}; every column "
-                    "besides unique_id, ds and step is read as a model or an interval bound"
-                )
-            match = _INTERVAL_COLUMN.match(col)
-            if match:
-                self.intervals.append((match["model"], match["side"], float(match["level"]), col))
-            else:
-                self.models.append(col)
-        if not self.models:
-            raise InvalidFrameError(
-                "forecast frame has no model column: expected unique_id, ds, <model>, "
-                f"<model>-lo-80, ...; it has {examples(frame.columns)}"
-            )
-        sides: dict[tuple[str, float], set[str]] = {}
-        for model, side, level, col in self.intervals:
-            if model not in self.models:
-                raise InvalidFrameError(
-                    f"interval column {col!r} has no point column {model!r}: add the model's "
-                    "point forecast or drop the interval column"
-                )
-            sides.setdefault((model, level), set()).add(side)
-        one_sided = [f"{m} at level {lv:g}" for (m, lv), s in sides.items() if len(s) != 2]
-        if one_sided:
-            raise InvalidFrameError(
-                f"intervals need both -lo- and -hi- columns; missing for {examples(one_sided)}"
-            )
-
+        self.models = list(self.layout.models)
         frame = frame.sort_values(["unique_id", "ds"], kind="stable")
         if "step" in frame.columns:
             step = frame["step"]
@@ -352,13 +293,8 @@ class _ParsedForecast:
             self.step = frame.groupby("unique_id", sort=False).cumcount().to_numpy() + 1
         self.frame = frame
         self.tz = str(frame["ds"].dt.tz)
-        self.unique_id: list[str] = frame["unique_id"].astype(str).tolist()
-        self.ds_ns: np.ndarray = _epoch_ns(frame["ds"])
         self.columns = json.dumps({c: str(frame[c].dtype) for c in frame.columns})
-        self.n_series = len(set(self.unique_id))
-
-    def values(self, column: str) -> list[float | None]:
-        return _nullable_floats(self.frame[column].to_numpy(dtype="float64"))
+        self.n_series = int(frame["unique_id"].astype(str).nunique())
 
 
 class ForecastStore:
@@ -677,49 +613,44 @@ class ForecastStore:
                     message=None,
                 )
             ).inserted_primary_key[0]
+            point_rows, bound_rows = self._long_rows(run_id, parsed)
             self._bulk_insert(
                 conn,
                 t["forecasts"],
                 ["run_id", "unique_id", "ds", "model", "step", "point"],
-                self._forecast_rows(run_id, parsed),
+                point_rows,
             )
             self._bulk_insert(
                 conn,
                 t["forecast_intervals"],
                 ["run_id", "unique_id", "ds", "model", "level", "lo", "hi"],
-                self._interval_rows(run_id, parsed),
+                bound_rows,
             )
         return int(run_id)
 
     @staticmethod
-    def _forecast_rows(run_id: int, parsed: _ParsedForecast) -> Iterator[tuple]:
-        ds = parsed.ds_ns.tolist()
-        step = parsed.step.tolist()
-        for model in parsed.models:
-            yield from zip(
-                itertools.repeat(run_id),
-                parsed.unique_id,
-                ds,
-                itertools.repeat(model),
-                step,
-                parsed.values(model),
-            )
-
-    @staticmethod
-    def _interval_rows(run_id: int, parsed: _ParsedForecast) -> Iterator[tuple]:
-        ds = parsed.ds_ns.tolist()
-        columns = {(m, side, level): col for m, side, level, col in parsed.intervals}
-        for model, side, level, _col in parsed.intervals:
-            if side == "lo":
-                yield from zip(
-                    itertools.repeat(run_id),
-                    parsed.unique_id,
-                    ds,
-                    itertools.repeat(model),
-                    itertools.repeat(level),
-                    parsed.values(columns[(model, "lo", level)]),
-                    parsed.values(columns[(model, "hi", level)]),
-                )
+    def _long_rows(run_id: int, parsed: _ParsedForecast) -> tuple[Iterator[tuple], Iterator[tuple]]:
+        """The rows of the ``forecasts`` and ``forecast_intervals`` tables."""
+        points, bounds = to_long(parsed.frame, parsed.layout)
+        step = np.tile(parsed.step, len(parsed.models)).tolist()
+        point_rows = zip(
+            itertools.repeat(run_id),
+            points["unique_id"].astype(str).tolist(),
+            _epoch_ns(points["ds"]).tolist(),
+            points["model"].tolist(),
+            step,
+            _nullable_floats(points["point"].to_numpy()),
+        )
+        bound_rows = zip(
+            itertools.repeat(run_id),
+            bounds["unique_id"].astype(str).tolist(),
+            _epoch_ns(bounds["ds"]).tolist(),
+            bounds["model"].tolist(),
+            bounds["level"].tolist(),
+            _nullable_floats(bounds["lo"].to_numpy()),
+            _nullable_floats(bounds["hi"].to_numpy()),
+        )
+        return point_rows, bound_rows
 
     def record_failure(
         self,
@@ -1003,35 +934,23 @@ class ForecastStore:
 
     @staticmethod
     def _to_wide(run: Any, models: list[str], points: list, bounds: list) -> pd.DataFrame:
-        keys = ["unique_id", "ds"]
-        fc = pd.DataFrame(points, columns=["unique_id", "ds", "model", "step", "point"])
-        fc["point"] = fc["point"].astype("float64")
-        wide = fc.pivot(index=keys, columns="model", values="point")
-        step = fc.drop_duplicates(keys).set_index(keys)["step"].reindex(wide.index)
-        if bounds:
-            iv = pd.DataFrame(bounds, columns=["unique_id", "ds", "model", "level", "lo", "hi"])
-            iv = iv.astype({"lo": "float64", "hi": "float64"})
-            iv_wide = iv.pivot(index=keys, columns=["model", "level"], values=["lo", "hi"])
-            iv_wide = iv_wide.reindex(wide.index)
-        out: dict[str, Any] = {}
-        for col, dtype in json.loads(run.columns).items():
-            if col == "unique_id":
-                values: Any = wide.index.get_level_values("unique_id")
-            elif col == "ds":
-                values = _from_epoch_ns(wide.index.get_level_values("ds"), run.tz)
-            elif col == "step":
-                values = step.to_numpy()
-            else:
-                match = _INTERVAL_COLUMN.match(col)
-                model = match["model"] if match and match["model"] in models else col
-                if model not in models:
-                    continue
-                if match and match["model"] in models:
-                    values = iv_wide[(match["side"], model, float(match["level"]))].to_numpy()
-                else:
-                    values = wide[model].to_numpy()
-            out[col] = _restore_dtype(pd.Series(values, copy=False), dtype)
-        return pd.DataFrame(out)
+        saved = json.loads(run.columns)
+        points_df = pd.DataFrame(points, columns=["unique_id", "ds", "model", "step", "point"])
+        bounds_df = pd.DataFrame(bounds, columns=["unique_id", "ds", "model", "level", "lo", "hi"])
+        layout = forecast_columns(saved, skip=("unique_id", "ds", "step")).select(models)
+        wide = to_wide(
+            points_df.astype({"point": "float64"}),
+            bounds_df.astype({"lo": "float64", "hi": "float64"}),
+            layout,
+        )
+        wide["ds"] = _from_epoch_ns(wide["ds"], run.tz)
+        return pd.DataFrame(
+            {
+                col: _restore_dtype(wide[col], dtype)
+                for col, dtype in saved.items()
+                if col in wide.columns
+            }
+        )
 
     def runs(self) -> pd.DataFrame:
         """All runs, oldest first, one row each.

@@ -26,7 +26,8 @@ from demandcast.exceptions import (
     NotFittedError,
     UnsupportedRegressorError,
 )
-from demandcast.forecasters.base import BaseForecaster, clone, interval_columns
+from demandcast.forecast_frame import interval_columns
+from demandcast.forecasters.base import BaseForecaster, clone
 
 __all__ = ["CheckReport", "check_forecaster", "example_data", "expected_checks"]
 

@@ -40,6 +40,7 @@ from demandcast.exceptions import (
     NotFittedError,
     UnsupportedRegressorError,
 )
+from demandcast.forecast_frame import interval_columns, normalise_level
 from demandcast.signals import ROLES
 
 __all__ = [
@@ -52,8 +53,6 @@ __all__ = [
     "default_season_length",
     "has_update",
     "horizon_bucket",
-    "interval_columns",
-    "normalise_level",
 ]
 
 logger = logging.getLogger("demandcast")
@@ -99,57 +98,6 @@ def _trusted_frame(frame: pd.DataFrame, freq: str) -> Iterator[None]:
 # ---------------------------------------------------------------------------
 
 
-def normalise_level(level: Any) -> tuple[float, ...]:
-    """Check interval levels and return them as a sorted tuple without duplicates.
-
-    Parameters
-    ----------
-    level : None, number or iterable of numbers
-        Coverage levels in percent, each strictly between 0 and 100.
-
-    Returns
-    -------
-    tuple
-        Sorted levels; integral values become ``int`` so column names read ``lo-80``.
-
-    Raises
-    ------
-    ConfigError
-        When a level is not a number in (0, 100).
-
-    Examples
-    --------
-    >>> normalise_level([95, 80.0])
-    (80, 95)
-    >>> normalise_level(None)
-    ()
-    """
-    if level is None:
-        return ()
-    items = [level] if isinstance(level, numbers.Number) else level
-    try:
-        items = list(items)
-    except TypeError:
-        raise ConfigError(
-            f"level={level!r} is not allowed: give None or numbers in (0, 100), e.g. (80, 95)"
-        ) from None
-    bad = [
-        v
-        for v in items
-        if isinstance(v, bool)
-        or not isinstance(v, numbers.Real)
-        or not np.isfinite(v)
-        or not 0 < v < 100
-    ]
-    if bad:
-        raise ConfigError(
-            f"level must hold numbers strictly between 0 and 100; offending values "
-            f"{examples(bad)}: give coverage in percent, e.g. level=(80, 95)"
-        )
-    out = sorted({int(v) if float(v).is_integer() else float(v) for v in items})
-    return tuple(out)
-
-
 #: First horizon (steps ahead) of each bucket in which models calibrate their intervals:
 #: 1, 2-3, 4-7, 8-14, 15-28 and 29 or more steps.
 HORIZON_BUCKETS = np.array([1, 2, 4, 8, 15, 29])
@@ -164,20 +112,6 @@ def horizon_bucket(steps: np.ndarray) -> np.ndarray:
     [0, 0, 1, 2, 3, 4, 5]
     """
     return np.searchsorted(HORIZON_BUCKETS, np.maximum(steps, 1), side="right") - 1
-
-
-def interval_columns(alias: str, level: Iterable[float]) -> list[str]:
-    """Column names of the forecast frame for ``alias`` and ``level``, in order.
-
-    Examples
-    --------
-    >>> interval_columns("naive", (80, 95))
-    ['naive', 'naive-lo-80', 'naive-hi-80', 'naive-lo-95', 'naive-hi-95']
-    """
-    cols = [alias]
-    for lv in level:
-        cols += [f"{alias}-lo-{lv}", f"{alias}-hi-{lv}"]
-    return cols
 
 
 def default_season_length(freq: str) -> int:

@@ -46,13 +46,13 @@ import pandas as pd
 
 from demandcast._text import examples
 from demandcast.exceptions import ConfigError, ForecasterFitError
+from demandcast.forecast_frame import interval_columns
 from demandcast.forecasters.base import (
     DEFAULT_TAGS,
     BaseForecaster,
     check_is_fitted,
     clone,
     has_update,
-    interval_columns,
 )
 
 __all__ = ["AutoSelect", "Ensemble", "default_validation_h"]

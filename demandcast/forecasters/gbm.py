@@ -77,6 +77,7 @@ import pandas as pd
 
 from demandcast._text import positive_int
 from demandcast.exceptions import ConfigError, ForecasterFitError
+from demandcast.forecast_frame import interval_columns
 from demandcast.forecasters import _features as feat
 from demandcast.forecasters.base import (
     HORIZON_BUCKETS,
@@ -84,7 +85,6 @@ from demandcast.forecasters.base import (
     FallbackState,
     check_is_fitted,
     horizon_bucket,
-    interval_columns,
 )
 
 __all__ = ["GBM"]

@@ -76,6 +76,7 @@ from demandcast.exceptions import (
     InvalidFrameError,
     UnsupportedRegressorError,
 )
+from demandcast.forecast_frame import interval_columns
 from demandcast.forecasters import _intraday
 from demandcast.forecasters._state_space import Filtered, horizon_errors
 from demandcast.forecasters.base import (
@@ -86,7 +87,6 @@ from demandcast.forecasters.base import (
     check_is_fitted,
     default_season_length,
     horizon_bucket,
-    interval_columns,
 )
 
 __all__ = ["DEFAULT_PAST_LAG", "SARIMA"]
