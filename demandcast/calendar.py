@@ -25,8 +25,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from demandcast import _time
+from demandcast._time import DEFAULT_TZ
 from demandcast.exceptions import ConfigError, DataWarning, InvalidFrameError
-from demandcast.frame import DEFAULT_TZ
 
 __all__ = [
     "DEFAULT_TZ",
@@ -360,9 +361,8 @@ def dst_transition_days(year: int, tz: str = DEFAULT_TZ) -> tuple[dt.date, ...]:
     (datetime.date(2026, 3, 29), datetime.date(2026, 10, 25))
     """
     hours = pd.date_range(f"{year}-01-01", f"{year + 1}-01-01", freq="h", tz="UTC")
-    local = hours.tz_convert(tz)
-    # int64 nanoseconds: numpy 1.x cannot compare timedelta64 with 0
-    offsets = (local.tz_localize(None) - hours.tz_localize(None)).to_numpy().astype(np.int64)
+    local = _time.to_local(hours, tz)
+    offsets = _time.wall_i8(local) - _time.wall_i8(hours)  # UTC offsets in nanoseconds
     changes = np.flatnonzero(np.diff(offsets) != 0) + 1
     return tuple(sorted({local[i].date() for i in changes if local[i].year == year}))
 
@@ -773,10 +773,10 @@ def _wall_clock(ds: Any) -> tuple[np.ndarray, np.ndarray | None]:
         )
     own_day = None
     if idx.tz is not None:
-        own = idx.tz_localize(None).values
+        own = _time.wall(idx).values
         if len(own) and (own == own.astype("datetime64[D]")).all():
             own_day = own.astype("datetime64[D]")
-        idx = idx.tz_convert(DEFAULT_TZ).tz_localize(None)
+        idx = _time.wall(_time.to_local(idx, DEFAULT_TZ))
     return idx.values, own_day
 
 
@@ -788,7 +788,7 @@ def _interval_days(freq: str | None, wall: np.ndarray, own_day: np.ndarray | Non
         )
         return int(daily)
     try:
-        offset = pd.tseries.frequencies.to_offset(freq)
+        offset = _time.offset(freq)
     except (TypeError, ValueError) as exc:
         raise ConfigError(
             f"freq: {freq!r} is not a pandas offset alias; use e.g. 'D', 'h', '30min'"
@@ -797,7 +797,7 @@ def _interval_days(freq: str | None, wall: np.ndarray, own_day: np.ndarray | Non
         return max(1, offset.n)
     if isinstance(offset, pd.offsets.Week):
         return 7 * max(1, offset.n)
-    if isinstance(offset, pd.offsets.Tick) and pd.Timedelta(offset) < pd.Timedelta(days=1):
+    if isinstance(offset, pd.offsets.Tick) and _time.step(offset) < _time.DAY:
         return 0
     raise ConfigError(
         f"freq: {freq!r} is not supported for opening hours; use 'D' for daily data, 'W' "
@@ -878,7 +878,7 @@ def calendar_features(
         day.min(), day.max(), region=region, closures=closures, opening_hours=opening_hours
     )
     pos = (day - span[0]).astype(np.int64)
-    step = _step_minutes(freq, wall, minute)
+    step = _interval_minutes(freq, wall, minute)
 
     # one 2-D block filled column by column: no copy when the frame is built
     values = np.empty((len(wall), len(names)), dtype=np.int64, order="F")
@@ -972,16 +972,16 @@ def _day_features(
     return span, {k: np.asarray(v, dtype=np.int64) for k, v in features.items()}
 
 
-def _step_minutes(freq: str | None, wall: np.ndarray, minute: np.ndarray) -> int:
+def _interval_minutes(freq: str | None, wall: np.ndarray, minute: np.ndarray) -> int:
+    """Interval length in minutes: of ``freq``, else the smallest gap in the data."""
     if freq is not None:
-        try:
-            delta = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
-        except (TypeError, ValueError) as exc:
+        minutes = _time.step_minutes(freq)
+        if minutes is None:
             raise ConfigError(
                 f"freq: {freq!r} is not a fixed-length pandas offset alias; use e.g. "
                 "'D', 'h', '30min'"
-            ) from exc
-        return max(1, min(_MINUTES_PER_DAY, int(delta.total_seconds() // 60)))
+            )
+        return max(1, min(_MINUTES_PER_DAY, int(minutes)))
     stamps = wall.astype("datetime64[m]").astype(np.int64)
     if len(stamps) > 1 and (np.diff(stamps) < 0).any():
         stamps = np.sort(stamps)

@@ -33,17 +33,17 @@ sub-daily grids step in absolute time (so 29 March 2026 has 23 hourly intervals)
 
 from __future__ import annotations
 
-import datetime as _dt
 import difflib
-import re
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from demandcast import _time
 from demandcast._text import MAX_EXAMPLES, examples, short
+from demandcast._time import DEFAULT_TZ, future_index, local_range
 from demandcast.exceptions import DataWarning, InvalidFrameError
 
 __all__ = [
@@ -57,14 +57,8 @@ __all__ = [
     "validate_frame",
 ]
 
-DEFAULT_TZ: str = "Europe/Amsterdam"
 REQUIRED_COLUMNS: tuple[str, str, str] = ("unique_id", "ds", "y")
 
-_SECOND_NS = 1_000_000_000
-_MINUTE_NS = 60 * _SECOND_NS
-_HOUR_NS = 60 * _MINUTE_NS
-_DAY_NS = 24 * _HOUR_NS
-_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
 # Column names seen in real exports, mapped to the contract name they usually mean.
 _SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -75,7 +69,6 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
 _TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1", "open", "1.0"})
 _FALSE_WORDS = frozenset({"false", "f", "no", "n", "0", "closed", "0.0"})
 _OFFSET_RE = r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)\s*$"
-_FREQ_RE = re.compile(r"^\s*(\d*)\s*(D|W(?:-[A-Za-z]{3})?|h|H|min|T|s|S)\s*$")
 
 
 # --------------------------------------------------------------------------- errors
@@ -104,266 +97,6 @@ def _describe_rows(df: pd.DataFrame, positions: np.ndarray, columns: Sequence[st
         shown.append(f"row {df.index[int(pos)]!r} ({values})")
     more = f" and {total - MAX_EXAMPLES} more" if total > MAX_EXAMPLES else ""
     return f"{total} row(s), e.g. " + "; ".join(shown) + more
-
-
-# -------------------------------------------------------------------- frequencies
-
-
-class _Freq(NamedTuple):
-    """A parsed frequency: calendar days/weeks (local) or an absolute tick."""
-
-    alias: str
-    step_ns: int
-    calendar: bool  # True: step in local wall-clock days (D, W); False: absolute time
-    anchor: int | None = None  # weekday (0 = Monday) of a weekly grid
-
-
-def _tick_alias(step_ns: int) -> str | None:
-    for unit_ns, unit in ((_HOUR_NS, "h"), (_MINUTE_NS, "min"), (_SECOND_NS, "s")):
-        if step_ns % unit_ns == 0:
-            n = step_ns // unit_ns
-            return unit if n == 1 else f"{n}{unit}"
-    return None
-
-
-def _tick(step_ns: int) -> _Freq:
-    alias = _tick_alias(step_ns)
-    if alias is None or step_ns <= 0 or step_ns >= _DAY_NS:
-        raise ValueError(step_ns)
-    return _Freq(alias, step_ns, False)
-
-
-def _week(anchor: int) -> _Freq:
-    return _Freq(f"W-{_WEEKDAYS[anchor]}", 7 * _DAY_NS, True, anchor)
-
-
-_DAILY = _Freq("D", _DAY_NS, True)
-
-
-def _parse_freq(freq: Any, name: str = "freq") -> _Freq:
-    """Parse a pandas alias, DateOffset or Timedelta into a supported frequency."""
-    fix = (
-        f"pass {name} as 'D', 'W-MON', 'h', '30min', '15min' or '5min' "
-        "(sub-daily steps in whole minutes)"
-    )
-    if isinstance(freq, _Freq):
-        return freq
-    if isinstance(freq, (pd.Timedelta, _dt.timedelta, np.timedelta64)):
-        step = int(pd.Timedelta(freq).value)
-        if step == _DAY_NS:
-            return _DAILY
-        try:
-            return _tick(step)
-        except ValueError:
-            raise _fail("", f"parameter {name}={freq!r} is not a supported step", "", fix) from None
-    if isinstance(freq, pd.DateOffset):
-        freq = freq.freqstr
-    match = _FREQ_RE.match(freq) if isinstance(freq, str) else None
-    if match is None:
-        raise _fail("", f"parameter {name}={freq!r} is not a supported frequency", "", fix)
-    n = int(match.group(1) or 1)
-    unit = match.group(2)
-    if unit.startswith("W"):
-        day = unit[2:].upper() or "SUN"
-        if n != 1 or day not in _WEEKDAYS:
-            raise _fail(
-                "", f"parameter {name}={freq!r} is not a supported weekly frequency", "", fix
-            )
-        return _week(_WEEKDAYS.index(day))
-    if unit == "D":
-        if n != 1:
-            raise _fail(
-                "", f"parameter {name}={freq!r}: multi-day steps are not supported", "", fix
-            )
-        return _DAILY
-    unit_ns = {
-        "h": _HOUR_NS,
-        "H": _HOUR_NS,
-        "min": _MINUTE_NS,
-        "T": _MINUTE_NS,
-        "s": _SECOND_NS,
-        "S": _SECOND_NS,
-    }[unit]
-    try:
-        return _tick(n * unit_ns)
-    except ValueError:
-        raise _fail("", f"parameter {name}={freq!r} is not a supported step", "", fix) from None
-
-
-# ------------------------------------------------------------------- time helpers
-
-
-def _check_tz(tz: Any) -> str:
-    try:
-        pd.Timestamp("2000-01-01").tz_localize(tz)
-    except Exception:
-        raise _fail(
-            "",
-            f"parameter tz={tz!r} is not a known time zone",
-            "",
-            "pass an IANA zone name such as 'Europe/Amsterdam'",
-        ) from None
-    return tz
-
-
-def _to_ns(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
-    return index.as_unit("ns") if hasattr(index, "as_unit") else index
-
-
-def _wall_i8(index: pd.DatetimeIndex) -> np.ndarray:
-    """Local wall-clock nanoseconds (naive local time as integers)."""
-    return _to_ns(index.tz_localize(None)).asi8
-
-
-def _from_utc_i8(values: np.ndarray, tz: str) -> pd.DatetimeIndex:
-    """UTC epoch nanoseconds to a tz-aware index."""
-    return pd.DatetimeIndex(values.astype("datetime64[ns]")).tz_localize("UTC").tz_convert(tz)
-
-
-def _is_date_only(value: Any) -> bool:
-    if isinstance(value, str):
-        return re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value) is not None
-    return isinstance(value, _dt.date) and not isinstance(value, _dt.datetime)
-
-
-def _to_local(value: Any, tz: str, name: str) -> pd.Timestamp:
-    """A scalar as a tz-aware Timestamp in ``tz``; naive times are local wall-clock."""
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise _fail(
-            "",
-            f"parameter {name}={value!r} is not a timestamp",
-            "",
-            "pass an ISO date/time string, a date or a pandas Timestamp",
-        ) from None
-    if pd.isna(ts):
-        raise _fail("", f"parameter {name} is missing (NaT)", "", "pass a timestamp")
-    if ts.tzinfo is None:
-        return ts.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
-    return ts.tz_convert(tz)
-
-
-# ----------------------------------------------------------------- public: grids
-
-
-def local_range(start: Any, end: Any, freq: Any, tz: str = DEFAULT_TZ) -> pd.DatetimeIndex:
-    """A DST-correct grid of interval starts in local time.
-
-    Parameters
-    ----------
-    start, end : str, datetime.date, datetime or pandas.Timestamp
-        Naive values are local wall-clock times in ``tz``; tz-aware values are
-        converted to ``tz``.
-    freq : str
-        ``"D"`` or ``"W-<DAY>"`` (local midnights), or a sub-daily step such as
-        ``"h"``, ``"30min"``, ``"15min"``.
-    tz : str, default ``"Europe/Amsterdam"``
-        The local time zone of the grid.
-
-    Returns
-    -------
-    pandas.DatetimeIndex
-        tz-aware, named ``ds``.
-
-    Notes
-    -----
-    Inclusive or exclusive ``end``:
-
-    * daily and weekly ``freq``: both ``start`` and ``end`` are *dates* and both
-      are included (``local_range("2026-01-01", "2026-01-07", "D")`` has 7 days);
-    * sub-daily ``freq`` with ``end`` a *date* (a ``datetime.date`` or a
-      ``"YYYY-MM-DD"`` string): the grid stops before local midnight of that date,
-      so ``end`` is *exclusive* and ``local_range(day, next_day, "h")`` is one whole
-      day;
-    * sub-daily ``freq`` with ``end`` a *timestamp* (has a time, or is a
-      ``Timestamp``/``datetime``): ``end`` is the last interval start and is
-      *included* when it lies on the grid.
-
-    Sub-daily grids step in absolute time from ``start``, so a day has 23 or 25
-    hourly intervals across DST. A naive ``start``/``end`` inside the repeated hour
-    reads as summer time; inside the skipped hour it moves forward to 03:00.
-
-    Examples
-    --------
-    >>> len(local_range("2026-03-29", "2026-03-30", "h"))
-    23
-    >>> len(local_range("2026-10-25", "2026-10-26", "h"))
-    25
-    >>> local_range("2026-03-28", "2026-03-30", "D").hour.tolist()
-    [0, 0, 0]
-    """
-    tz = _check_tz(tz)
-    spec = _parse_freq(freq)
-    if spec.calendar:
-        first = _to_local(start, tz, "start").tz_localize(None).normalize()
-        last = _to_local(end, tz, "end").tz_localize(None).normalize()
-        step = "D" if spec.anchor is None else spec.alias
-        naive = pd.date_range(first, last, freq=step)
-        index = naive.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
-    else:
-        first = _to_local(start, tz, "start")
-        last = _to_local(end, tz, "end")
-        inclusive = "left" if _is_date_only(end) else "both"
-        step_td = pd.Timedelta(spec.step_ns, "ns")
-        index = pd.date_range(
-            first.tz_convert("UTC"), last.tz_convert("UTC"), freq=step_td, inclusive=inclusive
-        ).tz_convert(tz)
-    return _to_ns(pd.DatetimeIndex(index, name="ds"))
-
-
-def future_index(last_ds: Any, h: int, freq: Any, tz: str | None = None) -> pd.DatetimeIndex:
-    """The ``h`` interval starts that follow ``last_ds``.
-
-    Parameters
-    ----------
-    last_ds : pandas.Timestamp or str
-        The last observed interval start. Naive values are local wall-clock in
-        ``tz``.
-    h : int
-        Number of future intervals, a positive integer.
-    freq : str
-        Frequency alias (see :func:`local_range`).
-    tz : str, optional
-        Zone of the result; default the zone of ``last_ds``, or
-        ``"Europe/Amsterdam"`` when ``last_ds`` is naive.
-
-    Returns
-    -------
-    pandas.DatetimeIndex
-        tz-aware, named ``ds``: local midnights for daily/weekly ``freq``, absolute
-        steps for sub-daily ``freq``.
-
-    Examples
-    --------
-    >>> future_index(pd.Timestamp("2026-03-28", tz="Europe/Amsterdam"), 2, "D").hour.tolist()
-    [0, 0]
-    >>> idx = future_index(pd.Timestamp("2026-03-29 01:00", tz="Europe/Amsterdam"), 2, "h")
-    >>> idx.strftime("%H:%M").tolist()
-    ['03:00', '04:00']
-    """
-    if isinstance(h, (bool, np.bool_)) or not isinstance(h, (int, np.integer)) or h < 1:
-        raise _fail(
-            "",
-            f"parameter h={h!r} must be a positive integer (number of intervals)",
-            "",
-            "pass h as an int >= 1, e.g. h=28",
-        )
-    spec = _parse_freq(freq)
-    if tz is None:
-        stamp = pd.Timestamp(last_ds) if not isinstance(last_ds, pd.Timestamp) else last_ds
-        tz = str(stamp.tz) if stamp.tzinfo is not None else DEFAULT_TZ
-    tz = _check_tz(tz)
-    last = _to_local(last_ds, tz, "last_ds")
-    h = int(h)
-    if spec.calendar:
-        base = last.tz_localize(None).normalize()
-        naive = base + pd.to_timedelta(np.arange(1, h + 1) * (spec.step_ns // _DAY_NS), "D")
-        index = pd.DatetimeIndex(naive).tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
-    else:
-        step = pd.Timedelta(spec.step_ns, "ns")
-        index = pd.date_range(last.tz_convert("UTC") + step, periods=h, freq=step).tz_convert(tz)
-    return _to_ns(pd.DatetimeIndex(index, name="ds"))
 
 
 # ------------------------------------------------------------ validation: pieces
@@ -624,33 +357,18 @@ def _open_flags(df: pd.DataFrame, y: np.ndarray) -> np.ndarray:
 def _localize(
     df: pd.DataFrame, naive: pd.DatetimeIndex, uid: pd.Series, tz: str, nonexistent: str
 ) -> pd.DatetimeIndex:
-    """Wall-clock times to ``tz``: ambiguous by order per series, non-existent raise/shift."""
-    out = naive.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
-    bad = np.flatnonzero(out.isna())
-    if not len(bad):
-        return out
-    sub = naive[bad]
-    as_dst = sub.tz_localize(tz, ambiguous=np.ones(len(sub), dtype=bool), nonexistent="NaT")
-    gap = as_dst.isna()
-    values = out.asi8.copy() if out.unit == "ns" else _to_ns(out).asi8.copy()
-    if gap.any():
-        if nonexistent != "shift_forward":
-            raise _fail(
-                "ds",
-                f"local times that do not exist in {tz} (skipped at the start of summer time)",
-                _describe_rows(df, bad[gap], ["unique_id", "ds"]),
-                "check the source system's clock, or pass nonexistent='shift_forward' "
-                "to move them to the first valid time",
-            )
-        shifted = sub[gap].tz_localize(tz, nonexistent="shift_forward", ambiguous=True)
-        values[bad[gap]] = _to_ns(shifted).asi8
-    amb = ~gap
-    if amb.any():
-        keys = pd.DataFrame({"u": uid.iloc[bad[amb]].to_numpy(), "t": sub[amb].asi8})
-        first = (keys.groupby(["u", "t"], sort=False).cumcount() == 0).to_numpy()
-        resolved = sub[amb].tz_localize(tz, ambiguous=first)
-        values[bad[amb]] = _to_ns(resolved).asi8
-    return _from_utc_i8(values, tz)
+    """Wall-clock times to ``tz`` by the DST policy (``demandcast._time``); times in the
+    skipped hour raise unless ``nonexistent="shift_forward"``."""
+    out, _, gap = _time.localize(naive, tz, by=uid.to_numpy())
+    if gap.any() and nonexistent != "shift_forward":
+        raise _fail(
+            "ds",
+            f"local times that do not exist in {tz} (skipped at the start of summer time)",
+            _describe_rows(df, np.flatnonzero(gap), ["unique_id", "ds"]),
+            "check the source system's clock, or pass nonexistent='shift_forward' "
+            "to move them to the first valid time",
+        )
+    return out
 
 
 def _sort_order(codes: np.ndarray, t: np.ndarray) -> np.ndarray | None:
@@ -688,11 +406,11 @@ def _resolve_freq(
     uniques: np.ndarray,
     ds: pd.DatetimeIndex,
     freq: Any,
-) -> _Freq:
+) -> _time.Freq:
     """Infer (or check) one frequency for all series; ``ds``/``codes`` sorted, ``pos`` maps
     sorted rows to input positions."""
     abs_i8 = ds.asi8
-    wall = _wall_i8(ds)
+    wall = _time.wall_i8(ds)
     same = codes[1:] == codes[:-1]
     prev, nxt = np.flatnonzero(same), np.flatnonzero(same) + 1
     d_abs = abs_i8[nxt] - abs_i8[prev]
@@ -702,7 +420,7 @@ def _resolve_freq(
     cols = ["unique_id", "ds"]
 
     if freq is not None:
-        spec = _parse_freq(freq)
+        spec = _time.parse_freq(freq)
         per_series = None
     else:
         counts = np.bincount(codes, minlength=n_series)
@@ -715,7 +433,7 @@ def _resolve_freq(
                 "drop those series, add more history, or pass freq= explicitly",
             )
         wall_mode = _modes(d_codes, d_wall)
-        daily = wall_mode >= _DAY_NS
+        daily = wall_mode >= _time.DAY_NS
         sub_mode = (
             _modes(d_codes, d_abs).reindex(wall_mode.index[~daily.to_numpy()])
             if (~daily).any()
@@ -726,12 +444,12 @@ def _resolve_freq(
         per_series = {}
         for code, step in steps.items():
             step = int(step)
-            if step == _DAY_NS:
-                alias = _DAILY
-            elif step == 7 * _DAY_NS:
-                alias = _week(int(first_wd[code]))
-            elif step < _DAY_NS and _tick_alias(step) is not None:
-                alias = _tick(step)
+            if step == _time.DAY_NS:
+                alias = _time.DAILY
+            elif step == 7 * _time.DAY_NS:
+                alias = _time.week(int(first_wd[code]))
+            elif step < _time.DAY_NS and _time.tick_alias(step) is not None:
+                alias = _time.tick(step)
             else:
                 alias = None
             per_series[code] = alias
@@ -765,7 +483,7 @@ def _resolve_freq(
         spec = next(iter(per_series.values()))
 
     if spec.calendar:
-        off_midnight = np.flatnonzero(wall % _DAY_NS != 0)
+        off_midnight = np.flatnonzero(wall % _time.DAY_NS != 0)
         if len(off_midnight):
             raise _fail(
                 "ds",
@@ -779,7 +497,7 @@ def _resolve_freq(
             if len(wrong):
                 raise _fail(
                     "ds",
-                    f"weekly data must all fall on {_WEEKDAYS[spec.anchor]}",
+                    f"weekly data must all fall on {_time.WEEKDAYS[spec.anchor]}",
                     _describe_rows(df, pos[wrong], cols),
                     "pass the matching freq, e.g. freq='W-MON'",
                 )
@@ -879,7 +597,7 @@ def validate_frame(
             "pass 'raise' or 'shift_forward'",
         )
     _check_columns(df, REQUIRED_COLUMNS)
-    spec_given = _parse_freq(freq) if freq is not None else None
+    spec_given = _time.parse_freq(freq) if freq is not None else None
     uid = _unique_ids(df)
     index, naive = _parse_ds(df)
     y = _numeric_y(df, allow_missing)
@@ -902,9 +620,9 @@ def validate_frame(
             if not naive and isinstance(df["ds"].dtype, pd.DatetimeTZDtype)
             else DEFAULT_TZ
         )
-    tz = _check_tz(tz)
+    tz = _time.check_tz(tz)
     try:
-        index = _to_ns(index)
+        index = _time.to_ns(index)
     except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
         raise _fail(
             "ds",
@@ -912,7 +630,7 @@ def validate_frame(
             "",
             "check the source for wrong dates (e.g. year 9999)",
         ) from None
-    index = _localize(df, index, uid, tz, nonexistent) if naive else index.tz_convert(tz)
+    index = _localize(df, index, uid, tz, nonexistent) if naive else _time.to_local(index, tz)
 
     codes, uniques = pd.factorize(uid, sort=True)
     uniques = np.asarray(uniques, dtype=object)
@@ -984,19 +702,15 @@ def infer_freq(df: pd.DataFrame | pd.Series | pd.DatetimeIndex) -> str:
 # ----------------------------------------------------------------- regularise
 
 
-def _grid(lo: np.ndarray, n: np.ndarray, spec: _Freq, tz: str) -> pd.DatetimeIndex:
+def _grid(lo: np.ndarray, n: np.ndarray, spec: _time.Freq, tz: str) -> pd.DatetimeIndex:
     """Vectorised local grids: ``n[i]`` steps from ``lo[i]`` (wall-clock ns for calendar
     frequencies, UTC ns for sub-daily ones), concatenated."""
     which = np.repeat(np.arange(len(n)), n)
     offset = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
     values = lo[which] + offset * spec.step_ns
     if spec.calendar:
-        ds = pd.DatetimeIndex(values.astype("datetime64[ns]")).tz_localize(
-            tz, ambiguous=True, nonexistent="shift_forward"
-        )
-    else:
-        ds = _from_utc_i8(values, tz)
-    return _to_ns(ds)
+        return _time.localize_wall_i8(values, tz)
+    return _time.to_ns(_time.from_utc_i8(values, tz))
 
 
 def regularise(
@@ -1044,13 +758,13 @@ def regularise(
     2
     """
     base = validate_frame(df, freq=freq, tz=None)
-    spec = _parse_freq(base.attrs["freq"])
+    spec = _time.parse_freq(base.attrs["freq"])
     tz = str(base["ds"].dt.tz)
     codes, uniques = pd.factorize(base["unique_id"], sort=True)
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     ends = np.r_[starts[1:], len(base)] - 1
     stamps = pd.DatetimeIndex(base["ds"])
-    t = _wall_i8(stamps) if spec.calendar else stamps.asi8
+    t = _time.wall_i8(stamps) if spec.calendar else stamps.asi8
     lo = t[starts]
     n = (t[ends] - lo) // spec.step_ns + 1
     first_row = np.cumsum(n) - n
@@ -1155,7 +869,7 @@ def fill_missing(
             "pass 'seasonal', 'zero' or 'interpolate'",
         )
     out = validate_frame(df, tz=None)
-    spec = _parse_freq(out.attrs["freq"])
+    spec = _time.parse_freq(out.attrs["freq"])
     y = out["y"].to_numpy(dtype="float64", copy=True)
     is_open = out["is_open"].to_numpy(bool) if "is_open" in out.columns else np.ones(len(y), bool)
     target = np.isnan(y) & is_open
@@ -1190,10 +904,10 @@ def _interpolate(out: pd.DataFrame, y: np.ndarray, is_open: np.ndarray) -> np.nd
 
 
 def _seasonal_fill(
-    out: pd.DataFrame, y: np.ndarray, is_open: np.ndarray, spec: _Freq, season: int | None
+    out: pd.DataFrame, y: np.ndarray, is_open: np.ndarray, spec: _time.Freq, season: int | None
 ) -> np.ndarray:
     if season is None:
-        season = 52 if spec.anchor is not None else max(1, 7 * _DAY_NS // spec.step_ns)
+        season = 52 if spec.anchor is not None else max(1, 7 * _time.DAY_NS // spec.step_ns)
     if (
         isinstance(season, (bool, np.bool_))
         or not isinstance(season, (int, np.integer))
@@ -1207,14 +921,14 @@ def _seasonal_fill(
         )
     lag = int(season) * spec.step_ns
     codes, _ = pd.factorize(out["unique_id"])
-    wall = _wall_i8(pd.DatetimeIndex(out["ds"]))
+    wall = _time.wall_i8(pd.DatetimeIndex(out["ds"]))
     # one int64 key per (series, wall-clock second); the repeated October hour keeps its
     # first occurrence as the source
-    seconds = (wall - wall.min()) // _SECOND_NS
-    span = int(seconds.max()) + lag // _SECOND_NS + 1
+    seconds = (wall - wall.min()) // _time.SECOND_NS
+    span = int(seconds.max()) + lag // _time.SECOND_NS + 1
     key = codes.astype(np.int64) * span + seconds
     first_seen = ~pd.Index(key).duplicated()
-    src = pd.Index(key[first_seen]).get_indexer(key - lag // _SECOND_NS)
+    src = pd.Index(key[first_seen]).get_indexer(key - lag // _time.SECOND_NS)
     src = np.where(src >= 0, np.flatnonzero(first_seen)[src], -1).astype(float)
     src[src < 0] = np.nan
     has_src = ~np.isnan(src)
@@ -1228,7 +942,7 @@ def _seasonal_fill(
             break
         work[todo] = work[src_pos[todo]]
     if np.isnan(work).any():
-        slot = (wall % _DAY_NS) if not spec.calendar else np.zeros(len(y), np.int64)
+        slot = (wall % _time.DAY_NS) if not spec.calendar else np.zeros(len(y), np.int64)
         weekday = pd.DatetimeIndex(out["ds"]).day_of_week.to_numpy()
         frame = pd.DataFrame({"c": codes, "w": weekday, "s": slot, "y": observed})
         med = frame.groupby(["c", "w", "s"])["y"].transform("median").to_numpy()
