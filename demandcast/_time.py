@@ -1,31 +1,19 @@
 """The one home of time: frequencies, step lengths, local-time grids and the DST policy.
 
-Every module reads frequencies, converts instants to local time and builds local grids
-through this module; nobody else calls ``tz_localize``/``tz_convert`` or parses a
-frequency string.
+Nobody else calls ``tz_localize``/``tz_convert`` or parses a frequency string.
+:func:`parse_freq` reads the frequencies a long frame may have (``"D"``, ``"W-MON"``,
+``"h"``, ``"30min"``, other whole minutes); :func:`step` is the fixed length of any
+pandas alias. Daily and weekly grids step in local calendar days (23 or 25 hours across
+DST), sub-daily grids in absolute time (29 March 2026 has 23 hourly intervals, 25
+October 2026 has 25).
 
-Frequencies are pandas aliases. :func:`parse_freq` accepts the ones a long frame may
-have: ``"D"``, ``"W-MON"`` (..``"W-SUN"``), ``"h"``, ``"30min"``, ``"15min"`` and other
-whole minutes/hours. Daily and weekly grids step in local calendar days (a day is 23 or
-25 hours long across DST); sub-daily grids step in absolute time (29 March 2026 has 23
-hourly intervals, 25 October 2026 has 25). :func:`step` is the fixed length of any
-alias, for code that only needs a duration.
-
-DST policy (the one rule, used everywhere)
-------------------------------------------
-* An *instant* (a tz-aware value) is converted exactly: it keeps its moment in time
-  and is shown in the local zone.
-* A *wall-clock* (naive) value is read as local time in the zone:
-
-  - a time in the repeated hour on the last Sunday of October is *ambiguous*: its
-    first occurrence (per series, in the order of the rows) is summer time (DST) and
-    a repeat of the same wall-clock time is standard time; a time that occurs once is
-    summer time;
-  - a time in the skipped hour on the last Sunday of March does *not exist*: it moves
-    forward to the first valid instant (02:30 -> 03:00), unless the caller asks for it
-    to be reported (``nonexistent="NaT"``; :func:`demandcast.validate_frame` raises).
-
-* Local dates and times of day are the wall-clock values of the local instants.
+DST policy, the one rule everywhere: an *instant* (tz-aware) converts exactly. A
+*wall-clock* (naive) value is local time in the zone; in the repeated hour of the last
+Sunday of October its first occurrence (per series, in row order) is summer time and a
+repeat of the same wall-clock time is standard time; in the skipped hour of the last
+Sunday of March it moves forward to the first valid instant (02:30 -> 03:00), or is
+reported where the caller asks (``validate_frame`` raises). Local dates and times of
+day are the wall-clock values of the local instants.
 """
 
 from __future__ import annotations
@@ -39,25 +27,6 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 from demandcast.exceptions import InvalidFrameError
-
-__all__ = [
-    "DEFAULT_TZ",
-    "Freq",
-    "check_tz",
-    "from_utc_i8",
-    "future_index",
-    "local_dates",
-    "local_range",
-    "localize",
-    "offset",
-    "parse_freq",
-    "step",
-    "step_minutes",
-    "to_local",
-    "to_ns",
-    "wall",
-    "wall_i8",
-]
 
 DEFAULT_TZ: str = "Europe/Amsterdam"
 
@@ -80,31 +49,21 @@ def _param_error(name: str, value: Any, rule: str, fix: str) -> InvalidFrameErro
 
 
 def offset(freq: Any) -> pd.DateOffset:
-    """The pandas offset of an alias (raises ``ValueError``/``TypeError`` as pandas does).
-
-    Examples
-    --------
-    >>> offset("W-MON").rule_code
-    'W-MON'
-    """
+    """The pandas offset of an alias (raises ``ValueError``/``TypeError`` as pandas does)."""
     return to_offset(freq)
 
 
 def step(freq: Any) -> pd.Timedelta | None:
-    """The fixed length of one interval of ``freq``; None when it has none.
-
-    None for ``None``, for text that is not a pandas alias and for calendar offsets
-    without a fixed length (weeks, months). ``"D"`` is one day (24 hours).
+    """The fixed length of one interval of ``freq`` (``"D"``: 24 hours); None when it has
+    none: ``None``, not a pandas alias, or weeks and months (no fixed length).
 
     Examples
     --------
     >>> step("30min"), step("D"), step("W-MON"), step("nonsense")
     (Timedelta('0 days 00:30:00'), Timedelta('1 days 00:00:00'), None, None)
     """
-    if freq is None:
-        return None
     try:
-        return pd.Timedelta(to_offset(freq))
+        return None if freq is None else pd.Timedelta(to_offset(freq))
     except (TypeError, ValueError):
         return None
 
@@ -213,18 +172,9 @@ def check_tz(tz: Any) -> str:
     try:
         pd.Timestamp("2000-01-01").tz_localize(tz)
     except Exception:
-        raise _param_error(
-            "tz",
-            tz,
-            "is not a known time zone",
-            "pass an IANA zone name such as 'Europe/Amsterdam'",
-        ) from None
+        fix = "pass an IANA zone name such as 'Europe/Amsterdam'"
+        raise _param_error("tz", tz, "is not a known time zone", fix) from None
     return tz
-
-
-def to_ns(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
-    """The index at nanosecond resolution."""
-    return index.as_unit("ns") if hasattr(index, "as_unit") else index
 
 
 def wall(values: Any) -> Any:
@@ -254,7 +204,22 @@ def local_dates(values: Any) -> Any:
 
 def wall_i8(index: pd.DatetimeIndex) -> np.ndarray:
     """Local wall-clock nanoseconds (naive local time as integers)."""
-    return to_ns(wall(index)).asi8
+    return wall(index).as_unit("ns").asi8
+
+
+def floor(values: Any, freq: Any) -> Any:
+    """Aware timestamps floored to a sub-daily ``freq`` in UTC, kept in their own zone (a
+    local floor for whole-hour offsets, without the repeated hour's ambiguity).
+
+    Examples
+    --------
+    >>> t = pd.DatetimeIndex(["2026-10-25 00:40"], tz="UTC").tz_convert("Europe/Amsterdam")
+    >>> floor(t, "30min").strftime("%H:%M%z").tolist()
+    ['02:30+0200']
+    """
+    if isinstance(values, pd.Series):
+        return values.dt.tz_convert("UTC").dt.floor(freq).dt.tz_convert(values.dt.tz)
+    return values.tz_convert("UTC").floor(freq).tz_convert(values.tz)
 
 
 def from_utc_i8(values: np.ndarray, tz: str, unit: str = "ns") -> pd.DatetimeIndex:
@@ -265,23 +230,11 @@ def from_utc_i8(values: np.ndarray, tz: str, unit: str = "ns") -> pd.DatetimeInd
 def localize(
     naive: pd.DatetimeIndex, tz: str, *, by: Any = None, nonexistent: str = "shift_forward"
 ) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray]:
-    """Wall-clock times as instants in ``tz`` under the DST policy of this module.
+    """Naive wall-clock times (NaT stays NaT) as instants in ``tz`` by the DST policy.
 
-    Parameters
-    ----------
-    naive : pandas.DatetimeIndex
-        Naive local wall-clock times (NaT stays NaT).
-    tz : str
-    by : array-like, optional
-        Series keys: a repeated ambiguous time is standard time only within its series
-        (rows in order). Default: all rows are one series.
-    nonexistent : {"shift_forward", "NaT"}
-        What a time in the skipped hour becomes.
-
-    Returns
-    -------
-    (pandas.DatetimeIndex, numpy.ndarray, numpy.ndarray)
-        The aware times, and bool masks of the ambiguous and the non-existent rows.
+    ``by`` holds series keys (a repeat is counted within its series; default: one
+    series); ``nonexistent="NaT"`` leaves skipped-hour times NaT instead of moving them.
+    Returns the aware times and bool masks of the ambiguous and the non-existent rows.
 
     Examples
     --------
@@ -290,10 +243,9 @@ def localize(
     >>> out.strftime("%H:%M%z").tolist(), ambiguous.tolist(), gap.tolist()
     (['02:30+0200', '02:30+0100', '03:00+0200'], [True, True, False], [False, False, True])
     """
-    n = len(naive)
     out = naive.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
     odd = np.flatnonzero(out.isna() & ~naive.isna())
-    ambiguous, gap = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    ambiguous, gap = np.zeros(len(naive), dtype=bool), np.zeros(len(naive), dtype=bool)
     if not len(odd):
         return out, ambiguous, gap
     sub = naive[odd]
@@ -315,19 +267,9 @@ def localize(
 
 
 def to_local(values: Any, tz: Any, *, by: Any = None) -> Any:
-    """Timestamps in ``tz``: instants converted, wall-clock values read by the policy.
-
-    Parameters
-    ----------
-    values : Timestamp, DatetimeIndex or Series of datetimes
-        Aware values are converted; naive values are local wall-clock in ``tz``.
-    tz : str
-    by : array-like, optional
-        Series keys for repeated ambiguous times (see :func:`localize`).
-
-    Returns
-    -------
-    The same kind as ``values`` (a Series keeps its index and name).
+    """A Timestamp, DatetimeIndex or Series in ``tz``: instants converted, wall-clock
+    values read by the DST policy (``by``: series keys, see :func:`localize`). Returns the
+    same kind as ``values``; a Series keeps its index and name.
 
     Examples
     --------
@@ -341,9 +283,7 @@ def to_local(values: Any, tz: Any, *, by: Any = None) -> Any:
             return values.tz_convert(tz)
         return values.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
     if isinstance(values, pd.Series):
-        if values.dt.tz is not None:
-            return values.dt.tz_convert(tz)
-        local = localize(pd.DatetimeIndex(values), tz, by=by)[0]
+        local = to_local(pd.DatetimeIndex(values), tz, by=by)
         return pd.Series(local, index=values.index, name=values.name)
     index = pd.DatetimeIndex(values)
     return index.tz_convert(tz) if index.tz is not None else localize(index, tz, by=by)[0]
@@ -360,9 +300,8 @@ def to_local_scalar(value: Any, tz: str, name: str) -> pd.Timestamp:
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError):
-        raise _param_error(
-            name, value, "is not a timestamp", "pass an ISO date/time string, a date or a Timestamp"
-        ) from None
+        fix = "pass an ISO date/time string, a date or a pandas Timestamp"
+        raise _param_error(name, value, "is not a timestamp", fix) from None
     if pd.isna(ts):
         raise InvalidFrameError(f"parameter {name} is missing (NaT). Fix: pass a timestamp")
     return to_local(ts, tz)
@@ -374,7 +313,7 @@ def to_local_scalar(value: Any, tz: str, name: str) -> pd.Timestamp:
 def localize_wall_i8(values: np.ndarray, tz: str) -> pd.DatetimeIndex:
     """Wall-clock nanoseconds of calendar grid points (local midnights) in ``tz``."""
     naive = pd.DatetimeIndex(values.astype("datetime64[ns]"))
-    return to_ns(naive.tz_localize(tz, ambiguous=True, nonexistent="shift_forward"))
+    return naive.tz_localize(tz, ambiguous=True, nonexistent="shift_forward").as_unit("ns")
 
 
 def local_range(start: Any, end: Any, freq: Any, tz: str = DEFAULT_TZ) -> pd.DatetimeIndex:
@@ -410,9 +349,8 @@ def local_range(start: Any, end: Any, freq: Any, tz: str = DEFAULT_TZ) -> pd.Dat
       ``Timestamp``/``datetime``): ``end`` is the last interval start and is
       *included* when it lies on the grid.
 
-    Sub-daily grids step in absolute time from ``start``, so a day has 23 or 25
-    hourly intervals across DST. A naive ``start``/``end`` inside the repeated hour
-    reads as summer time; inside the skipped hour it moves forward to 03:00.
+    Sub-daily grids step in absolute time from ``start`` (23 or 25 hourly intervals on
+    the DST days); a naive ``start``/``end`` follows the DST policy of this module.
 
     Examples
     --------
@@ -428,20 +366,13 @@ def local_range(start: Any, end: Any, freq: Any, tz: str = DEFAULT_TZ) -> pd.Dat
     first = to_local_scalar(start, tz, "start")
     last = to_local_scalar(end, tz, "end")
     if spec.calendar:
-        days = pd.date_range(
-            wall(first).normalize(),
-            wall(last).normalize(),
-            freq="D" if spec.anchor is None else spec.alias,
-        )
-        return pd.DatetimeIndex(localize_wall_i8(to_ns(days).asi8, tz), name="ds")
+        every = "D" if spec.anchor is None else spec.alias
+        days = pd.date_range(wall(first).normalize(), wall(last).normalize(), freq=every)
+        return pd.DatetimeIndex(localize_wall_i8(days.as_unit("ns").asi8, tz), name="ds")
+    utc = [t.tz_convert("UTC") for t in (first, last)]
     inclusive = "left" if _is_date_only(end) else "both"
-    index = pd.date_range(
-        first.tz_convert("UTC"),
-        last.tz_convert("UTC"),
-        freq=pd.Timedelta(spec.step_ns, "ns"),
-        inclusive=inclusive,
-    )
-    return to_ns(pd.DatetimeIndex(index.tz_convert(tz), name="ds"))
+    index = pd.date_range(*utc, freq=pd.Timedelta(spec.step_ns, "ns"), inclusive=inclusive)
+    return pd.DatetimeIndex(index.tz_convert(tz), name="ds").as_unit("ns")
 
 
 def future_index(last_ds: Any, h: int, freq: Any, tz: str | None = None) -> pd.DatetimeIndex:
@@ -486,7 +417,6 @@ def future_index(last_ds: Any, h: int, freq: Any, tz: str | None = None) -> pd.D
     last = to_local_scalar(last_ds, check_tz(tz), "last_ds")
     k = np.arange(1, int(h) + 1, dtype=np.int64)
     if spec.calendar:
-        base = to_ns(pd.DatetimeIndex([wall(last).normalize()])).asi8[0]
+        base = wall(last).normalize().value  # wall-clock ns of the local midnight
         return pd.DatetimeIndex(localize_wall_i8(base + k * spec.step_ns, tz), name="ds")
-    utc = to_ns(pd.DatetimeIndex([last.tz_convert("UTC")])).asi8[0]
-    return pd.DatetimeIndex(from_utc_i8(utc + k * spec.step_ns, tz), name="ds")
+    return pd.DatetimeIndex(from_utc_i8(last.value + k * spec.step_ns, tz), name="ds")

@@ -973,7 +973,6 @@ def _day_features(
 
 
 def _interval_minutes(freq: str | None, wall: np.ndarray, minute: np.ndarray) -> int:
-    """Interval length in minutes: of ``freq``, else the smallest gap in the data."""
     if freq is not None:
         minutes = _time.step_minutes(freq)
         if minutes is None:

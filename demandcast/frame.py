@@ -1,4 +1,4 @@
-"""The long-frame contract: validation, frequencies and DST-correct time grids.
+"""The long-frame contract: validation, regularise and fill (time grids: demandcast._time).
 
 Every demandcast function speaks one table layout, the *long frame*:
 
@@ -15,20 +15,10 @@ Every demandcast function speaks one table layout, the *long frame*:
 
 Any other column is a regressor or a side measure and is kept as it is.
 
-Time-zone rules (naive, wall-clock timestamps are localised to ``tz``):
-
-* the repeated hour on the last Sunday of October is *ambiguous*: per series, the
-  first occurrence of a wall-clock time is read as summer time (DST) and the second
-  as standard time, in the order of the input rows; a time that occurs once is read
-  as summer time;
-* the skipped hour on the last Sunday of March does *not exist*: such rows raise
-  :class:`~demandcast.exceptions.InvalidFrameError` (a real system cannot record
-  them) unless ``nonexistent="shift_forward"`` moves them to the first valid instant.
-
-Frequencies are pandas aliases: ``"D"``, ``"W-MON"`` (..``"W-SUN"``), ``"h"``,
-``"30min"``, ``"15min"``, ``"5min"`` and other whole minutes/hours. Daily and weekly
-grids step in local calendar days (so a day is 23 or 25 hours long across DST);
-sub-daily grids step in absolute time (so 29 March 2026 has 23 hourly intervals).
+Times follow the one DST policy of :mod:`demandcast._time` (naive times are local
+wall-clock in ``tz``; a repeated October time is summer time first, standard time on
+its repeat, per series); a time in the skipped March hour raises
+:class:`~demandcast.exceptions.InvalidFrameError` unless ``nonexistent="shift_forward"``.
 """
 
 from __future__ import annotations
@@ -354,23 +344,6 @@ def _open_flags(df: pd.DataFrame, y: np.ndarray) -> np.ndarray:
     return flags
 
 
-def _localize(
-    df: pd.DataFrame, naive: pd.DatetimeIndex, uid: pd.Series, tz: str, nonexistent: str
-) -> pd.DatetimeIndex:
-    """Wall-clock times to ``tz`` by the DST policy (``demandcast._time``); times in the
-    skipped hour raise unless ``nonexistent="shift_forward"``."""
-    out, _, gap = _time.localize(naive, tz, by=uid.to_numpy())
-    if gap.any() and nonexistent != "shift_forward":
-        raise _fail(
-            "ds",
-            f"local times that do not exist in {tz} (skipped at the start of summer time)",
-            _describe_rows(df, np.flatnonzero(gap), ["unique_id", "ds"]),
-            "check the source system's clock, or pass nonexistent='shift_forward' "
-            "to move them to the first valid time",
-        )
-    return out
-
-
 def _sort_order(codes: np.ndarray, t: np.ndarray) -> np.ndarray | None:
     """Row order sorting by (series, time); None when already sorted."""
     if len(codes) < 2:
@@ -622,7 +595,7 @@ def validate_frame(
         )
     tz = _time.check_tz(tz)
     try:
-        index = _time.to_ns(index)
+        index = index.as_unit("ns")
     except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
         raise _fail(
             "ds",
@@ -630,7 +603,18 @@ def validate_frame(
             "",
             "check the source for wrong dates (e.g. year 9999)",
         ) from None
-    index = _localize(df, index, uid, tz, nonexistent) if naive else _time.to_local(index, tz)
+    if naive:  # wall-clock times by the one DST policy; skipped-hour times raise or shift
+        index, _, gap = _time.localize(index, tz, by=uid.to_numpy())
+        if gap.any() and nonexistent != "shift_forward":
+            raise _fail(
+                "ds",
+                f"local times that do not exist in {tz} (skipped at the start of summer time)",
+                _describe_rows(df, np.flatnonzero(gap), ["unique_id", "ds"]),
+                "check the source system's clock, or pass nonexistent='shift_forward' "
+                "to move them to the first valid time",
+            )
+    else:
+        index = _time.to_local(index, tz)
 
     codes, uniques = pd.factorize(uid, sort=True)
     uniques = np.asarray(uniques, dtype=object)
@@ -708,9 +692,7 @@ def _grid(lo: np.ndarray, n: np.ndarray, spec: _time.Freq, tz: str) -> pd.Dateti
     which = np.repeat(np.arange(len(n)), n)
     offset = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
     values = lo[which] + offset * spec.step_ns
-    if spec.calendar:
-        return _time.localize_wall_i8(values, tz)
-    return _time.to_ns(_time.from_utc_i8(values, tz))
+    return _time.localize_wall_i8(values, tz) if spec.calendar else _time.from_utc_i8(values, tz)
 
 
 def regularise(
