@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from demandcast import _time
 from demandcast.exceptions import ConfigError
 
 __all__ = ["SimulatedMunicipality", "simulate_municipality"]
@@ -166,8 +167,7 @@ class SimulatedMunicipality:
         hourly = self.social.set_index("timestamp")["mentions"].astype("float64")
         if step is not None and step < pd.Timedelta("1h"):
             per_hour = int(pd.Timedelta("1h") / step)
-            hour_start = grid.tz_convert("UTC").floor("h")
-            values = hourly.reindex(hour_start.tz_convert(TZ)).to_numpy() / per_hour
+            values = hourly.reindex(_time.floor(grid, "h")).to_numpy() / per_hour
         else:
             values = _aggregate(hourly.to_numpy(), hourly.index, grid, freq)
         out["social_mentions"] = np.nan_to_num(values)
@@ -298,7 +298,7 @@ def simulate_municipality(
     day_of = np.searchsorted(days["date"].to_numpy(), _local_dates(grid))
     tod = _time_of_day(grid)
     weekday = days["weekday"].to_numpy()[day_of]
-    dt_hours = pd.Timedelta(base_freq) / pd.Timedelta("1h")
+    dt_hours = _time.step(base_freq) / pd.Timedelta("1h")
 
     open_mask = {c: np.asarray(opening[c].is_open(grid, freq=base_freq), bool) for c in CHANNELS}
     shares = {
@@ -421,10 +421,9 @@ def _check_params(seed, start, end, locations, freq, region, scale) -> dict[str,
 def _check_freq(freq: str) -> pd.Timedelta | None:
     """Return the interval length of ``freq``, or None for daily; raise when unusable."""
     fix = "use a divisor or multiple of 30 minutes that divides a day ('15min', 'h') or 'D'"
-    try:
-        step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"freq={freq!r} is not a fixed pandas frequency; {fix}") from exc
+    step = _time.step(freq)
+    if step is None:
+        raise ConfigError(f"freq={freq!r} is not a fixed pandas frequency; {fix}")
     half_hour, day, zero = pd.Timedelta("30min"), pd.Timedelta("1D"), pd.Timedelta(0)
     if step == day:
         return None
@@ -444,22 +443,14 @@ def _check_freq(freq: str) -> pd.Timedelta | None:
 
 def _grid(start: _dt.date, end: _dt.date, freq: str) -> pd.DatetimeIndex:
     """Local-time grid from ``start`` 00:00 to the end of ``end``, DST-correct."""
-    lo = pd.Timestamp(start).tz_localize(TZ)
-    hi = pd.Timestamp(end + _dt.timedelta(days=1)).tz_localize(TZ)
-    try:
-        from demandcast.frame import local_range
-    except ImportError:
-        local_range = None
-    if local_range is not None:
-        grid = pd.DatetimeIndex(local_range(lo, hi, freq, tz=TZ))
-        grid = grid[(grid >= lo) & (grid < hi)]
-    else:
-        grid = pd.date_range(lo, hi, freq=freq, inclusive="left")
-    return grid.as_unit("ns")  # the integer arithmetic below is in nanoseconds
+    lo = _time.to_local(pd.Timestamp(start), TZ)
+    hi = _time.to_local(pd.Timestamp(end + _dt.timedelta(days=1)), TZ)
+    grid = _time.local_range(lo, hi, freq, tz=TZ)
+    return grid[(grid >= lo) & (grid < hi)].as_unit("ns")  # integer arithmetic below is in ns
 
 
 def _local_dates(grid: pd.DatetimeIndex) -> np.ndarray:
-    return grid.tz_localize(None).to_numpy().astype("datetime64[D]")
+    return _time.wall(grid).to_numpy().astype("datetime64[D]")
 
 
 def _time_of_day(grid: pd.DatetimeIndex) -> np.ndarray:
@@ -477,9 +468,7 @@ def _aggregate(
         keys, tkeys = _local_dates(index), _local_dates(target)
     else:
         # NL offsets are whole hours, so sub-daily bins can be cut in UTC.
-        step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
-        keys = index.tz_convert("UTC").floor(step).asi8
-        tkeys = target.tz_convert("UTC").asi8
+        keys, tkeys = _time.floor(index, _time.step(freq)).asi8, target.asi8
     pos = np.searchsorted(tkeys, keys)
     ok = (pos < len(tkeys)) & (tkeys[np.minimum(pos, len(tkeys) - 1)] == keys)
     return np.bincount(pos[ok], weights=np.asarray(values, float)[ok], minlength=len(target))
@@ -685,11 +674,11 @@ def _spikes(rng: np.random.Generator, grid: pd.DatetimeIndex, dt_hours: float) -
         n = 1
     day = rng.integers(0, max(int(n_years * 365.25) - 1, 1), size=n)
     hour = np.clip(rng.normal(13.0, 4.0, size=n), 6.0, 23.0)
-    utc0 = grid[0].tz_convert("UTC")
+    utc0 = _time.to_local(grid[0], "UTC")
     start = (utc0 + pd.to_timedelta(day, unit="D") + pd.to_timedelta(hour, unit="h")).floor("min")
     return pd.DataFrame(
         {
-            "start": pd.DatetimeIndex(start).tz_convert(TZ),
+            "start": _time.to_local(pd.DatetimeIndex(start), TZ),
             "peak": np.round(rng.lognormal(np.log(250.0), 0.4, size=n)),
             "tau_hours": rng.lognormal(np.log(4.0), 0.3, size=n),
         }
@@ -735,16 +724,16 @@ def _mentions(rng: np.random.Generator, grid: pd.DatetimeIndex, excess: np.ndarr
 
 def _hours(grid: pd.DatetimeIndex) -> tuple[pd.DatetimeIndex, np.ndarray]:
     """The hours the grid covers (tz-aware) and the hour of each grid interval."""
-    utc = grid.tz_convert("UTC").floor("h").asi8
+    utc = _time.floor(grid, "h").asi8
     keys = np.unique(utc)
-    hours = pd.DatetimeIndex(pd.to_datetime(keys, utc=True)).tz_convert(TZ)
+    hours = _time.from_utc_i8(keys, TZ)
     return hours, np.searchsorted(keys, utc)
 
 
 def _events(mailings: pd.DataFrame, spikes: pd.DataFrame) -> pd.DataFrame:
     mail = pd.DataFrame(
         {
-            "start": pd.DatetimeIndex(mailings["date"]).tz_localize(TZ),
+            "start": _time.to_local(pd.DatetimeIndex(mailings["date"]), TZ),
             "kind": "mailing",
             "name": mailings["name"].to_numpy(),
             "size": mailings["letters"].to_numpy(dtype=float),
@@ -780,7 +769,7 @@ def _event_times(rng: np.random.Generator, grid: pd.DatetimeIndex, interval: np.
     step = (grid[1] - grid[0]).value if len(grid) > 1 else pd.Timedelta("30min").value
     ns = grid.asi8[interval] + (rng.random(len(interval)) * step).astype("int64")
     ns = ns - ns % 1_000_000_000
-    return pd.DatetimeIndex(ns.view("M8[ns]")).tz_localize("UTC").tz_convert(TZ).tz_localize(None)
+    return _time.wall(_time.from_utc_i8(ns, TZ))
 
 
 def _explode(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -892,7 +881,7 @@ def _web_visits(rng, grid, rate, day_of) -> pd.DataFrame:
     pageviews = visits + rng.poisson(2.2 * visits)
     df = pd.DataFrame(
         {
-            "timestamp": hour_index.tz_localize(None),
+            "timestamp": _time.wall(hour_index),
             "location": _labels((WEB_LOCATION,), np.zeros(len(visits), dtype=np.int64)),
             "visits": visits.astype("int64"),
             "pageviews": pageviews.astype("int64"),
@@ -909,7 +898,7 @@ def _truth(grid, freq, locations, phone_rate, desk_rate, web_rate) -> pd.DataFra
             parts.append((f"{loc}/{name}", _aggregate(rate[i], grid, target, freq)))
     parts.append((f"{WEB_LOCATION}/web", _aggregate(web_rate, grid, target, freq)))
     parts.sort(key=lambda p: p[0])
-    ds = pd.to_datetime(np.tile(target.asi8, len(parts)), utc=True).tz_convert(TZ)
+    ds = _time.from_utc_i8(np.tile(target.asi8, len(parts)), TZ)
     return pd.DataFrame(
         {
             "unique_id": pd.Series(np.repeat([p[0] for p in parts], len(target))).astype(

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from demandcast import _time
 from demandcast.exceptions import ConfigError, InvalidFrameError, UnsupportedRegressorError
 from demandcast.frame import DEFAULT_TZ, infer_freq, local_range
 
@@ -94,12 +95,12 @@ def validate_roles(roles: Mapping[str, str] | None, columns: Iterable[str]) -> d
 
 def _step_offset(freq: str, n: int) -> pd.DateOffset | pd.Timedelta:
     """``n`` steps of ``freq``: calendar days for daily data (DST-proof), else absolute."""
-    offset = pd.tseries.frequencies.to_offset(freq)
+    offset = _time.offset(freq)
     if isinstance(offset, pd.offsets.Day):
         return pd.DateOffset(days=n * offset.n)
     if isinstance(offset, pd.offsets.Week):
         return pd.DateOffset(weeks=n * offset.n)
-    return pd.Timedelta(offset) * n
+    return _time.step(offset) * n
 
 
 def _regular(X: pd.DataFrame, cols: Sequence[str], freq: str) -> pd.DataFrame:
@@ -469,10 +470,10 @@ def events_to_regressors(
     _require_columns(events, ("date", "letters"), "events")
     ds = pd.DatetimeIndex(ds)
     tz = tz or (str(ds.tz) if ds.tz is not None else DEFAULT_TZ)
-    local = ds.tz_convert(tz) if ds.tz is not None else ds.tz_localize(tz)
-    day = local.tz_localize(None).normalize()
-    frac = (local.tz_localize(None) - day) / pd.Timedelta(days=1)
-    send = pd.to_datetime(events["date"]).dt.tz_localize(None).dt.normalize()
+    local = _time.wall(_time.to_local(ds, tz))
+    day = local.normalize()
+    frac = (local - day) / pd.Timedelta(days=1)
+    send = _time.local_dates(pd.to_datetime(events["date"]))
     letters = pd.to_numeric(events["letters"], errors="coerce")
     if letters.isna().any() or (letters < 0).any():
         raise InvalidFrameError("events.letters: must be non-negative numbers")
@@ -549,7 +550,7 @@ def mailing(
         events, grid, decay_days=decay_days, horizon_days=horizon_days, prefix=name, tz=tz
     )
     # expected contacts: the kernel's mass per interval (integral of the exponential)
-    local = grid.tz_localize(None)
+    local = _time.wall(grid)
     t0 = ((local - start) / pd.Timedelta(days=1)).to_numpy(dtype=float)
     step = np.diff(np.append(t0, t0[-1] + (t0[-1] - t0[-2] if len(t0) > 1 else 1.0)))
     mass = np.exp(-t0 / decay_days) - np.exp(-(t0 + step) / decay_days)

@@ -21,15 +21,13 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.frequencies import to_offset
 
+from demandcast import _time
 from demandcast.exceptions import ConfigError, DataWarning
-from demandcast.frame import local_range
 
-__all__ = ["bucket_times", "check_freq", "fill_grid", "local_grid"]
+__all__ = ["bucket_times", "check_freq", "fill_grid"]
 
-_DAY = pd.Timedelta("1D")
-_WEEKDAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
+_DAY = _time.DAY
 
 
 def check_freq(freq: str) -> str:
@@ -41,12 +39,12 @@ def check_freq(freq: str) -> str:
     '30min'
     """
     try:
-        off = to_offset(freq)
+        _time.offset(freq)
     except (ValueError, TypeError) as exc:
         raise ConfigError(
             f"freq={freq!r} is not a pandas frequency: use e.g. '15min', '30min', 'h' or 'D'"
         ) from exc
-    td = _tick(off)
+    td = _tick(freq)
     if td is not None and (td <= pd.Timedelta(0) or (td < _DAY and _DAY % td != pd.Timedelta(0))):
         raise ConfigError(
             f"freq={freq!r} does not divide a day into whole intervals: use e.g. "
@@ -55,13 +53,10 @@ def check_freq(freq: str) -> str:
     return freq
 
 
-def _tick(off) -> pd.Timedelta | None:
-    """Fixed length of an offset shorter than or equal to a day, else None."""
-    try:
-        td = pd.Timedelta(off)
-    except (ValueError, TypeError):
-        return None
-    return td if td <= _DAY else None
+def _tick(freq: str) -> pd.Timedelta | None:
+    """Fixed length of a frequency shorter than or equal to a day, else None."""
+    td = _time.step(freq)
+    return td if td is not None and td <= _DAY else None
 
 
 def bucket_times(times: pd.Series, freq: str) -> pd.Series:
@@ -79,34 +74,21 @@ def bucket_times(times: pd.Series, freq: str) -> pd.Series:
     ['2024-10-27 02:00:00+02:00', '2024-10-27 02:00:00+01:00']
     """
     tz = times.dt.tz
-    wall = times.dt.tz_localize(None)
-    td = _tick(to_offset(freq))
+    wall = _time.wall(times)
+    td = _tick(freq)
     if td is not None and td < _DAY:
         return times - (wall - wall.dt.floor(freq))
-    off = to_offset(freq)
+    off = _time.offset(freq)
     if td == _DAY:
         start = wall.dt.normalize()
     elif off.freqstr.startswith("W"):
         # "W-MON": weeks that start on Monday (the demandcast.frame convention)
-        anchor = _WEEKDAYS.index(off.freqstr[2:5] if "-" in off.freqstr else "SUN")
+        anchor = _time.WEEKDAYS.index(off.freqstr[2:5] if "-" in off.freqstr else "SUN")
         back = (wall.dt.day_of_week - anchor) % 7
         start = wall.dt.normalize() - pd.to_timedelta(back, unit="D")
     else:
         start = wall.dt.to_period(freq).dt.start_time
-    return start.dt.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
-
-
-def local_grid(first: pd.Timestamp, last: pd.Timestamp, freq: str) -> pd.DatetimeIndex:
-    """DST-correct grid of interval starts from ``first`` to ``last`` (tz-aware).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> a = pd.Timestamp("2024-03-31 00:00", tz="Europe/Amsterdam")
-    >>> len(local_grid(a, a + pd.Timedelta("22h"), "h"))  # 23-hour day
-    23
-    """
-    return pd.DatetimeIndex(local_range(first, last, freq, tz=str(first.tz)))
+    return _time.to_local(start, tz)
 
 
 def _is_open_for(
@@ -157,18 +139,19 @@ def fill_grid(
     >>> fill_grid(agg, freq="h", channel="phone", fill_cols=("y",))["y"].tolist()
     [3.0, 0.0, 1.0]
     """
-    td = _tick(to_offset(freq))
+    td = _tick(freq)
     intraday = td is not None and td < _DAY
     pieces = []
     for base, part in agg.groupby("_base", sort=True):
-        wall = part["ds"].dt.tz_localize(None)
+        wall = _time.wall(part["ds"])
         days = set(wall.dt.normalize())
         if intraday:
             minute = wall.dt.hour * 60 + wall.dt.minute
             span = minute.groupby(wall.dt.day_of_week).agg(["min", "max"])
         for uid, rows in part.groupby("unique_id", sort=True):
             location = rows["_location"].iloc[0]
-            grid = local_grid(rows["ds"].min(), rows["ds"].max(), freq)
+            first, last = rows["ds"].min(), rows["ds"].max()
+            grid = _time.local_range(first, last, freq, tz=str(first.tz))
             frame = pd.DataFrame({"ds": grid})
             seen = frame["ds"].isin(rows["ds"])
             if opening_hours is not None:
@@ -190,7 +173,7 @@ def fill_grid(
                 frame["is_open"] = open_ | odd
                 frame = frame[frame["is_open"].to_numpy()]
             else:
-                gwall = frame["ds"].dt.tz_localize(None)
+                gwall = _time.wall(frame["ds"])
                 keep = gwall.dt.normalize().isin(days)
                 if intraday:
                     gmin = gwall.dt.hour * 60 + gwall.dt.minute

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from demandcast import _time
 from demandcast.exceptions import ConfigError, InputFileError
 from demandcast.frame import DEFAULT_TZ, validate_frame
 
@@ -99,8 +100,8 @@ class EventTable:
             pseudonyms = pseudonymize(ids.to_numpy(), key)
         pseudonyms[unknown_ids(ids)] = ""  # a hashed "onbekend" or 0 is nobody's repeat
         # UTC instants (naive datetime64) sort like the aware times, without boxing them
-        order = np.argsort(self.times.dt.tz_convert(None).to_numpy(), kind="stable")
-        day = self.times.dt.tz_localize(None).dt.normalize().to_numpy()
+        order = np.argsort(_time.wall(_time.to_local(self.times, "UTC")).to_numpy(), kind="stable")
+        day = _time.local_dates(self.times).to_numpy()
         rep = np.zeros(len(pseudonyms), dtype=bool)
         rep[order] = repeat_contacts(
             pseudonyms[order], pd.Series(self.base.to_numpy()[order]), pd.Series(day[order])

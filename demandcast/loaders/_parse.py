@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from demandcast import _time
 from demandcast.exceptions import ConfigError, DataWarning, InputFileError
 
 __all__ = [
@@ -197,8 +198,7 @@ def parse_event_times(
     """
     if date_col is not None and time_col is not None:
         dates = _parse_dates(df[date_col], date_format, with_time=False)
-        if isinstance(dates.dtype, pd.DatetimeTZDtype):
-            dates = dates.dt.tz_localize(None)
+        dates = _time.wall(dates)
         return dates.dt.normalize() + _parse_time_of_day(df[time_col])
     col = time_col if time_col is not None else date_col
     return _parse_dates(df[col], date_format, with_time=True)
@@ -221,29 +221,24 @@ def localise_events(
     [1, 3]
     """
     if isinstance(times.dtype, pd.DatetimeTZDtype):
-        return times.dt.tz_convert(tz)
-    strict = times.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
-    odd = strict.isna() & times.notna()
-    if not odd.any():
-        return strict
-    dst = np.ones(len(times), dtype=bool)
-    fixed = times.dt.tz_localize(tz, ambiguous=dst, nonexistent="shift_forward")
-    gap = odd & (fixed.dt.tz_localize(None) != times)
+        return _time.to_local(times, tz)
+    # each event stands alone (by=row): a repeated-hour time is its first occurrence
+    fixed, ambiguous, gap = _time.localize(pd.DatetimeIndex(times), tz, by=np.arange(len(times)))
     report_rows(
-        (odd & ~gap).to_numpy(),
+        ambiguous,
         index,
         "a wall-clock time in the repeated hour at the end of daylight saving time",
         row_word=row_word,
         action="read {rows} as summer time (first occurrence)",
     )
     report_rows(
-        gap.to_numpy(),
+        gap,
         index,
         "a wall-clock time in the hour skipped at the start of daylight saving time",
         row_word=row_word,
         action="moved {rows} forward past the gap",
     )
-    return fixed
+    return pd.Series(fixed, index=times.index, name=times.name)
 
 
 def parse_numbers(s: pd.Series, decimal: str = ".") -> pd.Series:

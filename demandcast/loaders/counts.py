@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from demandcast import _time
 from demandcast.exceptions import ConfigError, DataWarning, InputFileError
 
 from ._bucket import _DAY, _tick, bucket_times, check_freq
@@ -167,10 +168,10 @@ def load_counts(
 
 
 def _length(freq: str) -> pd.Timedelta:
-    off = pd.tseries.frequencies.to_offset(freq)
-    td = _tick(off)
+    td = _tick(freq)
     if td is not None:
         return td
+    off = _time.offset(freq)
     # calendar offsets (W, MS, ...): a nominal length, enough to order them
     return pd.Timedelta(days=7) if off.freqstr.startswith("W") else pd.Timedelta(days=28)
 
@@ -184,19 +185,18 @@ def _fine_freq(df: pd.DataFrame) -> str:
     step = steps.min()
     if step >= pd.Timedelta(hours=23):  # a daily series across a DST change
         return "D"
-    return pd.tseries.frequencies.to_offset(step).freqstr
+    return _time.offset(step).freqstr
 
 
 def _expected_fine(part: pd.DataFrame, fine: str) -> pd.DatetimeIndex:
-    from ._bucket import local_grid
-
-    grid = local_grid(part["ds"].min(), part["ds"].max(), fine)
+    first, last = part["ds"].min(), part["ds"].max()
+    grid = _time.local_range(first, last, fine, tz=str(first.tz))
     if _length(fine) >= _DAY:
         return grid
-    wall = part["ds"].dt.tz_localize(None)
+    wall = _time.wall(part["ds"])
     minute = wall.dt.hour * 60 + wall.dt.minute
     span = minute.groupby(wall.dt.day_of_week).agg(["min", "max"])
-    g = pd.Series(grid).dt.tz_localize(None)
+    g = _time.wall(pd.Series(grid))
     gmin = (g.dt.hour * 60 + g.dt.minute).to_numpy()
     lo = g.dt.day_of_week.map(span["min"]).to_numpy(dtype=float)
     hi = g.dt.day_of_week.map(span["max"]).to_numpy(dtype=float)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from demandcast import _time
 from demandcast.exceptions import ConfigError, InputFileError
 
 from ._bucket import _DAY, _tick
@@ -120,10 +121,10 @@ def load_web(
 
 def _check_resolution(table, freq: str) -> None:
     """Refuse to spread daily (or coarser) exports over finer intervals."""
-    td = _tick(pd.tseries.frequencies.to_offset(freq))
+    td = _tick(freq)
     if td is None or td >= _DAY or len(table.times) == 0:
         return
-    wall = table.times.dt.tz_localize(None)
+    wall = _time.wall(table.times)
     if (wall == wall.dt.normalize()).all() and wall.dt.normalize().nunique() == len(wall.unique()):
         raise InputFileError(
             f"freq={freq!r} is finer than the export: every time is a midnight, so the rows "
