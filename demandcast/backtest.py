@@ -58,7 +58,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from demandcast import _engines
+from demandcast import _engines, _time
 from demandcast._text import examples
 from demandcast._windows import BacktestWindows, time_grid
 from demandcast.exceptions import (
@@ -174,16 +174,15 @@ def _prepare_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
     return out.reset_index(drop=True), has_open
 
 
-def _to_zone(values: pd.Series, tz: Any, name: str) -> pd.Series:
+def _to_zone(X: pd.DataFrame, tz: Any, name: str) -> pd.Series:
+    """Column ``name`` of ``X`` in ``tz`` (wall-clock values by the DST policy of _time)."""
     try:
-        ds = pd.to_datetime(values)
+        ds = pd.to_datetime(X[name])
     except (TypeError, ValueError) as err:
         raise InvalidFrameError(
             f"X column {name!r} cannot be read as timestamps ({err}); give datetimes"
         ) from None
-    if ds.dt.tz is None:
-        ds = ds.dt.tz_localize(tz, ambiguous="infer", nonexistent="shift_forward")
-    return ds.dt.tz_convert(tz)
+    return _time.to_local(ds, tz, by=X.get("unique_id"))
 
 
 def _prepare_regressors(
@@ -205,12 +204,12 @@ def _prepare_regressors(
         )
     role_of = validate_roles(roles, X.columns)
     out = X.copy()
-    out["ds"] = _to_zone(out["ds"], tz, "ds")
+    out["ds"] = _to_zone(out, tz, "ds")
     if "unique_id" in out.columns:
         out["unique_id"] = out["unique_id"].astype(str)
     keys = [k for k in ("unique_id", "ds", "as_of") if k in out.columns]
     if "as_of" in out.columns:
-        out["as_of"] = _to_zone(out["as_of"], tz, "as_of")
+        out["as_of"] = _to_zone(out, tz, "as_of")
         if out["as_of"].isna().any():
             rows = out.loc[out["as_of"].isna(), keys].head(5).astype(str).to_dict("records")
             raise InvalidFrameError(
@@ -363,9 +362,7 @@ def _future_regressors(
 
 
 def _horizon(last: pd.Timestamp, test_last: pd.Timestamp, freq: str) -> int:
-    from demandcast.frame import local_range
-
-    return max(1, len(local_range(last, test_last, freq, tz=str(last.tz))) - 1)
+    return max(1, len(_time.local_range(last, test_last, freq, tz=str(last.tz))) - 1)
 
 
 def _add_note(err: Exception, note: str) -> None:
@@ -625,18 +622,17 @@ def _train_scale(
     from demandcast.metrics import seasonal_scale
 
     pairs = tests[["unique_id", "cutoff"]].drop_duplicates().reset_index(drop=True)
-    try:
-        offset = season * pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
-    except (TypeError, ValueError):  # weeks, months: no fixed length, count positions
+    step = _time.step(freq)
+    if step is None:  # weeks, months: no fixed length, count positions
         out = seasonal_scale(frame, season, cutoffs=pairs)
         return out[["unique_id", "cutoff", "mae_scale", "mse_scale", "n_scale"]]
     codes, uniques = _series_codes(frame["unique_id"])
     ok = (frame["y"].notna() & frame["is_open"]).to_numpy()
     ds_ok = pd.DatetimeIndex(frame["ds"])[ok]
     y_ok = frame["y"].to_numpy(dtype="float64")[ok]
-    wall = ds_ok.tz_localize(None)  # wall-clock, as seasonal_naive
+    wall = _time.wall_i8(ds_ok)  # wall-clock, as seasonal_naive
     c_ok = codes[ok]
-    prev = _season_back(c_ok, wall.as_unit("ns").asi8, int(pd.Timedelta(offset).value))
+    prev = _season_back(c_ok, wall, int((season * step).value))
     has = prev >= 0
     prev = prev[has]
     diff = y_ok[has] - y_ok[prev]
@@ -917,7 +913,7 @@ def backtest(
             if col not in fc.columns:
                 fc[col] = np.nan
         for key in ("cutoff", "ds"):
-            fc[key] = pd.DatetimeIndex(fc[key]).tz_convert(out[key].dt.tz)
+            fc[key] = _time.to_local(pd.DatetimeIndex(fc[key]), out[key].dt.tz)
         fc["unique_id"] = fc["unique_id"].astype(out["unique_id"].dtype)
         merged = out[_OUT_KEYS].merge(fc[[*_OUT_KEYS, *cols]], on=_OUT_KEYS, how="left")
         for col in cols:

@@ -68,6 +68,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from demandcast import _time
 from demandcast.exceptions import DataWarning
 
 __all__ = [
@@ -107,8 +108,7 @@ def slots_per_day(freq: str) -> tuple[int, int]:
     >>> slots_per_day("D"), slots_per_day("30min")
     ((1, 1440), (48, 30))
     """
-    step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
-    minutes = int(step.total_seconds() // 60)
+    minutes = int(_time.step_minutes(freq))
     if minutes >= 1440:
         return 1, 1440
     return 1440 // minutes, minutes
@@ -117,8 +117,7 @@ def slots_per_day(freq: str) -> tuple[int, int]:
 def wall_position(ds: pd.Series | pd.DatetimeIndex, tz, step_minutes: int):
     """Local calendar day (days since 1970-01-01) and slot of each timestamp."""
     index = pd.DatetimeIndex(ds)
-    if index.tz is not None:
-        index = index.tz_convert(tz).tz_localize(None)
+    index = _time.wall(_time.to_local(index, tz) if index.tz is not None else index)
     wall = index.to_numpy().astype("datetime64[m]")
     day = wall.astype("datetime64[D]")
     minute = (wall - day).astype(np.int64)

@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from demandcast import _time
+
 __all__ = [
     "DAY_TYPE_ALPHA",
     "count_dispersion",
@@ -49,7 +51,7 @@ def local_parts(ds: pd.DatetimeIndex | pd.Series) -> pd.DataFrame:
     [[0, 510]]
     """
     ds = pd.DatetimeIndex(ds)
-    wall = ds.tz_localize(None) if ds.tz is not None else ds
+    wall = _time.wall(ds)
     return pd.DataFrame(
         {
             "date": wall.normalize(),

@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from demandcast import _time
 from demandcast._text import examples
 from demandcast.exceptions import (
     ConfigError,
@@ -135,12 +136,9 @@ def default_season_length(freq: str) -> int:
     >>> default_season_length("D"), default_season_length("30min"), default_season_length("h")
     (7, 336, 168)
     """
-    offset = pd.tseries.frequencies.to_offset(freq)
+    offset = _time.offset(freq)
     name = str(getattr(offset, "rule_code", offset.freqstr)).upper()
-    try:  # "D" is no Tick in pandas 3, but converts: a day is 24 wall-clock hours
-        step = pd.Timedelta(offset)
-    except (TypeError, ValueError):
-        step = None
+    step = _time.step(offset)  # "D" is 24 wall-clock hours
     day = pd.Timedelta(days=1)
     if step is not None and step <= day and day % step == pd.Timedelta(0):
         return int(pd.Timedelta(days=7) / step)
@@ -678,13 +676,12 @@ class BaseForecaster:
         return out.copy()
 
     def _build_future_ds(self, h: int) -> pd.DataFrame:
-        from demandcast.frame import future_index
 
         # series mostly share their last ds: build each distinct index once
         lasts = [(self.last_ds_[uid], str(self.last_ds_[uid].tz)) for uid in self.series_]
         distinct: dict[Any, int] = {}
         codes = np.fromiter((distinct.setdefault(t, len(distinct)) for t in lasts), "int64")
-        indices = [future_index(t, h, self.freq_) for t, _ in distinct]
+        indices = [_time.future_index(t, h, self.freq_) for t, _ in distinct]
         pooled = indices[0].append(indices[1:]) if len(indices) > 1 else indices[0]
         positions = (codes[:, None] * h + np.arange(h)[None, :]).ravel()
         ids = np.repeat(np.asarray(self.series_, dtype=object), h)
@@ -1004,10 +1001,7 @@ def _align_regressors(
     """
     tz = keys["ds"].dt.tz
     X = X.copy()
-    ds = pd.to_datetime(X["ds"])
-    if ds.dt.tz is None:
-        ds = ds.dt.tz_localize(tz, ambiguous="infer", nonexistent="shift_forward")
-    X["ds"] = ds.dt.tz_convert(tz)
+    X["ds"] = _time.to_local(pd.to_datetime(X["ds"]), tz, by=X.get("unique_id"))
     shared = "unique_id" not in X.columns
     on = ["ds"] if shared else _KEYS
     if not shared:

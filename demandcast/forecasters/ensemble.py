@@ -44,6 +44,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from demandcast import _time
 from demandcast._text import examples
 from demandcast.exceptions import ConfigError, ForecasterFitError
 from demandcast.forecast_frame import interval_columns
@@ -72,13 +73,6 @@ _FAILURE_COLUMNS = ["member", "unique_id", "stage", "reason"]
 # ---------------------------------------------------------------------------
 
 
-def _step(freq: str) -> pd.Timedelta | None:
-    try:
-        return pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
-    except (TypeError, ValueError):
-        return None
-
-
 def default_validation_h(freq: str) -> int:
     """Default validation horizon: 28 days of daily data, 7 days of intraday intervals.
 
@@ -97,9 +91,9 @@ def default_validation_h(freq: str) -> int:
     >>> default_validation_h("D"), default_validation_h("30min"), default_validation_h("W")
     (28, 336, 4)
     """
-    step = _step(freq)
+    step = _time.step(freq)
     if step is None or step <= pd.Timedelta(0):
-        weekly = str(pd.tseries.frequencies.to_offset(freq).rule_code).upper().startswith("W")
+        weekly = str(_time.offset(freq).rule_code).upper().startswith("W")
         return 4 if weekly else 3
     span = pd.Timedelta(days=28) if step >= pd.Timedelta(days=1) else pd.Timedelta(days=7)
     return max(1, int(np.ceil(span / step)))
@@ -501,8 +495,8 @@ class _MemberForecaster(BaseForecaster):
         """Rolling-origin scores per series (rows) and member (columns)."""
         h = self.validation_h or default_validation_h(self.freq_)
         self.validation_h_ = int(h)
-        step = _step(self.freq_) or pd.Timedelta(days=30)
-        wall = frame["ds"].dt.tz_localize(None)
+        step = _time.step(self.freq_) or pd.Timedelta(days=30)
+        wall = _time.wall(frame["ds"])
         last = wall.groupby(frame["unique_id"]).transform("max")
         known = _with_unit(frame[[*_KEYS, "is_open"]])
         if X is not None:

@@ -75,6 +75,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from demandcast import _time
 from demandcast._text import positive_int
 from demandcast.exceptions import ConfigError, ForecasterFitError
 from demandcast.forecast_frame import interval_columns
@@ -281,9 +282,7 @@ class GBM(BaseForecaster):
         k_weeks, horizon = self._check_params()
         try:
             p, step = feat.slots_per_day(self.freq_)
-            if p == 1 and pd.Timedelta(
-                pd.tseries.frequencies.to_offset(self.freq_)
-            ) != pd.Timedelta(days=1):
+            if p == 1 and _time.step(self.freq_) != pd.Timedelta(days=1):
                 raise ValueError
         except (TypeError, ValueError):
             raise ConfigError(

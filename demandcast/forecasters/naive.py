@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from demandcast import _time
 from demandcast.exceptions import ConfigError
 from demandcast.forecasters.base import LocalForecaster, default_season_length, finish_values
 
@@ -31,19 +32,14 @@ _MIN_RESIDUALS = 10
 _MAX_SEASONS_BACK = 60
 
 
-def _wall_clock(ds: pd.DatetimeIndex) -> pd.DatetimeIndex:
-    """Local wall-clock times without zone (DST days keep their local labels)."""
-    return ds.tz_localize(None) if ds.tz is not None else ds
-
-
 def _step(freq: str) -> pd.Timedelta:
-    try:
-        return pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
-    except (TypeError, ValueError):
+    step = _time.step(freq)
+    if step is None:
         raise ConfigError(
             f"freq={freq!r}: the naive models need a fixed-length grid (D, h, 30min, ...); "
             "resample the series to days or shorter intervals"
-        ) from None
+        )
+    return step
 
 
 def _scaled_quantiles(z: np.ndarray, level: tuple) -> dict[Any, tuple[float, float]]:
@@ -72,7 +68,7 @@ def _bounds(point: np.ndarray, quantiles: dict, level: tuple, factor: np.ndarray
 def _history(y: np.ndarray, ds: pd.DatetimeIndex) -> pd.Series:
     """Valid observations indexed by wall-clock time (duplicates from DST averaged)."""
     keep = np.isfinite(y)
-    hist = pd.Series(y[keep], index=_wall_clock(ds)[keep], dtype="float64")
+    hist = pd.Series(y[keep], index=_time.wall(ds)[keep], dtype="float64")
     if hist.index.is_monotonic_increasing and hist.index.is_unique:
         return hist  # the usual case: no DST fall-back hour, already in order
     if not hist.index.is_unique:
@@ -124,10 +120,10 @@ class _Panel:
         ds = pd.DatetimeIndex(frame["ds"]).as_unit("ns")
         ok = frame["is_open"].to_numpy(dtype=bool) & np.isfinite(y)
         self.code, self.y = codes[ok].astype("int64"), y[ok]
-        self.wall = _wall_clock(ds).asi8[ok]  # ns, local wall-clock time
+        self.wall = _time.wall(ds).asi8[ok]  # ns, local wall-clock time
         self.real = ds.asi8[ok]
         self.tcode = pd.Index(uniques).get_indexer(tests["unique_id"])
-        self.twall = _wall_clock(pd.DatetimeIndex(tests["ds"]).as_unit("ns")).asi8
+        self.twall = _time.wall(pd.DatetimeIndex(tests["ds"]).as_unit("ns")).asi8
         self.tcut = pd.DatetimeIndex(tests["cutoff"]).as_unit("ns").asi8
         self.topen = tests["is_open"].to_numpy(dtype=bool)
 
@@ -416,7 +412,7 @@ class SeasonalNaive(LocalForecaster):
         self, state: dict, h: int, ds_future: pd.DatetimeIndex, X_future_one: Any, level: tuple
     ) -> dict:
         hist: pd.Series = state["hist"]
-        future = _wall_clock(ds_future)
+        future = _time.wall(ds_future)
         offset = self.offset_
         # seasons back needed to land on or before the last observation
         first = np.ceil(np.asarray((future - state["last"]) / offset, dtype="float64"))
@@ -558,7 +554,7 @@ class HistoricalAverage(LocalForecaster):
     def _predict_one(
         self, state: dict, h: int, ds_future: pd.DatetimeIndex, X_future_one: Any, level: tuple
     ) -> dict:
-        slots = self._slot(_wall_clock(ds_future))
+        slots = self._slot(_time.wall(ds_future))
         point = state["means"].reindex(slots).to_numpy(dtype="float64")
         point = np.nan_to_num(point, nan=0.0)  # slot never open in the history
         quantiles = _scaled_quantiles(state["z"], level)

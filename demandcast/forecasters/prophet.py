@@ -43,6 +43,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from demandcast import _time
 from demandcast.exceptions import (
     ConfigError,
     ForecasterFitError,
@@ -119,14 +120,6 @@ def _quiet_import() -> Iterator[None]:
         yield
     finally:
         log.setLevel(level)
-
-
-def _wall(ds: pd.DatetimeIndex, tz: Any) -> pd.DatetimeIndex:
-    """Local wall-clock times without zone, as Prophet needs them."""
-    ds = pd.DatetimeIndex(ds)
-    if ds.tz is None:
-        return ds
-    return ds.tz_convert(tz).tz_localize(None)
 
 
 def _series_seed(random_state: int, uid: str) -> int:
@@ -872,10 +865,7 @@ class Prophet(LocalForecaster):
             self.__dict__.pop("_init_params", None)
 
     def _step(self) -> pd.Timedelta:
-        try:
-            return pd.Timedelta(pd.tseries.frequencies.to_offset(self.freq_))
-        except (TypeError, ValueError):  # weekly or monthly: no fixed length, not intraday
-            return pd.Timedelta(days=7)
+        return _time.step(self.freq_) or pd.Timedelta(days=7)  # weeks, months: not intraday
 
     def _design(
         self, state: dict, wall: pd.DatetimeIndex, X_one: pd.DataFrame | None
@@ -910,7 +900,7 @@ class Prophet(LocalForecaster):
                 f"the series has {int(keep.sum())} open interval(s) with a value; Prophet "
                 "needs at least 2"
             )
-        wall = _wall(ds[keep], self.tz_)
+        wall = _time.wall(_time.to_local(pd.DatetimeIndex(ds[keep]), self.tz_))
         X_keep = None if X_one is None else X_one[keep].reset_index(drop=True)
         region = None if self.holidays_region is None else str(self.holidays_region).lower()
         intraday = step < pd.Timedelta(days=1)
@@ -1093,7 +1083,7 @@ class Prophet(LocalForecaster):
         level: tuple,
     ) -> dict[str, np.ndarray]:
         model = state["model"]
-        wall = _wall(ds_future, self.tz_)
+        wall = _time.wall(_time.to_local(pd.DatetimeIndex(ds_future), self.tz_))
         back = np.expm1 if self.transform == "log1p" else (lambda v: v)
         saved_holidays = model.holidays
         ahead = self._ahead(state, wall)
@@ -1142,9 +1132,8 @@ class Prophet(LocalForecaster):
             return None
         if bool(wall.isin(cache.rows.index).all()):
             return None
-        try:
-            step = pd.Timedelta(pd.tseries.frequencies.to_offset(self.freq_))
-        except (TypeError, ValueError):
+        step = _time.step(self.freq_)
+        if step is None:
             return None
         grid = pd.date_range(wall.max() + step, wall.max() + pd.Timedelta(days=400), freq=step)
         return wall.append(grid[~grid.isin(cache.rows.index)]).unique()

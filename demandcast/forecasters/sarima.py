@@ -69,6 +69,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from demandcast import _time
 from demandcast.exceptions import (
     ConfigError,
     DataWarning,
@@ -215,12 +216,7 @@ def _past_part(X: Any, roles: Any) -> pd.DataFrame | None:
 
 @functools.lru_cache(maxsize=64)
 def _daily_freq(freq: str) -> bool:
-    return pd.tseries.frequencies.to_offset(freq).freqstr == "D"
-
-
-def _wall(ds: pd.DatetimeIndex) -> pd.DatetimeIndex:
-    ds = pd.DatetimeIndex(ds)
-    return ds.tz_localize(None) if ds.tz is not None else ds
+    return _time.offset(freq).freqstr == "D"
 
 
 class SARIMA(LocalForecaster):
@@ -384,11 +380,7 @@ class SARIMA(LocalForecaster):
         return _LazyResults(self.states_)
 
     def _is_intraday(self) -> bool:
-        try:
-            step = pd.Timedelta(pd.tseries.frequencies.to_offset(self.freq_))
-        except (TypeError, ValueError):
-            return False
-        return step < _DAY
+        return (_time.step(self.freq_) or _DAY) < _DAY
 
     def _is_daily(self) -> bool:
         return _daily_freq(str(self.freq_))
@@ -534,11 +526,6 @@ class SARIMA(LocalForecaster):
     def _model_freq(self) -> str:
         return "D" if (self.intraday_ or self._is_daily()) else str(self.freq_)
 
-    def _aware(self, keys: pd.DatetimeIndex) -> pd.DatetimeIndex:
-        return pd.DatetimeIndex(keys).tz_localize(
-            self.tz_, ambiguous="NaT", nonexistent="shift_forward"
-        )
-
     def _past_frame(self, X: pd.DataFrame | None, *, what: str) -> pd.DataFrame:
         """The raw past columns of ``X`` (``ds`` in the model's zone, optional unique_id)."""
         past = self._past_cols()
@@ -551,10 +538,7 @@ class SARIMA(LocalForecaster):
             )
         keys = [k for k in ("unique_id", "ds") if k in X.columns]
         out = X[[*keys, *past]].copy()
-        ds = pd.to_datetime(out["ds"])
-        if ds.dt.tz is None:
-            ds = ds.dt.tz_localize(self.tz_, ambiguous="NaT", nonexistent="shift_forward")
-        out["ds"] = ds.dt.tz_convert(self.tz_)
+        out["ds"] = _time.to_local(pd.to_datetime(out["ds"]), self.tz_, by=out.get("unique_id"))
         if "unique_id" in out.columns:
             out["unique_id"] = out["unique_id"].astype(str)
         for c in past:
@@ -581,11 +565,11 @@ class SARIMA(LocalForecaster):
         if len(signal) == 0:
             return pd.DataFrame(np.nan, index=target, columns=names)
         hist = signal.reset_index(drop=True).astype("float64")
-        hist.insert(0, "ds", self._aware(signal.index))
+        hist.insert(0, "ds", _time.to_local(signal.index, self.tz_))
         hist = hist.dropna(subset=["ds"])
         roles = dict.fromkeys(past, "past")
         kw = {"lag": lag, "freq": self._model_freq()}
-        fut = self._aware(target)
+        fut = _time.to_local(target, self.tz_)
         if ahead:
             out = past_regressors_ahead(hist, roles, future_ds=fut, **kw)
         else:
@@ -597,7 +581,7 @@ class SARIMA(LocalForecaster):
         if lag is None or steps_ahead <= lag:
             return
         unit = "day(s)" if self._model_freq() == "D" else f"step(s) of {self.freq_}"
-        known = state.last + lag * pd.tseries.frequencies.to_offset(self._model_freq())
+        known = state.last + lag * _time.offset(self._model_freq())
         raise UnsupportedRegressorError(
             f"sarima: past regressor(s) {self._past_cols()[:5]} enter lagged by "
             f"past_lag={lag} {unit}, so they are known only until {known} for series "
@@ -608,17 +592,16 @@ class SARIMA(LocalForecaster):
 
     def _keys(self, ds: pd.DatetimeIndex) -> pd.DatetimeIndex:
         """Model-grid keys of interval starts: local dates, or wall-clock times."""
-        wall = _wall(ds)
+        wall = _time.wall(ds)
         return wall.normalize() if (self.intraday_ or self._is_daily()) else wall
 
     def _grid(self, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
         if self.intraday_ or self._is_daily():
             return pd.date_range(first, last, freq="D")
-        from demandcast.frame import local_range
-
         tz = str(self.tz_)
-        grid = local_range(first.tz_localize(tz), last.tz_localize(tz), self.freq_, tz=tz)
-        return _wall(grid)
+        first, last = _time.to_local(first, tz), _time.to_local(last, tz)
+        grid = _time.local_range(first, last, self.freq_, tz=tz)
+        return _time.wall(grid)
 
     def _transform(self, y: np.ndarray) -> np.ndarray:
         if self.transform == "log1p":
@@ -677,8 +660,8 @@ class SARIMA(LocalForecaster):
         if self.intraday_:
             history = pd.DataFrame({"ds": ds, "y": y})
             profiles, dispersion = self._profiles(history, k)
-            keep_from = _wall(ds).max() - pd.Timedelta(weeks=k + 1)
-            history = history[_wall(ds) > keep_from].reset_index(drop=True)
+            keep_from = _time.wall(ds).max() - pd.Timedelta(weeks=k + 1)
+            history = history[_time.wall(ds) > keep_from].reset_index(drop=True)
         past = self._past_cols()
         if X_one is not None and past:
             X_one = X_one.drop(columns=past)
@@ -715,7 +698,7 @@ class SARIMA(LocalForecaster):
             else True,
             "warnings": notes,
         }
-        open_days = pd.DatetimeIndex(sorted(set(_wall(ds).normalize())))
+        open_days = pd.DatetimeIndex(sorted(set(_time.wall(ds).normalize())))
         return SeriesFit(
             filtered=Filtered(results),
             last=grid[-1],
@@ -905,8 +888,8 @@ class SARIMA(LocalForecaster):
                 )
             k = int(self.k_weeks_profile)
             history = pd.concat([history, pd.DataFrame({"ds": ds, "y": y})], ignore_index=True)
-            keep_from = _wall(pd.DatetimeIndex(history["ds"])).max() - pd.Timedelta(weeks=k + 1)
-            history = history[_wall(pd.DatetimeIndex(history["ds"])) > keep_from]
+            wall = _time.wall(pd.DatetimeIndex(history["ds"]))
+            history = history[wall > wall.max() - pd.Timedelta(weeks=k + 1)]
             history = history.reset_index(drop=True)
             profiles, dispersion = self._profiles(history, k)
         obs, exog = self._observations(y, ds, X_one, profiles)
@@ -926,7 +909,7 @@ class SARIMA(LocalForecaster):
         if state.exog_cols:
             exog_arr = pd.concat(parts, axis=1)[state.exog_cols].to_numpy(dtype="float64")
         filtered = state.filtered.extend(endog, exog_arr)
-        open_days = state.open_days.append(pd.DatetimeIndex(sorted(set(_wall(ds).normalize()))))
+        open_days = state.open_days.append(pd.DatetimeIndex(sorted(set(_time.local_dates(ds)))))
         return SeriesFit(
             filtered=filtered,
             last=grid[-1],
