@@ -360,10 +360,10 @@ class ForecastConfig(_Strict):
 
 
 def _check_freq(v: str) -> str:
-    import pandas as pd
+    from demandcast import _time
 
     try:
-        offset = pd.tseries.frequencies.to_offset(v)
+        offset = _time.offset(v)
     except (ValueError, TypeError):
         offset = None
     if offset is None or v.strip() == "":

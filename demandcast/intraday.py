@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from demandcast import _time
 from demandcast._text import examples, positive_int
 from demandcast.exceptions import ConfigError, DataWarning, InvalidFrameError
 from demandcast.forecasters import _intraday
@@ -94,16 +95,12 @@ def _slot_minutes(labels: Any) -> np.ndarray:
 def _step_minutes(freq: Any, name: str) -> tuple[int, str]:
     """Minutes of a sub-daily frequency that divides a day, and its alias."""
     fix = f"pass {name} as a sub-daily step that divides a day, e.g. '15min', '30min' or 'h'"
-    try:
-        step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
-    except (ValueError, TypeError):
-        raise ConfigError(f"{name}={freq!r} is not a pandas frequency; {fix}") from None
-    minutes = step / pd.Timedelta("1min")
+    minutes = _time.step_minutes(freq)
+    if minutes is None:
+        raise ConfigError(f"{name}={freq!r} is not a pandas frequency; {fix}")
     if minutes != int(minutes) or not 0 < minutes < 1440 or 1440 % int(minutes):
         raise ConfigError(f"{name}={freq!r}: intraday profiles need {fix}")
-    minutes = int(minutes)
-    alias = f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}min"
-    return minutes, ("h" if alias == "1h" else alias)
+    return int(minutes), _time.tick_alias(int(minutes) * _time.MINUTE_NS)
 
 
 def _hours_for(opening_hours: OpeningLike, uid: str) -> OpeningLike:
@@ -683,7 +680,7 @@ def _check_daily(
             f"{examples(df.index[rows])}. Fix: drop or fill those rows"
         )
     aware = ds.dt.tz is not None
-    wall = ds.dt.tz_localize(None) if aware else ds
+    wall = _time.wall(ds)
     off = np.flatnonzero((wall != wall.dt.normalize()).to_numpy())
     if len(off):
         shown = [f"row {df.index[i]!r} ({ds.iloc[i]})" for i in off[:5]]
@@ -744,7 +741,7 @@ def _expand(dates: pd.Series, alias: str, tz: str) -> dict[str, np.ndarray]:
     row_of = np.repeat(np.arange(len(codes)), row_len)
     within = np.arange(row_len.sum()) - np.repeat(np.cumsum(row_len) - row_len, row_len)
     element = starts[codes][row_of] + within
-    ds = pd.DatetimeIndex(pd.to_datetime(flat_i8[element], utc=True)).tz_convert(tz)
+    ds = _time.from_utc_i8(flat_i8[element], tz)
     return {
         "row": row_of,
         "ds": ds,
@@ -1069,8 +1066,7 @@ def _wall_midnight(df: pd.DataFrame, name: str) -> pd.Series:
             f"{name}: expected a DataFrame with a 'ds' column. Fix: pass the output of split()"
         )
     ds = pd.Series(pd.DatetimeIndex(pd.to_datetime(df["ds"])), index=df.index)
-    wall = ds.dt.tz_localize(None) if ds.dt.tz is not None else ds
-    return wall.dt.normalize()
+    return _time.local_dates(ds)
 
 
 #: ``demandcast.split_daily``: the top-level name of :func:`split`.

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from demandcast import _time
 from demandcast._atomic import write_csv, write_text
 from demandcast._lock import run_lock
 from demandcast.config import DemandcastConfig, config_hash
@@ -165,26 +166,17 @@ def load_data(config: DemandcastConfig, freq: str | None = None) -> pd.DataFrame
     return validate_frame(df)
 
 
-def _local_dates(ds: pd.Series) -> pd.Series:
-    return ds.dt.tz_localize(None).dt.normalize()
-
-
 def _cut(df: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """Rows before local midnight after ``as_of``: what was known that night."""
-    keep = _local_dates(df["ds"]) <= pd.Timestamp(as_of)
+    keep = _time.local_dates(df["ds"]) <= pd.Timestamp(as_of)
     return df.loc[keep.to_numpy()].reset_index(drop=True)
 
 
 def _to_grid(ds: pd.Series, freq: str, tz: str) -> pd.Series:
-    ds = pd.to_datetime(ds)
-    if ds.dt.tz is None:
-        ds = ds.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
-    else:
-        ds = ds.dt.tz_convert(tz)
-    step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
-    if step >= pd.Timedelta("1D"):
+    ds = _time.to_local(pd.to_datetime(ds), tz)
+    if (_time.step(freq) or _time.DAY) >= _time.DAY:
         return ds.dt.normalize()
-    return ds.dt.tz_convert("UTC").dt.floor(freq).dt.tz_convert(tz)
+    return _time.floor(ds, freq)
 
 
 def load_regressors(
@@ -235,9 +227,7 @@ def load_regressors(
             .groupby("ds", sort=True)[reg.name]
             .agg(reg.aggregate)
         )
-        from demandcast.frame import local_range
-
-        grid = local_range(part.index.min(), part.index.max(), freq, tz=tz)
+        grid = _time.local_range(part.index.min(), part.index.max(), freq, tz=tz)
         part = part.reindex(grid, fill_value=0.0).rename_axis("ds").reset_index()
         out = part if out is None else out.merge(part, on="ds", how="outer")
         roles[reg.name] = reg.role
@@ -404,8 +394,7 @@ def _interval_forecast(
         *[c for c in fc.columns if c == chosen or c.startswith(chosen + "-")],
     ]
     part = fc[cols]
-    freq_step = pd.Timedelta(pd.tseries.frequencies.to_offset(config.forecast.freq))
-    if freq_step < pd.Timedelta("1D"):
+    if (_time.step(config.forecast.freq) or _time.DAY) < _time.DAY:
         return part
     from demandcast import intraday
 
@@ -442,8 +431,7 @@ def _staffing(
         notes.append(f"staffing skipped: no forecast series of channels {sorted(channels)}")
         return None
     history = None
-    step = pd.Timedelta(pd.tseries.frequencies.to_offset(config.forecast.freq))
-    if step >= pd.Timedelta("1D"):
+    if (_time.step(config.forecast.freq) or _time.DAY) >= _time.DAY:
         history = history_loader()
     interval_fc = _interval_forecast(config, wanted, chosen, history, notes)
     if interval_fc is None:
@@ -532,7 +520,7 @@ def _write_outputs(config: DemandcastConfig, summary: RunSummary, backtest_res: 
 
 def _resolve_as_of(df: pd.DataFrame, as_of: Any) -> dt.date:
     if as_of is None:
-        return _local_dates(df["ds"]).max().date()
+        return _time.local_dates(df["ds"]).max().date()
     try:
         return pd.Timestamp(as_of).date()
     except (ValueError, TypeError) as err:
@@ -589,7 +577,7 @@ def run_forecast(
     as_of_date = _resolve_as_of(df_all, as_of if as_of is not None else config.forecast.as_of)
     df = _cut(df_all, as_of_date)
     if df.empty:
-        first = _local_dates(df_all["ds"]).min().date()
+        first = _time.local_dates(df_all["ds"]).min().date()
         raise InputFileError(
             f"as_of = {as_of_date}: no data up to that day (the data starts {first}); "
             "pick a later --as-of"
@@ -600,13 +588,11 @@ def run_forecast(
     if X is not None:
         past = [c for c, r in roles.items() if r == "past"]
         if past:
-            after = (_local_dates(X["ds"]) > pd.Timestamp(as_of_date)).to_numpy()
+            after = (_time.local_dates(X["ds"]) > pd.Timestamp(as_of_date)).to_numpy()
             X.loc[after, past] = np.nan
         _check_coverage(X, roles, df, what="history")
-        from demandcast.frame import future_index
-
         last = df["ds"].max()
-        horizon = pd.DataFrame({"ds": future_index(last, h, config.forecast.freq)})
+        horizon = pd.DataFrame({"ds": _time.future_index(last, h, config.forecast.freq)})
         _check_coverage(X, roles, horizon, what="horizon")
         X = X.dropna(subset=[c for c, r in roles.items() if r == "future"]).reset_index(drop=True)
 

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from demandcast import _charts
+from demandcast import _charts, _time
 from demandcast._atomic import write_text
 from demandcast._text import examples
 from demandcast.exceptions import ConfigError, InvalidFrameError
@@ -370,13 +370,6 @@ def _default_zone(history: pd.DataFrame, forecast: Any) -> str:
     return str(tz) if tz is not None else "Europe/Amsterdam"
 
 
-def _to_zone(ds: pd.Series, zone: str) -> pd.Series:
-    ds = pd.to_datetime(ds)
-    if ds.dt.tz is None:
-        return ds.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
-    return ds.dt.tz_convert(zone)
-
-
 def _model_columns(frame: pd.DataFrame) -> list[str]:
     return [
         str(c)
@@ -430,7 +423,7 @@ def _forecast(forecast: Any, model: str | None, zone: str) -> tuple[pd.DataFrame
     out = forecast[keep].copy()
     out["unique_id"] = out["unique_id"].astype(str)
     try:
-        out["ds"] = _to_zone(out["ds"], zone)
+        out["ds"] = _time.to_local(pd.to_datetime(out["ds"]), zone, by=out["unique_id"])
     except (TypeError, ValueError) as err:
         raise InvalidFrameError(
             f"forecast column 'ds' cannot be read as times ({err}); first values: "
@@ -442,11 +435,8 @@ def _forecast(forecast: Any, model: str | None, zone: str) -> tuple[pd.DataFrame
 def _step(history: pd.DataFrame, forecast: pd.DataFrame) -> pd.Timedelta:
     """The interval length: the history's frequency, else the smallest forecast step."""
     freq = history.attrs.get("freq")
-    if freq and len(history):
-        try:
-            return pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
-        except (TypeError, ValueError):
-            pass
+    if freq and len(history) and _time.step(freq) is not None:
+        return _time.step(freq)
     frame = history if len(history) > 1 else forecast
     gaps = frame.groupby("unique_id", sort=False)["ds"].diff().dropna()
     gaps = gaps[gaps > pd.Timedelta(0)]
@@ -496,8 +486,8 @@ def _p(text: str, cls: str = "note") -> str:
 
 def _time_ticks(x0: float, x1: float, zone: str, fmt: _Fmt) -> list[tuple[float, str]]:
     """Local midnights (or month starts for long spans) between two UTC-second values."""
-    start = pd.Timestamp(x0, unit="s", tz="UTC").tz_convert(zone)
-    end = pd.Timestamp(x1, unit="s", tz="UTC").tz_convert(zone)
+    start = _time.to_local(pd.Timestamp(x0, unit="s", tz="UTC"), zone)
+    end = _time.to_local(pd.Timestamp(x1, unit="s", tz="UTC"), zone)
     span_days = (x1 - x0) / 86400
     if span_days > 150:
         first = start.normalize().replace(day=1)
@@ -764,7 +754,7 @@ def _horizon_errors(backtest: Any, daily_units: bool) -> pd.DataFrame:
         ds = fc["ds"]
         cut = pd.to_datetime(fc["cutoff"])
         if cut.dt.tz is not None and ds.dt.tz is not None:
-            cut = cut.dt.tz_convert(ds.dt.tz)
+            cut = _time.to_local(cut, ds.dt.tz)
         ahead = (ds.dt.normalize() - cut.dt.normalize()) / _DAY
         horizon = np.maximum(np.round(ahead.to_numpy(dtype="float64")), 0).astype("int64")
     else:
@@ -815,11 +805,7 @@ def _backtest_section(ctx: _Context, backtest: Any) -> str:
         h=getattr(windows, "h", "?"),
     )
     body = [_p(intro), _table(header, rows, text_cols=2, best=0)]
-    step = (
-        pd.Timedelta(pd.tseries.frequencies.to_offset(backtest.freq))
-        if _fixed(backtest.freq)
-        else None
-    )
+    step = _time.step(backtest.freq)
     daily_units = step is not None and step <= _DAY
     errors = _horizon_errors(backtest, daily_units)
     if len(errors):
@@ -853,14 +839,6 @@ def _backtest_section(ctx: _Context, backtest: Any) -> str:
     return _section("backtest", fmt.t("backtest"), body)
 
 
-def _fixed(freq: Any) -> bool:
-    try:
-        pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
 def _store_section(ctx: _Context, store: Any, max_runs: int = 20, chart_runs: int = 4) -> str:
     fmt = ctx.fmt
     acc = store.accuracy(by=("run_id", "as_of", "model"))
@@ -881,7 +859,7 @@ def _store_section(ctx: _Context, store: Any, max_runs: int = 20, chart_runs: in
     recent_runs = list(dict.fromkeys(acc["run_id"].tolist()))[:max_runs]
     rows = []
     for rec in acc[acc["run_id"].isin(recent_runs)].to_dict("records"):
-        as_of = pd.Timestamp(rec["as_of"]).tz_convert(ctx.zone)
+        as_of = _time.to_local(pd.Timestamp(rec["as_of"]), ctx.zone)
         rows.append(
             [
                 str(rec["run_id"]),
@@ -900,7 +878,7 @@ def _store_section(ctx: _Context, store: Any, max_runs: int = 20, chart_runs: in
     if models:
         model = ctx.model if ctx.model in models else models[0]
         joined = joined[joined["model"] == model]
-        joined = joined.assign(ds=joined["ds"].dt.tz_convert(ctx.zone))
+        joined = joined.assign(ds=_time.to_local(joined["ds"], ctx.zone))
         for uid in _order(joined["unique_id"].unique().tolist()):
             body.append(f"<h3>{escape(uid)} ({escape(model)})</h3>")
             body.append(_past_runs_chart(ctx, joined[joined["unique_id"] == uid], uid))
@@ -921,7 +899,7 @@ def _past_runs_chart(ctx: _Context, part: pd.DataFrame, uid: str) -> str:
         rx, (ry,) = _binned(
             _seconds(run["ds"]), [run["forecast"].to_numpy(dtype="float64")], width, offset
         )
-        as_of = pd.Timestamp(run["as_of"].iloc[0]).tz_convert(ctx.zone)
+        as_of = _time.to_local(pd.Timestamp(run["as_of"].iloc[0]), ctx.zone)
         label = fmt.t("run_label", run=run_id, when=fmt.day(as_of, year=False))
         colour = _charts.PALETTE[i % len(_charts.PALETTE)]
         lines.append(_charts.Line(rx, ry, label, colour=colour, dashed=i % 2 == 1))
@@ -963,7 +941,7 @@ def _staffing(staffing: Any, zone: str) -> pd.DataFrame:
         )
     out = staffing.copy()
     out["unique_id"] = out["unique_id"].astype(str)
-    out["ds"] = _to_zone(out["ds"], zone)
+    out["ds"] = _time.to_local(pd.to_datetime(out["ds"]), zone, by=out["unique_id"])
     return out.sort_values(["unique_id", "ds"], ignore_index=True)
 
 
@@ -1133,7 +1111,7 @@ def render_report(
     max_points = _check_positive_int("max_points", max_points)
     hist = _history(history)
     zone = _check_zone(tz) if tz is not None else _default_zone(hist, forecast)
-    hist["ds"] = hist["ds"].dt.tz_convert(zone)
+    hist["ds"] = _time.to_local(hist["ds"], zone)
     fc, model, levels = _forecast(forecast, model, zone)
     staff = _staffing(staffing, zone) if staffing is not None else None
     ctx = _Context(
@@ -1149,7 +1127,7 @@ def render_report(
         max_points=max_points,
     )
     made = pd.Timestamp.now(tz=zone) if generated_at is None else pd.Timestamp(generated_at)
-    made = made.tz_localize(zone) if made.tzinfo is None else made.tz_convert(zone)
+    made = _time.to_local(made, zone)
 
     sections = [
         ("summary", fmt.t("summary"), _summary(ctx, staff)),

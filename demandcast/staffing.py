@@ -36,6 +36,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from demandcast import _time
 from demandcast._text import examples
 from demandcast.exceptions import ConfigError, InvalidFrameError
 
@@ -841,12 +842,10 @@ def _interval_seconds(df: pd.DataFrame, interval: Any) -> float:
             if isinstance(interval, (int, float, np.number)) and not isinstance(interval, bool):
                 seconds = float(interval)
             else:
-                from pandas.tseries.frequencies import to_offset
-
-                try:
+                try:  # a time span ("00:30:00", a Timedelta) first, then a frequency alias
                     delta = pd.Timedelta(interval)
                 except ValueError:
-                    delta = pd.Timedelta(to_offset(interval))
+                    delta = _time.step(interval) or pd.Timedelta(interval)
                 seconds = delta.total_seconds()
         except (TypeError, ValueError) as exc:
             raise ConfigError(

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from demandcast import _time
 from demandcast._text import examples
 from demandcast.exceptions import (
     DataWarning,
@@ -201,7 +202,7 @@ def _epoch_ns(ds: pd.Series) -> np.ndarray:
 def _from_epoch_ns(values: Any, tz: str, unit: str | None = None) -> pd.DatetimeIndex:
     """Datetimes in ``tz``; in ``unit`` (default: pandas' own default) when that is exact."""
     ns = np.asarray(values, dtype="int64")
-    index = pd.to_datetime(ns, unit="ns", utc=True).tz_convert(tz)
+    index = _time.from_utc_i8(ns, tz)
     unit = unit or _DEFAULT_UNIT
     factor = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}.get(unit, 1)
     if factor > 1 and (ns % factor == 0).all():
@@ -219,7 +220,7 @@ def _timestamp(value: Any, *, name: str, tz: str | None) -> pd.Timestamp:
         ) from exc
     if ts is pd.NaT:
         raise StoreError(f"{name} is missing (NaT); pass a date such as {name}='2024-03-01'")
-    return ts.tz_localize(tz) if ts.tzinfo is None and tz is not None else ts
+    return _time.to_local(ts, tz) if ts.tzinfo is None and tz is not None else ts
 
 
 def _fetch(conn: sa.Connection, statement: Any) -> list[tuple]:
