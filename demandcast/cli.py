@@ -286,14 +286,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from demandcast._time import local_dates
     from demandcast.config import load_config
-    from demandcast.pipeline import (
-        _check_coverage,
-        _local_dates,
-        _make_models,
-        load_data,
-        load_regressors,
-    )
+    from demandcast.pipeline import _check_coverage, _make_models, load_data, load_regressors
 
     config = load_config(args.config)
     models = _make_models(config)
@@ -301,7 +296,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     X, roles = load_regressors(config, config.forecast.freq, str(df["ds"].dt.tz))
     if X is not None:
         _check_coverage(X, roles, df, what="history")
-    dates = _local_dates(df["ds"])
+    dates = local_dates(df["ds"])
     print(f"config OK: {config.config_path}")
     print(
         f"  data: {len(config.sources)} source(s), {df['unique_id'].nunique()} series, "
