@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from demandcast import _time
 from demandcast.exceptions import (
     InvalidFrameError,
     NotFittedError,
@@ -116,7 +117,7 @@ def _builtin_data(freq: str, seed: int) -> pd.DataFrame:
         open_ = ds.day_of_week < 5
         base = {"centrum/phone": 120.0, "noord/desk": 40.0}
     else:
-        step = pd.Timedelta(freq)
+        step = _time.step(freq)
         ds = pd.date_range("2024-03-11", "2024-04-01", freq=freq, tz=tz, inclusive="left")
         tod = (ds.hour * 60 + ds.minute) / 60.0
         open_ = (ds.day_of_week < 5) & (tod >= 8) & (tod < 17)
@@ -294,8 +295,8 @@ def check_forecaster(
     if df is None:
         df = example_data(freq)
     if h is None:
-        step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
-        h = 14 if step >= pd.Timedelta(days=1) else int(pd.Timedelta(days=1) / step)
+        step = _time.step(freq) or _time.DAY
+        h = 14 if step >= _time.DAY else int(_time.DAY / step)
     level = LEVEL if tags["intervals"] else None
     grid = _future_grid(df, h)
     if X is None:
