@@ -39,7 +39,6 @@ conservative, because under-staffing an interval costs far more than over-staffi
 from __future__ import annotations
 
 import datetime as _dt
-import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -52,6 +51,7 @@ import pandas as pd
 from demandcast import _time
 from demandcast._text import examples, positive_int
 from demandcast.exceptions import ConfigError, DataWarning, InvalidFrameError
+from demandcast.forecast_frame import IntervalColumn, forecast_columns, validate_forecast
 from demandcast.forecasters import _intraday
 from demandcast.frame import DEFAULT_TZ, local_range, validate_frame
 
@@ -70,11 +70,9 @@ AFTER_CLOSURE = "after_closure"
 ALL_DAYS = "all"
 _POOLED = "pooled"  # internal fallback: mean of a series' own day-type profiles
 _DAY_TYPE_MODES = ("weekday", "all")
-_BOUND_RE = re.compile(r"^(?P<model>.+)-(?P<side>lo|hi)-(?P<level>\d+(?:\.\d+)?)$")
 _MAD_SCALE = 1.4826  # MAD -> standard deviation under normality
 _TRIM_MADS = 3.0
 _MIN_SCALE = 0.05  # robust scale floor, relative to the median day total
-_NOT_MODELS = ("unique_id", "ds", "y", "is_open", "cutoff", "step")
 
 OpeningLike = Any  # OpeningHours, a callable ds -> bool array, or a mapping of them
 
@@ -651,18 +649,7 @@ def _check_daily(
     df: Any, tz: str | None, name: str = "daily_forecast", default_tz: str = DEFAULT_TZ
 ) -> tuple[pd.DataFrame, str]:
     """A copy of a daily forecast frame with ``_date`` (naive local midnight) added."""
-    if not isinstance(df, pd.DataFrame):
-        raise InvalidFrameError(
-            f"{name}: expected a pandas DataFrame, got {type(df).__name__}. Fix: pass the "
-            "frame a daily forecaster's predict() returns"
-        )
-    missing = [c for c in ("unique_id", "ds") if c not in df.columns]
-    if missing or df.empty:
-        raise InvalidFrameError(
-            f"{name}: needs columns 'unique_id' and 'ds' and at least one row; missing "
-            f"{missing}, {len(df)} rows, columns {list(df.columns)[:8]}. Fix: pass "
-            "unique_id, ds (local midnight) and one column per model"
-        )
+    validate_forecast(df, rows=True)
     ds = df["ds"]
     if not pd.api.types.is_datetime64_any_dtype(ds):
         try:
@@ -696,31 +683,16 @@ def _check_daily(
     return out, zone
 
 
-def _model_columns(df: pd.DataFrame) -> tuple[list[str], list[tuple[str, str, str, float]]]:
-    """Point columns and bound columns ``(column, model, side, level)``."""
-    points, bounds = [], []
-    for col in df.columns:
-        if col in _NOT_MODELS or col == "_date":
-            continue
-        match = _BOUND_RE.match(str(col))
-        if match:
-            model = match.group("model")
-            level = float(match.group("level"))
-            if model not in df.columns or not 0 < level < 100:
-                raise InvalidFrameError(
-                    f"column {col!r}: an interval bound needs its point column {model!r} "
-                    f"and a level between 0 and 100. Fix: keep the model column next to "
-                    "its bounds, as predict() returns them"
-                )
-            bounds.append((str(col), model, match.group("side"), level))
-        elif pd.api.types.is_float_dtype(df[col]):
-            points.append(str(col))
+def _model_columns(df: pd.DataFrame) -> tuple[list[str], tuple[IntervalColumn, ...]]:
+    """The float point columns and the interval bounds of a daily forecast."""
+    cols = forecast_columns(df.columns.drop("_date", errors="ignore"))
+    points = [c for c in cols.models if pd.api.types.is_float_dtype(df[c])]
     if not points:
         raise InvalidFrameError(
             f"daily_forecast: no model column (float) found among {list(df.columns)[:8]}. "
             "Fix: pass unique_id, ds and one float column per model"
         )
-    return points, bounds
+    return points, cols.intervals
 
 
 def _expand(dates: pd.Series, alias: str, tz: str) -> dict[str, np.ndarray]:
@@ -967,7 +939,7 @@ def split(
         phi = np.full(n_el, float(dispersion))
     out = pd.DataFrame({"unique_id": uid_el, "ds": grid["ds"]})
     out["unique_id"] = out["unique_id"].astype(pd.Series(["x"]).dtype)
-    value_cols = set(points) | {b[0] for b in bounds}
+    value_cols = set(points) | {b.column for b in bounds}
     for col in fc.columns:
         if col in ("unique_id", "ds", "y", "_date", "is_open"):
             continue
@@ -979,7 +951,7 @@ def split(
         if col in points:
             out[col] = np.where(s > 0, s * daily, 0.0)
             continue
-        _, model, side, level = next(b for b in bounds if b[0] == col)
+        _, model, side, level = next(b for b in bounds if b.column == col)
         point = fc[model].to_numpy(dtype="float64")[row_of]
         mean = s * point
         z = NormalDist().inv_cdf(0.5 + level / 200)

@@ -29,10 +29,10 @@ from demandcast import _charts, _time
 from demandcast._atomic import write_text
 from demandcast._text import examples
 from demandcast.exceptions import ConfigError, InvalidFrameError
+from demandcast.forecast_frame import NON_MODEL_COLUMNS, interval_columns, validate_forecast
 
 __all__ = ["render_report", "write_report"]
 
-_NON_MODEL = {"unique_id", "ds", "y", "cutoff", "step", "is_open"}
 _EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
 _DAY = pd.Timedelta(days=1)
 
@@ -370,36 +370,13 @@ def _default_zone(history: pd.DataFrame, forecast: Any) -> str:
     return str(tz) if tz is not None else "Europe/Amsterdam"
 
 
-def _model_columns(frame: pd.DataFrame) -> list[str]:
-    return [
-        str(c)
-        for c in frame.columns
-        if c not in _NON_MODEL
-        and "-lo-" not in str(c)
-        and "-hi-" not in str(c)
-        and pd.api.types.is_numeric_dtype(frame[c])
-    ]
-
-
 def _forecast(forecast: Any, model: str | None, zone: str) -> tuple[pd.DataFrame, str, list]:
     """The forecast frame in ``zone``, its model column and its interval levels (widest first)."""
-    if not isinstance(forecast, pd.DataFrame):
-        raise InvalidFrameError(
-            f"forecast must be a pandas DataFrame, got {type(forecast).__name__}. "
-            "Fix: pass the frame returned by a forecaster's predict()."
-        )
-    missing = [c for c in ("unique_id", "ds") if c not in forecast.columns]
-    if missing:
-        raise InvalidFrameError(
-            f"forecast lacks column(s) {missing}; a forecast frame has unique_id, ds and "
-            "one column per model. Fix: pass the frame returned by predict()."
-        )
-    if forecast.empty:
-        raise InvalidFrameError("forecast has no rows. Fix: predict a horizon h >= 1.")
-    models = _model_columns(forecast)
+    layout = validate_forecast(forecast, rows=True)
+    models = [m for m in layout.models if pd.api.types.is_numeric_dtype(forecast[m])]
     if not models:
         raise InvalidFrameError(
-            f"forecast has no numeric model column besides {sorted(_NON_MODEL)} and "
+            f"forecast has no numeric model column besides {sorted(NON_MODEL_COLUMNS)} and "
             f"interval bounds; columns: {examples(list(forecast.columns))}. "
             "Fix: pass the frame returned by predict()."
         )
@@ -407,20 +384,10 @@ def _forecast(forecast: Any, model: str | None, zone: str) -> tuple[pd.DataFrame
         model = models[0]
     elif model not in models:
         raise ConfigError(f"model={model!r} is not a column of the forecast; choose from {models}")
-    levels = sorted(
-        {
-            c[len(f"{model}-lo-") :]
-            for c in forecast.columns
-            if str(c).startswith(f"{model}-lo-")
-            and f"{model}-hi-{str(c)[len(f'{model}-lo-') :]}" in forecast.columns
-        },
-        key=float,
-        reverse=True,
-    )
-    keep = ["unique_id", "ds", model] + [
-        f"{model}-{side}-{lv}" for lv in levels for side in ("lo", "hi")
-    ]
-    out = forecast[keep].copy()
+    levels = layout.levels(model)[::-1]
+    keep = [model, *(c for lv in levels for c in layout.bounds(model, lv))]
+    out = forecast[["unique_id", "ds", *keep]].copy()
+    out.columns = ["unique_id", "ds", *interval_columns(model, levels)]
     out["unique_id"] = out["unique_id"].astype(str)
     try:
         out["ds"] = _time.to_local(pd.to_datetime(out["ds"]), zone, by=out["unique_id"])
@@ -631,11 +598,7 @@ def _forecast_chart(ctx: _Context, uid: str) -> str:
         y[~h["is_open"].to_numpy(dtype=bool)] = np.nan  # closed: a gap, not a zero
     hx = _seconds(h["ds"])
     fx = _seconds(f["ds"])
-    fcols = [f[model].to_numpy(dtype="float64")] + [
-        f[f"{model}-{side}-{lv}"].to_numpy(dtype="float64")
-        for lv in ctx.levels
-        for side in ("lo", "hi")
-    ]
+    fcols = [f[c].to_numpy(dtype="float64") for c in interval_columns(model, ctx.levels)]
     bin_width = _bin_width([hx, fx], ctx.step, ctx.max_points)
     offset = _offset(f["ds"])
     hx, (y,) = _binned(hx, [y], bin_width, offset)

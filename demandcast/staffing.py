@@ -28,7 +28,6 @@ answered within the target, whenever they hang up).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -39,6 +38,7 @@ import pandas as pd
 from demandcast import _time
 from demandcast._text import examples
 from demandcast.exceptions import ConfigError, InvalidFrameError
+from demandcast.forecast_frame import ForecastColumns, validate_forecast
 
 __all__ = [
     "ErlangAResult",
@@ -61,7 +61,6 @@ Number = float | int
 
 # comparisons against targets tolerate float round-off of this size
 _TOL = 1e-12
-_INTERVAL_COL = re.compile(r"^(?P<base>.+)-(?P<side>lo|hi)-(?P<level>\d+(?:\.\d+)?)$")
 
 
 # --------------------------------------------------------------------------- validation
@@ -776,7 +775,9 @@ def desk_staff(
 # --------------------------------------------------------------------------- forecasts
 
 
-def _point_column(df: pd.DataFrame, value_col: str | None, reserved: set[str]) -> str:
+def _point_column(
+    df: pd.DataFrame, value_col: str | None, reserved: set[str], layout: ForecastColumns
+) -> str:
     if value_col is not None:
         if value_col not in df.columns:
             raise InvalidFrameError(
@@ -784,13 +785,7 @@ def _point_column(df: pd.DataFrame, value_col: str | None, reserved: set[str]) -
                 f"{examples(list(df.columns), 20)}. Fix: pass one of them."
             )
         return value_col
-    bases = sorted(
-        {
-            m["base"]
-            for c in df.columns
-            if (m := _INTERVAL_COL.match(str(c))) and m["base"] in df.columns
-        }
-    )
+    bases = sorted({iv.alias for iv in layout.intervals})
     if len(bases) == 1:
         return bases[0]
     if len(bases) > 1:
@@ -814,17 +809,13 @@ def _point_column(df: pd.DataFrame, value_col: str | None, reserved: set[str]) -
     )
 
 
-def _quantile_column(df: pd.DataFrame, point: str, quantile: float | None) -> str:
+def _quantile_column(layout: ForecastColumns, point: str, quantile: float | None) -> str:
     if quantile is None:
         return point
     q = _fraction("quantile", quantile)
     available: dict[float, str] = {0.5: point}
-    for c in df.columns:
-        m = _INTERVAL_COL.match(str(c))
-        if m and m["base"] == point:
-            level = float(m["level"])
-            qq = 0.5 + level / 200.0 if m["side"] == "hi" else 0.5 - level / 200.0
-            available[round(qq, 10)] = str(c)
+    for c, _, side, level in (iv for iv in layout.intervals if iv.alias == point):
+        available[round(0.5 + (level if side == "hi" else -level) / 200.0, 10)] = c
     for qq, col in available.items():
         if abs(qq - q) < 1e-9:
             return col
@@ -865,7 +856,7 @@ def _interval_seconds(df: pd.DataFrame, interval: Any) -> float:
     diffs = order.groupby("unique_id", sort=False)["ds"].diff().dropna()
     diffs = diffs[diffs > pd.Timedelta(0)]
     if diffs.empty:
-        raise ConfigError(
+        raise InvalidFrameError(
             "cannot infer the interval length: no series has two timestamps. "
             "Fix: pass interval='30min' (or the length of your intervals)."
         )
@@ -986,17 +977,7 @@ def required_staff(
     >>> required_staff(fc, aht=240, target=(0.8, 20))["gross_agents"].tolist()
     [18, 20, 0]
     """
-    if not isinstance(forecast, pd.DataFrame):
-        raise InvalidFrameError(
-            f"forecast must be a pandas DataFrame, got {type(forecast).__name__}. "
-            f"Fix: pass the frame returned by a forecaster's predict()."
-        )
-    missing = [c for c in ("unique_id", "ds") if c not in forecast.columns]
-    if missing:
-        raise InvalidFrameError(
-            f"forecast lacks column(s) {missing}; staffing needs unique_id, ds and a "
-            f"forecast column. Fix: pass a forecast frame or a long frame."
-        )
+    layout = validate_forecast(forecast)
     if model not in ("erlang_c", "erlang_a"):
         raise ConfigError(
             f"model={model!r} is not known; choices: 'erlang_a', 'erlang_c'. "
@@ -1027,7 +1008,7 @@ def required_staff(
         reserved.add("y")
     if isinstance(aht, str):
         reserved.add(aht)
-    column = _quantile_column(df, _point_column(df, value_col, reserved), quantile)
+    column = _quantile_column(layout, _point_column(df, value_col, reserved, layout), quantile)
     calls = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype="float64")
     if "is_open" in df.columns:  # closed intervals need nobody, whatever they hold
         closed = ~df["is_open"].astype("boolean").fillna(True).to_numpy(dtype=bool)

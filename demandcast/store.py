@@ -188,11 +188,10 @@ def _mask(url: str) -> str:
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
-def _nullable_floats(values: np.ndarray) -> list[float | None]:
-    """Floats for the driver, NaN as None (SQL NULL)."""
-    out = values.astype(object)
-    out[np.isnan(values)] = None
-    return out.tolist()
+def _sql_values(item: tuple[Any, pd.Series]) -> list:
+    """The values of a ``(name, column)`` item for the driver, missing ones as None (NULL)."""
+    column = item[1]
+    return column.astype(object).where(column.notna(), None).tolist()
 
 
 def _epoch_ns(ds: pd.Series) -> np.ndarray:
@@ -279,7 +278,6 @@ class _ParsedForecast:
             "keep one row per series and interval (save each model's frame merged on "
             "unique_id, ds)",
         )
-        self.models = list(self.layout.models)
         frame = frame.sort_values(["unique_id", "ds"], kind="stable")
         if "step" in frame.columns:
             step = frame["step"]
@@ -608,7 +606,7 @@ class ForecastStore:
                     versions=_package_versions(),
                     n_series=parsed.n_series,
                     n_rows=len(parsed.frame),
-                    models=json.dumps(parsed.models),
+                    models=json.dumps(list(parsed.layout.models)),
                     columns=parsed.columns,
                     tz=parsed.tz,
                     message=None,
@@ -630,28 +628,15 @@ class ForecastStore:
         return int(run_id)
 
     @staticmethod
-    def _long_rows(run_id: int, parsed: _ParsedForecast) -> tuple[Iterator[tuple], Iterator[tuple]]:
+    def _long_rows(run_id: int, parsed: _ParsedForecast) -> list[Iterator[tuple]]:
         """The rows of the ``forecasts`` and ``forecast_intervals`` tables."""
-        points, bounds = to_long(parsed.frame, parsed.layout)
-        step = np.tile(parsed.step, len(parsed.models)).tolist()
-        point_rows = zip(
-            itertools.repeat(run_id),
-            points["unique_id"].astype(str).tolist(),
-            _epoch_ns(points["ds"]).tolist(),
-            points["model"].tolist(),
-            step,
-            _nullable_floats(points["point"].to_numpy()),
-        )
-        bound_rows = zip(
-            itertools.repeat(run_id),
-            bounds["unique_id"].astype(str).tolist(),
-            _epoch_ns(bounds["ds"]).tolist(),
-            bounds["model"].tolist(),
-            bounds["level"].tolist(),
-            _nullable_floats(bounds["lo"].to_numpy()),
-            _nullable_floats(bounds["hi"].to_numpy()),
-        )
-        return point_rows, bound_rows
+        frame = parsed.frame
+        frame = frame.assign(unique_id=frame["unique_id"].astype(str), ds=_epoch_ns(frame["ds"]))
+        points, bounds = to_long(frame, parsed.layout)
+        points.insert(3, "step", np.tile(parsed.step, len(parsed.layout.models)))
+        return [
+            zip(itertools.repeat(run_id), *map(_sql_values, t.items())) for t in (points, bounds)
+        ]
 
     def record_failure(
         self,
@@ -936,22 +921,13 @@ class ForecastStore:
     @staticmethod
     def _to_wide(run: Any, models: list[str], points: list, bounds: list) -> pd.DataFrame:
         saved = json.loads(run.columns)
-        points_df = pd.DataFrame(points, columns=["unique_id", "ds", "model", "step", "point"])
-        bounds_df = pd.DataFrame(bounds, columns=["unique_id", "ds", "model", "level", "lo", "hi"])
-        layout = forecast_columns(saved, skip=("unique_id", "ds", "step")).select(models)
         wide = to_wide(
-            points_df.astype({"point": "float64"}),
-            bounds_df.astype({"lo": "float64", "hi": "float64"}),
-            layout,
+            pd.DataFrame(points, columns=["unique_id", "ds", "model", "step", "point"]),
+            pd.DataFrame(bounds, columns=["unique_id", "ds", "model", "level", "lo", "hi"]),
+            forecast_columns(saved, skip=("unique_id", "ds", "step")),
         )
         wide["ds"] = _from_epoch_ns(wide["ds"], run.tz)
-        return pd.DataFrame(
-            {
-                col: _restore_dtype(wide[col], dtype)
-                for col, dtype in saved.items()
-                if col in wide.columns
-            }
-        )
+        return pd.DataFrame({c: _restore_dtype(wide[c], t) for c, t in saved.items() if c in wide})
 
     def runs(self) -> pd.DataFrame:
         """All runs, oldest first, one row each.

@@ -72,7 +72,7 @@ def test_forecast_columns_of_a_backtest_frame():
         IntervalColumn("my-model-lo-95", "my-model", "lo", 95),
     )
     assert cols.levels("my-model") == [95]
-    assert cols.select(["my-model"]) == ForecastColumns(("my-model",), cols.intervals[2:])
+    assert cols == ForecastColumns(("sarima", "my-model"), cols.intervals)
     one_sided = forecast_columns(["ds", "m", "m-hi-90"])
     assert one_sided.levels("m") == []
 
@@ -113,7 +113,7 @@ def test_long_and_back_is_lossless(forecast):
     fc = forecast.assign(
         **{"seasonal_naive-hi-80": forecast["seasonal_naive-hi-80"].where(forecast.index % 5 > 0)}
     )
-    points, bounds = to_long(fc)
+    points, bounds = to_long(fc, forecast_columns(fc))
     n = len(fc)
     assert list(points.columns) == ["unique_id", "ds", "model", "point"]
     assert len(points) == n and len(bounds) == 3 * n
@@ -124,15 +124,36 @@ def test_long_and_back_is_lossless(forecast):
     pd.testing.assert_frame_equal(back, fc.sort_values(["unique_id", "ds"], ignore_index=True))
 
 
-def test_to_wide_keeps_a_per_row_column_and_picks_the_models_asked_for():
+def test_to_wide_keeps_a_per_row_column_and_only_the_models_it_is_given():
     ds = pd.date_range("2025-03-03", periods=2, freq="D", tz=TZ)
     fc = pd.DataFrame(
         {"unique_id": "noord/desk", "ds": ds, "a": [3.0, 4.0], "b": [5.0, np.nan]}
         | {"b-lo-90": [4.0, np.nan], "b-hi-90": [6.0, np.nan]}
     )
-    points, bounds = to_long(fc)
+    points, bounds = to_long(fc, forecast_columns(fc))
     points["step"] = [1, 2, 1, 2]
-    out = to_wide(points, bounds, forecast_columns(fc).select(["b"]))
+    out = to_wide(points[points["model"] == "b"], bounds, forecast_columns(fc))
     assert list(out.columns) == ["unique_id", "ds", "step", "b", "b-lo-90", "b-hi-90"]
     assert out["step"].tolist() == [1, 2]
     assert out["b-hi-90"].tolist()[0] == 6.0 and np.isnan(out["b-hi-90"].iloc[1])
+    only_a = to_wide(points[points["model"] == "a"], bounds.iloc[:0], forecast_columns(fc))
+    assert list(only_a.columns) == ["unique_id", "ds", "step", "a"]
+
+
+@pytest.mark.parametrize("bad", ["not a frame", "orphan bound", "no ds"])
+def test_one_bad_forecast_frame_one_error_class_everywhere(forecast, bad):
+    from demandcast.intraday import coherence_check
+    from demandcast.staffing import required_staff
+    from demandcast.store import ForecastStore
+
+    frame = {
+        "not a frame": forecast.to_dict("list"),
+        "orphan bound": forecast.drop(columns="seasonal_naive"),
+        "no ds": forecast.drop(columns="ds"),
+    }[bad]
+    with pytest.raises(InvalidFrameError):
+        required_staff(frame, aht=300)
+    with pytest.raises(InvalidFrameError):
+        coherence_check(forecast, frame)
+    with ForecastStore("sqlite://") as store, pytest.raises(InvalidFrameError):
+        store.save_run(frame, as_of="2024-03-03")

@@ -526,7 +526,7 @@ def test_required_staff_rejects_bad_frames():
     assert "x/phone" in str(info.value)
     with pytest.raises(InvalidFrameError, match="unique_id"):
         required_staff(fc.drop(columns="unique_id"), aht=240)
-    with pytest.raises(ConfigError, match="interval"):
+    with pytest.raises(InvalidFrameError, match="interval"):
         required_staff(fc.iloc[[0]], aht=240)
     with pytest.raises(InvalidFrameError, match="value_col"):
         required_staff(fc.drop(columns="y").assign(p=1.0, q=2.0), aht=240)

@@ -857,12 +857,9 @@ class FallbackState:
 
     def predict(self, h: int, level: tuple) -> dict[str, np.ndarray]:
         fc = self.model.predict(h, level=level or None)
-        alias = self.model.alias_
-        out = {"mean": fc[alias].to_numpy()}
-        for lv in level:
-            out[f"lo-{lv}"] = fc[f"{alias}-lo-{lv}"].to_numpy()
-            out[f"hi-{lv}"] = fc[f"{alias}-hi-{lv}"].to_numpy()
-        return out
+        keys = ["mean", *(f"{side}-{lv}" for lv in level for side in ("lo", "hi"))]
+        values = fc[interval_columns(self.model.alias_, level)].to_numpy().T
+        return dict(zip(keys, values, strict=True))
 
 
 class LocalForecaster(BaseForecaster):
