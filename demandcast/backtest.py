@@ -47,8 +47,6 @@ from __future__ import annotations
 
 import logging
 import numbers
-import sys
-import types
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -1199,18 +1197,3 @@ class BacktestResult:
         self.forecasts.to_csv(path, index=False)
         return path
 
-
-class _CallableModule(types.ModuleType):
-    """``demandcast.backtest`` is both this module and the function :func:`backtest`.
-
-    Once ``import demandcast.backtest`` has run (any module that imports
-    ``BacktestResult`` does it), Python binds the package attribute ``backtest`` to
-    this module, hiding the function of the same name. Making the module callable keeps
-    ``demandcast.backtest(...)`` working whichever import came first.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> BacktestResult:
-        return backtest(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +22,20 @@ def test_all_lists_every_lazy_name_and_every_exception():
 @pytest.mark.parametrize("name", sorted(demandcast._LAZY))
 def test_every_public_name_resolves(name):
     assert getattr(demandcast, name) is not None
+
+
+def test_the_type_stub_re_exports_the_public_list():
+    """``__init__.pyi`` (what type checkers read) names what ``_PUBLIC`` names, from where."""
+    stub = ast.parse(Path(demandcast.__file__).with_suffix(".pyi").read_text(encoding="utf-8"))
+    exported: dict[str, str] = {}
+    for node in stub.body:
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                assert alias.asname == alias.name, f"{alias.name}: re-export as itself"
+                exported[alias.name] = str(node.module)
+    assert exported == demandcast._LAZY, "add the name to _PUBLIC and to __init__.pyi alike"
+    annotated = [ast.unparse(n.target) for n in stub.body if isinstance(n, ast.AnnAssign)]
+    assert annotated == ["__version__"]
 
 
 def test_unknown_attribute_is_an_attribute_error():
@@ -67,3 +83,33 @@ def test_backtest_is_callable_after_importing_the_submodule():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "seasonal_naive" in out.stdout
+
+
+def test_backtest_is_the_function_whatever_imported_the_submodule():
+    """``demandcast.backtest`` stays the function after modules import ``demandcast.backtest``.
+
+    Run in a fresh interpreter for both orders: the submodule imported before and after
+    the package attribute is first read.
+    """
+    code = (
+        "import inspect, sys\n"
+        "import demandcast\n"
+        "assert 'pandas' not in sys.modules  # the submodule is registered, not run\n"
+        "first = demandcast.backtest if sys.argv[1] == 'root-first' else None\n"
+        "import demandcast.backtest\n"
+        "from demandcast.backtest import BacktestResult, backtest\n"
+        "import demandcast.pipeline, demandcast.report  # modules importing the submodule\n"
+        "module = sys.modules['demandcast.backtest']\n"
+        "assert inspect.isfunction(demandcast.backtest), type(demandcast.backtest)\n"
+        "assert demandcast.backtest is backtest is module.backtest\n"
+        "assert first in (None, backtest)\n"
+        "assert demandcast.BacktestResult is BacktestResult is module.BacktestResult\n"
+        "assert type(module).__name__ == 'module', type(module)\n"
+        "print('OK')"
+    )
+    for order in ("root-first", "submodule-first"):
+        out = subprocess.run(
+            [sys.executable, "-c", code, order], capture_output=True, text=True, check=False
+        )
+        assert out.returncode == 0, (order, out.stderr[-2000:])
+        assert out.stdout.strip() == "OK"
