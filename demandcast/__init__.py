@@ -5,7 +5,9 @@ SARIMA, Prophet, gradient boosting or ensembles, backtest the models the way pla
 need, and turn forecasts into staffing.
 
 Public names are imported lazily: ``import demandcast`` loads no model library
-(statsmodels, prophet, scikit-learn) until a name that needs one is used.
+(statsmodels, prophet, scikit-learn) until a name that needs one is used. The one list
+of them is the type stub ``__init__.pyi``: type checkers read it, and this module reads
+it for ``__all__`` and the lazy imports.
 
 Examples
 --------
@@ -16,157 +18,34 @@ True
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.util
 import sys
+from pathlib import Path
 from typing import Any
-
-from demandcast import exceptions
 
 __version__ = "0.1.0.dev0"
 
-# The one public list: module -> the public names it defines. The lazy imports and
-# ``__all__`` come from it; ``__init__.pyi`` re-exports the same names for type
-# checkers (tests/test_package.py fails until the two agree). A public name is added
-# here and in the stub, nowhere else.
-_PUBLIC: dict[str, tuple[str, ...]] = {
-    "demandcast.exceptions": tuple(exceptions.__all__),
-    # the long frame
-    "demandcast.frame": (
-        "DEFAULT_TZ",
-        "REQUIRED_COLUMNS",
-        "validate_frame",
-        "infer_freq",
-        "regularise",
-        "fill_missing",
-        "local_range",
-        "future_index",
-    ),
-    "demandcast.forecast_frame": ("validate_forecast", "interval_columns"),
-    # calendar
-    "demandcast.calendar": (
-        "OpeningHours",
-        "dutch_holidays",
-        "closure_days",
-        "calendar_features",
-        "dst_transition_days",
-    ),
-    # loaders and privacy
-    "demandcast.loaders": (
-        "load_phone",
-        "load_desk",
-        "load_web",
-        "load_counts",
-        "pseudonymize",
-        "suppress_small_counts",
-        "read_table",
-        "PERSONAL_COLUMN_PATTERNS",
-    ),
-    # simulated data
-    "demandcast.datasets": (
-        "simulate_municipality",
-        "SimulatedMunicipality",
-    ),
-    # forecasters
-    "demandcast.forecasters.base": (
-        "BaseForecaster",
-        "LocalForecaster",
-        "clone",
-    ),
-    "demandcast.forecasters.registry": (
-        "get_forecaster",
-        "list_forecasters",
-        "get_forecaster_class",
-    ),
-    "demandcast.forecasters.naive": (
-        "SeasonalNaive",
-        "HistoricalAverage",
-    ),
-    "demandcast.forecasters.sarima": ("SARIMA",),
-    "demandcast.forecasters.prophet": ("Prophet",),
-    "demandcast.forecasters.gbm": ("GBM",),
-    "demandcast.forecasters.ensemble": (
-        "Ensemble",
-        "AutoSelect",
-    ),
-    # backtests
-    "demandcast.backtest": (
-        "backtest",
-        "BacktestResult",
-        "BacktestWindows",
-    ),
-    # intraday
-    "demandcast.intraday": (
-        "IntradayProfiles",
-        "intraday_profiles",
-        "split_daily",
-        "coherence_check",
-    ),
-    # staffing
-    "demandcast.staffing": (
-        "required_staff",
-        "desk_staff",
-        "erlang_c",
-        "service_level",
-        "agents_for_service_level",
-        "erlang_b",
-        "erlang_a_metrics",
-        "average_speed_of_answer",
-        "occupancy",
-        "offered_load",
-        "ErlangAResult",
-    ),
-    # external signals
-    "demandcast.signals": (
-        "detect_spikes",
-        "lead_lag",
-        "lag_past_regressors",
-        "events_to_regressors",
-        "mailing",
-        "scenario",
-    ),
-    # metrics
-    "demandcast.metrics": (
-        "evaluate",
-        "diebold_mariano",
-        "poisson_floor_wape",
-        "wape",
-        "mase",
-        "rmse",
-        "mae",
-        "smape",
-        "bias",
-        "relative_bias",
-        "rmsse",
-        "pinball",
-        "coverage",
-        "interval_width",
-        "interval_score",
-        "seasonal_scale",
-        "compare_forecasts",
-        "DMResult",
-        "poisson_mean_absolute_deviation",
-    ),
-    # operations
-    "demandcast.config": (
-        "load_config",
-        "DemandcastConfig",
-    ),
-    "demandcast.pipeline": (
-        "run_forecast",
-        "RunSummary",
-    ),
-    # report
-    "demandcast.report": (
-        "render_report",
-        "write_report",
-    ),
-    # store
-    "demandcast.store": ("ForecastStore",),
-}
 
-# public name -> module that defines it; imported on first use
-_LAZY: dict[str, str] = {name: module for module, names in _PUBLIC.items() for name in names}
+def _public_names() -> dict[str, str]:
+    """Public name -> the module that defines it, read from ``__init__.pyi``.
+
+    The stub is the one public list: every ``from M import N as N`` in it is what type
+    checkers see as ``demandcast.N`` and what :func:`__getattr__` imports from ``M`` on
+    first use (the pattern of Scientific Python's SPEC 1, ``lazy_loader.attach_stub``).
+    A public name is added there and nowhere else.
+    """
+    stub = ast.parse(Path(__file__).with_name("__init__.pyi").read_text(encoding="utf-8"))
+    return {
+        alias.name: node.module
+        for node in stub.body
+        if isinstance(node, ast.ImportFrom) and node.module
+        for alias in node.names
+    }
+
+
+_LAZY: dict[str, str] = _public_names()
 
 __all__ = sorted([*_LAZY, "__version__"])
 

@@ -1,8 +1,8 @@
-"""Type stub of the package root: what ``demandcast/__init__.py`` exports lazily.
+"""The public names of ``demandcast``: the one list, and its type stub.
 
-Type checkers read this file instead of ``__init__.py``, whose public names are
-imported on first use from the one list ``_PUBLIC``. It re-exports exactly the names
-of that list from the same modules; tests/test_package.py keeps the two in sync.
+Type checkers read this file instead of ``__init__.py``; ``__init__.py`` reads it too:
+each ``from M import N as N`` here makes ``demandcast.N`` import ``M`` on first use and
+puts ``N`` in ``__all__``. Add a public name here, as ``N as N``, and nowhere else.
 """
 
 from demandcast.backtest import BacktestResult as BacktestResult

@@ -243,68 +243,46 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     from demandcast.config import load_config
     from demandcast.pipeline import run_forecast
 
+    backtest = False if args.no_backtest else None
     config = load_config(args.config)
-    summary = run_forecast(
-        config,
-        as_of=args.as_of,
-        progress=_progress(),
-        backtest=False if args.no_backtest else None,
-    )
-    _print_summary(summary)
+    _print_summary(run_forecast(config, args.as_of, _progress(), backtest=backtest))
     return EXIT_OK
 
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
-    from demandcast._atomic import write_csv
-    from demandcast._lock import run_lock
     from demandcast.config import load_config
-    from demandcast.pipeline import _cut, _resolve_as_of, load_data, load_regressors, run_backtest
+    from demandcast.pipeline import run_backtest
 
-    config = load_config(args.config)
-    with run_lock(config.output.folder):
-        df_all = load_data(config)
-        df = _cut(df_all, _resolve_as_of(df_all, args.as_of or config.forecast.as_of))
-        X, roles = load_regressors(config, config.forecast.freq, str(df["ds"].dt.tz))
-        res, failed = run_backtest(config, df, X, roles, progress=_progress())
-        board = res.leaderboard(config.backtest.metric)
-        path = write_csv(config.output.folder / config.output.backtest, board)
-    for name, reason in failed.items():
+    done = run_backtest(load_config(args.config), args.as_of, _progress())
+    for name, reason in done.failed.items():
         print(f"model {name} failed: {reason}")
-    _print_table(board, ["rank", "model", "wape", "mase", "bias", "vs_seasonal_naive"])
-    print(f"\nwritten: {path}")
+    _print_table(done.leaderboard, ["rank", "model", "wape", "mase", "bias", "vs_seasonal_naive"])
+    print(f"\nwritten: {done.path}")
     return EXIT_OK
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from demandcast.config import load_config
-    from demandcast.pipeline import write_report_from_store
+    from demandcast.pipeline import run_report
 
-    config = load_config(args.config)
-    path = write_report_from_store(config, args.run_id)
-    print(f"report: {path}")
+    print(f"report: {run_report(load_config(args.config), args.run_id)}")
     return EXIT_OK
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from demandcast._time import local_dates
     from demandcast.config import load_config
-    from demandcast.pipeline import _check_coverage, _make_models, load_data, load_regressors
+    from demandcast.pipeline import run_validate
 
-    config = load_config(args.config)
-    models = _make_models(config)
-    df = load_data(config)
-    X, roles = load_regressors(config, config.forecast.freq, str(df["ds"].dt.tz))
-    if X is not None:
-        _check_coverage(X, roles, df, what="history")
-    dates = local_dates(df["ds"])
+    found = run_validate(load_config(args.config))
+    config, freq = found.config, found.config.forecast.freq
     print(f"config OK: {config.config_path}")
     print(
-        f"  data: {len(config.sources)} source(s), {df['unique_id'].nunique()} series, "
-        f"{dates.min().date()} .. {dates.max().date()} at {config.forecast.freq}"
+        f"  data: {len(config.sources)} source(s), {found.n_series} series, "
+        f"{found.first} .. {found.last} at {freq}"
     )
-    print(f"  regressors: {', '.join(f'{k} ({v})' for k, v in roles.items()) or 'none'}")
-    print(f"  models: {', '.join(models)}; horizon {config.forecast.h} x {config.forecast.freq}")
-    print(f"  store: {config.store.url}")
+    print(f"  regressors: {', '.join(f'{k} ({v})' for k, v in found.roles.items()) or 'none'}")
+    print(f"  models: {', '.join(found.models)}; horizon {config.forecast.h} x {freq}")
+    print(f"  store: {found.store_url}")
     print(f"  output: {config.output.folder}")
     return EXIT_OK
 
@@ -327,203 +305,13 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from demandcast.config import load_config
-    from demandcast.pipeline import run_forecast
+    from demandcast.pipeline import run_forecast, write_demo
 
     path = write_demo(args.folder, quick=args.quick, seed=args.seed)
     print(f"demo config and simulated exports written to {path.parent}")
-    config = load_config(path)
-    summary = run_forecast(config, progress=_progress())
-    _print_summary(summary)
+    _print_summary(run_forecast(load_config(path), progress=_progress()))
     print(f"\nnext: edit {path} and run  demandcast forecast --config {path}")
     return EXIT_OK
-
-
-# ---------------------------------------------------------------------------- demo
-
-_DEMO_TOML = """\
-# demandcast demo config: a simulated municipality with three locations.
-# Written by `demandcast demo`; every key is documented in examples/demandcast.toml.
-
-# Phone: an ACD export in Dutch format (; separator, decimal comma, Dutch headers).
-[[sources]]
-channel = "phone"
-path = "exports/telefonie.csv"
-sep = ";"
-decimal = ","
-location_col = "Locatie"
-[sources.columns]
-time_col = "Begintijd"
-outcome_col = "Uitkomst"
-wait_col = "Wachttijd (s)"
-handle_col = "Gesprekstijd (s)"
-
-# Desk: one row per ticket from the queue-management system.
-[[sources]]
-channel = "desk"
-path = "exports/balie_tickets.csv"
-
-# Web: hourly visits from the analytics export.
-[[sources]]
-channel = "web"
-path = "exports/web_visits.csv"
-
-[calendar]
-region = "midden"
-good_friday = false
-liberation_day = "lustrum"
-closures = []
-closed_channels = ["desk", "phone"]
-
-[opening_hours.phone]
-mon-fri = "08:00-17:00"
-
-[opening_hours.desk]
-mon-fri = "08:30-17:00"
-thu = "08:30-20:00"
-
-[opening_hours.web]
-mon-sun = "00:00-24:00"
-
-# Mailings are known ahead (future); social-media mentions only as observed (past).
-[[regressors]]
-name = "mailing_letters"
-path = "exports/regressors.csv"
-role = "future"
-
-[[regressors]]
-name = "social_mentions"
-path = "exports/regressors.csv"
-role = "past"
-
-[models]
-use = {models}
-select = "best"
-{params}
-[forecast]
-h = {h}
-freq = "D"
-level = [80, 95]
-
-[backtest]
-enabled = true
-n_windows = {n_windows}
-step = 7
-refit = true
-metric = "wape"
-
-[staffing]
-interval = "30min"
-
-[staffing.phone]
-aht_seconds = 240
-target_sl = 0.8
-target_seconds = 25
-shrinkage = 0.3
-max_occupancy = 0.85
-quantile = 0.9
-
-[staffing.desk]
-aht_seconds = 480
-target_sl = 0.8
-target_seconds = 900
-shrinkage = 0.3
-max_occupancy = 0.85
-
-[store]
-url = "sqlite:///demandcast.db"
-
-[output]
-folder = "output"
-report = "report.html"
-"""
-
-
-def _available(names: list[str]) -> list[str]:
-    from demandcast.exceptions import DemandcastError
-    from demandcast.forecasters.registry import get_forecaster_class
-
-    ok = []
-    for name in names:
-        try:
-            get_forecaster_class(name)
-        except (DemandcastError, ImportError) as err:
-            logger.info("demo: model %s left out (%s)", name, err)
-            continue
-        ok.append(name)
-    return ok
-
-
-def write_demo(folder: str, *, quick: bool = False, seed: int = 0) -> Any:
-    """Simulate a municipality and write its exports and a config into ``folder``.
-
-    Parameters
-    ----------
-    folder : str
-        Created when missing; demo files in it are overwritten.
-    quick : bool
-        Five months of data, a 14-day horizon and the light models only.
-    seed : int
-        Seed of :func:`demandcast.datasets.simulate_municipality`.
-
-    Returns
-    -------
-    pathlib.Path
-        The written ``demandcast.toml``.
-    """
-    import datetime as dt
-    from pathlib import Path
-
-    import pandas as pd
-
-    from demandcast._atomic import write_csv, write_text
-    from demandcast.datasets import simulate_municipality
-
-    root = Path(folder)
-    exports = root / "exports"
-    exports.mkdir(parents=True, exist_ok=True)
-    h = 14 if quick else 28
-    start = dt.date(2024, 1, 1) if quick else dt.date(2023, 7, 1)
-    last = dt.date(2024, 5, 31) if quick else dt.date(2024, 10, 31)  # the night of the run
-    end = last + dt.timedelta(days=h + 7)  # mailings are known beyond the night
-    logger.info("demo: simulating %s .. %s (seed %d)", start, end, seed)
-    sim = simulate_municipality(seed=seed, start=start, end=end)
-    cut = pd.Timestamp(last + dt.timedelta(days=1))
-
-    calls = sim.phone_calls[sim.phone_calls["call_start"] < cut]
-    phone = pd.DataFrame(
-        {
-            "Begintijd": calls["call_start"].dt.strftime("%d-%m-%Y %H:%M:%S"),
-            "Locatie": calls["location"],
-            "Wachtrij": calls["queue"],
-            "Uitkomst": calls["outcome"],
-            "Wachttijd (s)": calls["wait_seconds"].astype("float64"),
-            "Gesprekstijd (s)": calls["handle_seconds"].astype("float64"),
-        }
-    )
-    write_csv(exports / "telefonie.csv", phone, sep=";", decimal=",")
-    tickets = sim.desk_tickets[sim.desk_tickets["ticket_time"] < cut]
-    write_csv(exports / "balie_tickets.csv", tickets.drop(columns=["citizen_id"], errors="ignore"))
-    web = sim.web_visits[sim.web_visits["timestamp"] < cut]
-    write_csv(exports / "web_visits.csv", web)
-    reg = sim.regressors("D")
-    reg["ds"] = reg["ds"].dt.strftime("%Y-%m-%d")
-    write_csv(exports / "regressors.csv", reg)
-
-    wanted = ["seasonal_naive", "historical_average"]
-    params = "\n[models.historical_average]\nk_weeks = 6\n"
-    if not quick:
-        wanted += ["sarima", "gbm"]
-        params += f"\n[models.sarima]\npast_lag = {h}\n"
-        params += f"\n[models.gbm]\nmax_iter = 100\nn_cutoffs = 8\nhorizon_days = {h}\n"
-    models = _available(wanted)
-    text = _DEMO_TOML.format(
-        models="[" + ", ".join(f'"{m}"' for m in models) + "]",
-        params=params,
-        h=h,
-        n_windows=2 if quick else 3,
-    )
-    path = write_text(root / "demandcast.toml", text)
-    return path
 
 
 _COMMANDS = {
@@ -545,8 +333,6 @@ def _print_table(df: Any, columns: list[str]) -> None:
 
 
 def _print_summary(summary: Any) -> None:
-    import pandas as pd
-
     print(
         f"run {summary.run_id} as of {summary.as_of}: {summary.n_series} series, "
         f"models {', '.join(summary.models)}; staffing uses {summary.chosen}"
@@ -558,25 +344,14 @@ def _print_summary(summary: Any) -> None:
         _print_table(
             summary.leaderboard, ["rank", "model", "wape", "mase", "bias", "vs_seasonal_naive"]
         )
-    fc = summary.forecast
-    first = fc["ds"].min()
-    week = fc[fc["ds"] < first + pd.Timedelta(days=7)]
+    week = summary.week_by_channel()
     if not week.empty:
-        parts = week["unique_id"].astype(str).str.split("/", n=2, expand=True)
-        channel = parts[1] if parts.shape[1] > 1 else parts[0]
-        total = week.groupby([channel.rename("channel"), week["ds"].dt.date.rename("date")])[
-            summary.chosen
-        ].sum()
         print(f"\nnext week's forecast per channel ({summary.chosen}):")
-        print(total.unstack("date").round(0).to_string())
-    if summary.staffing is not None and not summary.staffing.empty:
-        st = summary.staffing
-        busy = st.loc[st["gross_agents"] > 0, "ds"]
-        day = (busy if not busy.empty else st["ds"]).dt.date.min()
-        tomorrow = st[st["ds"].dt.date == day]
-        peak = tomorrow.groupby("unique_id")[["gross_agents"]].max()
-        print(f"\nstaffing for {day} (peak gross agents per series):")
-        print(peak.to_string())
+        print(week.round(0).to_string())
+    peak = summary.peak_staffing()
+    if peak is not None:
+        print(f"\nstaffing for {peak[0]} (peak gross agents per series):")
+        print(peak[1].to_string())
     for note in summary.notes:
         print(f"note: {note}")
     if summary.paths:

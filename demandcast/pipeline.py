@@ -1,12 +1,27 @@
-"""The nightly job: load -> backtest -> forecast -> store -> staffing -> report.
+"""The public jobs of demandcast: what each ``demandcast`` command runs.
 
-:func:`run_forecast` is what ``demandcast forecast`` and ``demandcast demo`` run. It
-holds the run lock of the output folder, reads every source with the loaders, cuts
-the data at ``as_of`` (a rerun of a past night sees only what was known that night),
-backtests the configured models, fits them, forecasts ``h`` intervals with interval
-levels, saves the run in the store (replacing an earlier run of the same night),
-turns the chosen model's forecast into staffing per interval and writes the output
-files atomically.
+==================  =========================  ============================================
+command             job                        returns
+==================  =========================  ============================================
+``forecast``        :func:`run_forecast`       :class:`RunSummary` (the nightly job)
+``backtest``        :func:`run_backtest`       :class:`BacktestSummary`
+``validate``        :func:`run_validate`       :class:`ValidationSummary` (writes nothing)
+``report``          :func:`run_report`         the path of the HTML report of a stored run
+``demo``            :func:`write_demo`, then   a simulated municipality and its config
+                    :func:`run_forecast`
+==================  =========================  ============================================
+
+Each job takes a :class:`~demandcast.config.DemandcastConfig` and raises the errors of
+:mod:`demandcast.exceptions`; the CLI only parses arguments, calls a job, prints what it
+returns and maps the errors to exit codes.
+
+The nightly job: load -> backtest -> forecast -> store -> staffing -> report.
+:func:`run_forecast` holds the run lock of the output folder, reads every source with
+the loaders, cuts the data at ``as_of`` (a rerun of a past night sees only what was
+known that night), backtests the configured models, fits them, forecasts ``h`` intervals
+with interval levels, saves the run in the store (replacing an earlier run of the same
+night), turns the chosen model's forecast into staffing per interval and writes the
+output files atomically.
 
 Optional steps use modules only when they are installed in this version
 (``demandcast.backtest``, ``demandcast.intraday``, ``demandcast.report``); a skipped
@@ -41,13 +56,17 @@ from demandcast.exceptions import (
 )
 
 __all__ = [
+    "BacktestSummary",
     "NoModelLeftError",
     "RunSummary",
+    "ValidationSummary",
     "load_data",
     "load_regressors",
     "run_backtest",
     "run_forecast",
-    "write_report_from_store",
+    "run_report",
+    "run_validate",
+    "write_demo",
 ]
 
 logger = logging.getLogger("demandcast")
@@ -92,6 +111,90 @@ class RunSummary:
     paths: dict[str, Path] = dataclasses.field(default_factory=dict)
     notes: list[str] = dataclasses.field(default_factory=list)
     n_series: int = 0
+
+    def week_by_channel(self) -> pd.DataFrame:
+        """The chosen model's total forecast per channel and day, over the first 7 days.
+
+        Returns
+        -------
+        DataFrame
+            One row per channel, one column per local date (empty without forecasts).
+        """
+        fc = self.forecast
+        week = fc[fc["ds"] < fc["ds"].min() + pd.Timedelta(days=7)]
+        channel = week["unique_id"].map(_channel_of).rename("channel")
+        total = week.groupby([channel, week["ds"].dt.date.rename("date")])[self.chosen].sum()
+        return total.unstack("date")
+
+    def peak_staffing(self) -> tuple[dt.date, pd.DataFrame] | None:
+        """The first day with staff needed and each series' peak gross agents that day.
+
+        Returns
+        -------
+        (datetime.date, DataFrame) or None
+            The day and ``gross_agents`` per ``unique_id``; None without staffing.
+        """
+        st = self.staffing
+        if st is None or st.empty:
+            return None
+        busy = st.loc[st["gross_agents"] > 0, "ds"]
+        day = (busy if not busy.empty else st["ds"]).dt.date.min()
+        peak = st[st["ds"].dt.date == day].groupby("unique_id")[["gross_agents"]].max()
+        return day, peak
+
+
+@dataclasses.dataclass
+class BacktestSummary:
+    """What one :func:`run_backtest` did.
+
+    Attributes
+    ----------
+    as_of : datetime.date
+        The last day of data the backtest used.
+    result : BacktestResult
+        The backtest of the models that ran (:func:`demandcast.backtest`).
+    leaderboard : DataFrame
+        ``result.leaderboard(config.backtest.metric)``, best model first.
+    failed : dict
+        Model -> reason, for models that failed and were left out.
+    path : pathlib.Path
+        The leaderboard CSV written to the output folder.
+    """
+
+    as_of: dt.date
+    result: Any
+    leaderboard: pd.DataFrame
+    failed: dict[str, str]
+    path: Path
+
+
+@dataclasses.dataclass
+class ValidationSummary:
+    """What :func:`run_validate` found: the config and the data it reads are usable.
+
+    Attributes
+    ----------
+    config : DemandcastConfig
+        The checked config.
+    models : list of str
+        The configured models (each one built with its parameters).
+    n_series : int
+        Series in the loaded data.
+    first, last : datetime.date
+        Local dates of the first and the last interval in the data.
+    roles : dict
+        Regressor name -> role (``"future"`` or ``"past"``).
+    store_url : str
+        The store URL with any password replaced by ``***``.
+    """
+
+    config: DemandcastConfig
+    models: list[str]
+    n_series: int
+    first: dt.date
+    last: dt.date
+    roles: dict[str, str]
+    store_url: str
 
 
 # ---------------------------------------------------------------------------- loading
@@ -277,7 +380,7 @@ def _usable(model: Any, roles: dict[str, str]) -> list[str]:
     return [c for c, r in roles.items() if tags.get(f"{r}_regressors", False)]
 
 
-def run_backtest(
+def _backtest_models(
     config: DemandcastConfig,
     df: pd.DataFrame,
     X: pd.DataFrame | None = None,
@@ -518,15 +621,27 @@ def _write_outputs(config: DemandcastConfig, summary: RunSummary, backtest_res: 
 # ---------------------------------------------------------------------------- the run
 
 
-def _resolve_as_of(df: pd.DataFrame, as_of: Any) -> dt.date:
+def _data_as_of(config: DemandcastConfig, as_of: Any) -> tuple[pd.DataFrame, dt.date]:
+    """The loaded data up to the night ``as_of`` (default: the config's, else the last day)."""
+    df_all = load_data(config)
+    as_of = as_of if as_of is not None else config.forecast.as_of
     if as_of is None:
-        return _time.local_dates(df["ds"]).max().date()
-    try:
-        return pd.Timestamp(as_of).date()
-    except (ValueError, TypeError) as err:
-        raise ConfigError(
-            f"as_of = {as_of!r}: not a date; give it as YYYY-MM-DD (e.g. 2025-03-01)"
-        ) from err
+        as_of_date = _time.local_dates(df_all["ds"]).max().date()
+    else:
+        try:
+            as_of_date = pd.Timestamp(as_of).date()
+        except (ValueError, TypeError) as err:
+            raise ConfigError(
+                f"as_of = {as_of!r}: not a date; give it as YYYY-MM-DD (e.g. 2025-03-01)"
+            ) from err
+    df = _cut(df_all, as_of_date)
+    if df.empty:
+        first = _time.local_dates(df_all["ds"]).min().date()
+        raise InputFileError(
+            f"as_of = {as_of_date}: no data up to that day (the data starts {first}); "
+            "pick a later --as-of"
+        )
+    return df, as_of_date
 
 
 def run_forecast(
@@ -573,15 +688,7 @@ def run_forecast(
 
     notes: list[str] = []
     models = _make_models(config)
-    df_all = load_data(config)
-    as_of_date = _resolve_as_of(df_all, as_of if as_of is not None else config.forecast.as_of)
-    df = _cut(df_all, as_of_date)
-    if df.empty:
-        first = _time.local_dates(df_all["ds"]).min().date()
-        raise InputFileError(
-            f"as_of = {as_of_date}: no data up to that day (the data starts {first}); "
-            "pick a later --as-of"
-        )
+    df, as_of_date = _data_as_of(config, as_of)
     tz = str(df["ds"].dt.tz)
     h = config.forecast.h
     X, roles = load_regressors(config, config.forecast.freq, tz)
@@ -602,7 +709,9 @@ def run_forecast(
     run_bt = config.backtest.enabled if backtest is None else backtest
     if run_bt:
         try:
-            bt_res, failed = run_backtest(config, df, X, roles, models=models, progress=progress)
+            bt_res, failed = _backtest_models(
+                config, df, X, roles, models=models, progress=progress
+            )
             leaderboard = bt_res.leaderboard(config.backtest.metric)
         except BacktestError as err:
             notes.append(f"backtest skipped: {err}")
@@ -676,15 +785,149 @@ def run_forecast(
     return summary
 
 
-def write_report_from_store(config: DemandcastConfig, run_id: int | None = None) -> Path:
+def run_backtest(
+    config: DemandcastConfig,
+    as_of: Any = None,
+    progress: bool | None = None,
+    *,
+    lock: bool = True,
+) -> BacktestSummary:
+    """Backtest the configured models on the data up to ``as_of``; write the leaderboard.
+
+    The job of ``demandcast backtest``: the windows, models and metric of the config's
+    ``[backtest]`` and ``[models]`` tables, the regressors with their roles; a model
+    that fails is left out and the others run again. Nothing is stored.
+
+    Parameters
+    ----------
+    config : DemandcastConfig
+        From :func:`demandcast.config.load_config`.
+    as_of : date or str, optional
+        Use only data up to and including this day. Default ``config.forecast.as_of``,
+        else the last day in the data.
+    progress : bool, optional
+        Progress bars (default: only when stderr is a terminal).
+    lock : bool, default True
+        Hold the run lock of the output folder (a nightly run never overlaps).
+
+    Returns
+    -------
+    BacktestSummary
+
+    Raises
+    ------
+    ConfigError, InputFileError, InvalidFrameError, BacktestError
+        Bad config or input, or too little data for the windows (CLI exit code 2).
+    NoModelLeftError
+        Every model failed (exit code 3).
+    LockHeldError
+        Another run holds the lock (exit code 4).
+
+    Examples
+    --------
+    >>> from demandcast.config import load_config
+    >>> config = load_config(write_demo("demo", quick=True))
+    >>> bt = run_backtest(config, as_of="2024-05-15")
+    >>> bt.as_of, sorted(bt.leaderboard["model"]), bt.failed, bt.path.name
+    (datetime.date(2024, 5, 15), ['historical_average', 'seasonal_naive'], {}, 'backtest.csv')
+    """
+    if lock:
+        with run_lock(config.output.folder):
+            return run_backtest(config, as_of, progress, lock=False)
+    df, as_of_date = _data_as_of(config, as_of)
+    X, roles = load_regressors(config, config.forecast.freq, str(df["ds"].dt.tz))
+    res, failed = _backtest_models(config, df, X, roles, progress=progress)
+    board = res.leaderboard(config.backtest.metric)
+    path = write_csv(config.output.folder / config.output.backtest, board)
+    return BacktestSummary(
+        as_of=as_of_date, result=res, leaderboard=board, failed=failed, path=path
+    )
+
+
+def run_validate(config: DemandcastConfig) -> ValidationSummary:
+    """Check that the config's models build and its data and regressor files load.
+
+    The job of ``demandcast validate``: it reads everything a nightly run reads and
+    writes nothing (no store, no output folder, no lock).
+
+    Parameters
+    ----------
+    config : DemandcastConfig
+        From :func:`demandcast.config.load_config` (which has checked the keys).
+
+    Returns
+    -------
+    ValidationSummary
+
+    Raises
+    ------
+    ConfigError, InputFileError, InvalidFrameError
+        A model parameter, a source or regressor file or the data is not usable (the
+        message names the key or the file and the fix).
+
+    Examples
+    --------
+    >>> from demandcast.config import load_config
+    >>> found = run_validate(load_config(write_demo("demo", quick=True)))
+    >>> found.n_series, found.models
+    (7, ['seasonal_naive', 'historical_average'])
+    >>> found.first, found.last
+    (datetime.date(2024, 1, 1), datetime.date(2024, 5, 31))
+    >>> found.roles
+    {'mailing_letters': 'future', 'social_mentions': 'past'}
+    """
+    from demandcast.store import _mask
+
+    models = _make_models(config)
+    df = load_data(config)
+    X, roles = load_regressors(config, config.forecast.freq, str(df["ds"].dt.tz))
+    if X is not None:
+        _check_coverage(X, roles, df, what="history")
+    dates = _time.local_dates(df["ds"])
+    return ValidationSummary(
+        config=config,
+        models=list(models),
+        n_series=int(df["unique_id"].nunique()),
+        first=dates.min().date(),
+        last=dates.max().date(),
+        roles=roles,
+        store_url=_mask(config.store.url),
+    )
+
+
+def run_report(config: DemandcastConfig, run_id: int | None = None) -> Path:
     """Write the HTML report of a stored run (default: the latest) to the output folder.
+
+    The job of ``demandcast report``: the run's forecast and the stored actuals, written
+    atomically to ``config.output.report`` in the output folder.
+
+    Parameters
+    ----------
+    config : DemandcastConfig
+        From :func:`demandcast.config.load_config`.
+    run_id : int, optional
+        The stored run (default: the latest complete run).
+
+    Returns
+    -------
+    pathlib.Path
+        The written report.
 
     Raises
     ------
     ConfigError
         When the store has no such run.
+
+    Examples
+    --------
+    >>> from demandcast.config import load_config
+    >>> config = load_config(write_demo("demo", quick=True))
+    >>> run = run_forecast(config, backtest=False)
+    >>> path = run_report(config, run.run_id)
+    >>> path.name, "<svg" in path.read_text(encoding="utf-8")
+    ('report.html', True)
     """
-    from demandcast.store import ForecastStore
+    from demandcast.store import ForecastStore, _mask
 
     with ForecastStore(config.store.url) as store:
         runs = store.runs()
@@ -692,7 +935,7 @@ def write_report_from_store(config: DemandcastConfig, run_id: int | None = None)
             latest = store.latest_run()
             if latest is None:
                 raise ConfigError(
-                    f"the store {config.store.url} has no complete run yet; run "
+                    f"the store {_mask(config.store.url)} has no complete run yet; run "
                     "'demandcast forecast' first"
                 )
             run_id = int(latest["run_id"])
@@ -710,3 +953,191 @@ def write_report_from_store(config: DemandcastConfig, run_id: int | None = None)
     return write_report(
         path, history=actuals, forecast=fc, title=f"demandcast forecast of {row['as_of']}"
     )
+
+
+# ---------------------------------------------------------------------------- demo
+
+_DEMO_TOML = """\
+# demandcast demo config: a simulated municipality with three locations.
+# Written by `demandcast demo`; every key is documented in examples/demandcast.toml.
+
+# Phone: an ACD export in Dutch format (; separator, decimal comma, Dutch headers).
+[[sources]]
+channel = "phone"
+path = "exports/telefonie.csv"
+sep = ";"
+decimal = ","
+location_col = "Locatie"
+[sources.columns]
+time_col = "Begintijd"
+outcome_col = "Uitkomst"
+wait_col = "Wachttijd (s)"
+handle_col = "Gesprekstijd (s)"
+
+# Desk: one row per ticket from the queue-management system.
+[[sources]]
+channel = "desk"
+path = "exports/balie_tickets.csv"
+
+# Web: hourly visits from the analytics export.
+[[sources]]
+channel = "web"
+path = "exports/web_visits.csv"
+
+[calendar]
+region = "midden"
+good_friday = false
+liberation_day = "lustrum"
+closures = []
+closed_channels = ["desk", "phone"]
+
+[opening_hours.phone]
+mon-fri = "08:00-17:00"
+
+[opening_hours.desk]
+mon-fri = "08:30-17:00"
+thu = "08:30-20:00"
+
+[opening_hours.web]
+mon-sun = "00:00-24:00"
+
+# Mailings are known ahead (future); social-media mentions only as observed (past).
+[[regressors]]
+name = "mailing_letters"
+path = "exports/regressors.csv"
+role = "future"
+
+[[regressors]]
+name = "social_mentions"
+path = "exports/regressors.csv"
+role = "past"
+
+[models]
+use = {models}
+select = "best"
+{params}
+[forecast]
+h = {h}
+freq = "D"
+level = [80, 95]
+
+[backtest]
+enabled = true
+n_windows = {n_windows}
+step = 7
+refit = true
+metric = "wape"
+
+[staffing]
+interval = "30min"
+
+[staffing.phone]
+aht_seconds = 240
+target_sl = 0.8
+target_seconds = 25
+shrinkage = 0.3
+max_occupancy = 0.85
+quantile = 0.9
+
+[staffing.desk]
+aht_seconds = 480
+target_sl = 0.8
+target_seconds = 900
+shrinkage = 0.3
+max_occupancy = 0.85
+
+[store]
+url = "sqlite:///demandcast.db"
+
+[output]
+folder = "output"
+report = "report.html"
+"""
+
+
+def _available(names: list[str]) -> list[str]:
+    from demandcast.exceptions import DemandcastError
+    from demandcast.forecasters.registry import get_forecaster_class
+
+    ok = []
+    for name in names:
+        try:
+            get_forecaster_class(name)
+        except (DemandcastError, ImportError) as err:
+            logger.info("demo: model %s left out (%s)", name, err)
+            continue
+        ok.append(name)
+    return ok
+
+
+def write_demo(folder: str | Path, *, quick: bool = False, seed: int = 0) -> Path:
+    """Simulate a municipality and write its exports and a config into ``folder``.
+
+    Parameters
+    ----------
+    folder : str
+        Created when missing; demo files in it are overwritten.
+    quick : bool
+        Five months of data, a 14-day horizon and the light models only.
+    seed : int
+        Seed of :func:`demandcast.datasets.simulate_municipality`.
+
+    Returns
+    -------
+    pathlib.Path
+        The written ``demandcast.toml``.
+
+    Examples
+    --------
+    >>> path = write_demo("demo", quick=True)
+    >>> path.name, sorted(p.name for p in (path.parent / "exports").iterdir())
+    ('demandcast.toml', ['balie_tickets.csv', 'regressors.csv', 'telefonie.csv', 'web_visits.csv'])
+    """
+    from demandcast.datasets import simulate_municipality
+
+    root = Path(folder)
+    exports = root / "exports"
+    exports.mkdir(parents=True, exist_ok=True)
+    h = 14 if quick else 28
+    start = dt.date(2024, 1, 1) if quick else dt.date(2023, 7, 1)
+    last = dt.date(2024, 5, 31) if quick else dt.date(2024, 10, 31)  # the night of the run
+    end = last + dt.timedelta(days=h + 7)  # mailings are known beyond the night
+    logger.info("demo: simulating %s .. %s (seed %d)", start, end, seed)
+    sim = simulate_municipality(seed=seed, start=start, end=end)
+    cut = pd.Timestamp(last + dt.timedelta(days=1))
+
+    calls = sim.phone_calls[sim.phone_calls["call_start"] < cut]
+    phone = pd.DataFrame(
+        {
+            "Begintijd": calls["call_start"].dt.strftime("%d-%m-%Y %H:%M:%S"),
+            "Locatie": calls["location"],
+            "Wachtrij": calls["queue"],
+            "Uitkomst": calls["outcome"],
+            "Wachttijd (s)": calls["wait_seconds"].astype("float64"),
+            "Gesprekstijd (s)": calls["handle_seconds"].astype("float64"),
+        }
+    )
+    write_csv(exports / "telefonie.csv", phone, sep=";", decimal=",")
+    tickets = sim.desk_tickets[sim.desk_tickets["ticket_time"] < cut]
+    write_csv(exports / "balie_tickets.csv", tickets.drop(columns=["citizen_id"], errors="ignore"))
+    web = sim.web_visits[sim.web_visits["timestamp"] < cut]
+    write_csv(exports / "web_visits.csv", web)
+    reg = sim.regressors("D")
+    reg["ds"] = reg["ds"].dt.strftime("%Y-%m-%d")
+    write_csv(exports / "regressors.csv", reg)
+
+    wanted = ["seasonal_naive", "historical_average"]
+    params = "\n[models.historical_average]\nk_weeks = 6\n"
+    if not quick:
+        wanted += ["sarima", "gbm"]
+        params += f"\n[models.sarima]\npast_lag = {h}\n"
+        params += f"\n[models.gbm]\nmax_iter = 100\nn_cutoffs = 8\nhorizon_days = {h}\n"
+    models = _available(wanted)
+    text = _DEMO_TOML.format(
+        models="[" + ", ".join(f'"{m}"' for m in models) + "]",
+        params=params,
+        h=h,
+        n_windows=2 if quick else 3,
+    )
+    path = write_text(root / "demandcast.toml", text)
+    return path

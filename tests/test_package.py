@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -24,18 +25,27 @@ def test_every_public_name_resolves(name):
     assert getattr(demandcast, name) is not None
 
 
-def test_the_type_stub_re_exports_the_public_list():
-    """``__init__.pyi`` (what type checkers read) names what ``_PUBLIC`` names, from where."""
+def test_the_type_stub_is_the_public_list():
+    """``__init__.pyi`` (what type checkers read) is the list ``__init__.py`` imports from.
+
+    Every entry re-exports a name as itself from the module that defines it, so type
+    checkers and the lazy imports agree; ``__version__`` is the only other name.
+    """
     stub = ast.parse(Path(demandcast.__file__).with_suffix(".pyi").read_text(encoding="utf-8"))
     exported: dict[str, str] = {}
     for node in stub.body:
         if isinstance(node, ast.ImportFrom):
             for alias in node.names:
-                assert alias.asname == alias.name, f"{alias.name}: re-export as itself"
+                assert alias.asname == alias.name, f"{alias.name}: re-export it as itself"
+                assert alias.name not in exported, f"{alias.name} is listed twice"
                 exported[alias.name] = str(node.module)
-    assert exported == demandcast._LAZY, "add the name to _PUBLIC and to __init__.pyi alike"
+        else:
+            assert isinstance(node, (ast.Expr, ast.AnnAssign)), ast.unparse(node)
+    assert exported == demandcast._LAZY
     annotated = [ast.unparse(n.target) for n in stub.body if isinstance(n, ast.AnnAssign)]
     assert annotated == ["__version__"]
+    for name, module in exported.items():
+        assert getattr(demandcast, name) is getattr(importlib.import_module(module), name)
 
 
 def test_unknown_attribute_is_an_attribute_error():
