@@ -64,16 +64,13 @@ def __dir__() -> list[str]:
 
 
 def _register_unloaded(name: str) -> None:
-    """Put the submodule ``name`` in ``sys.modules`` now and run it on first use.
+    """Put the submodule ``name`` in ``sys.modules`` now, unexecuted, to run on first use.
 
-    ``demandcast.backtest`` names both a submodule and, at the package root, the
-    function :func:`demandcast.backtest.backtest` (as DESIGN.md documents it). Python
-    binds a submodule to the attribute of its package when the submodule is first
-    loaded, which would hide the function after any ``import demandcast.backtest``.
-    A submodule that is already in ``sys.modules`` is never bound again, so
-    registering it here, unexecuted (:class:`importlib.util.LazyLoader`), keeps
-    ``demandcast.backtest`` the function whatever is imported later, and keeps
-    ``import demandcast`` light: the module runs when one of its names is first used.
+    ``demandcast.backtest`` is a submodule and, at the package root, its function
+    ``backtest``. Python binds a submodule to its package's attribute when it first loads
+    it, hiding the function; a submodule already in ``sys.modules`` is never bound again,
+    so this (:class:`importlib.util.LazyLoader`) keeps ``demandcast.backtest`` the function
+    whatever is imported later, and ``import demandcast`` light.
     """
     if name in sys.modules:  # importlib.reload(demandcast): keep the loaded module
         return

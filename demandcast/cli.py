@@ -305,7 +305,8 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from demandcast.config import load_config
-    from demandcast.pipeline import run_forecast, write_demo
+    from demandcast.demo import write_demo
+    from demandcast.pipeline import run_forecast
 
     path = write_demo(args.folder, quick=args.quick, seed=args.seed)
     print(f"demo config and simulated exports written to {path.parent}")
@@ -333,6 +334,8 @@ def _print_table(df: Any, columns: list[str]) -> None:
 
 
 def _print_summary(summary: Any) -> None:
+    import pandas as pd
+
     print(
         f"run {summary.run_id} as of {summary.as_of}: {summary.n_series} series, "
         f"models {', '.join(summary.models)}; staffing uses {summary.chosen}"
@@ -344,14 +347,24 @@ def _print_summary(summary: Any) -> None:
         _print_table(
             summary.leaderboard, ["rank", "model", "wape", "mase", "bias", "vs_seasonal_naive"]
         )
-    week = summary.week_by_channel()
+    fc = summary.forecast
+    week = fc[fc["ds"] < fc["ds"].min() + pd.Timedelta(days=7)]
     if not week.empty:
+        parts = week["unique_id"].astype(str).str.split("/", n=2, expand=True)
+        channel = parts[1] if parts.shape[1] > 1 else parts[0]
+        total = week.groupby([channel.rename("channel"), week["ds"].dt.date.rename("date")])[
+            summary.chosen
+        ].sum()
         print(f"\nnext week's forecast per channel ({summary.chosen}):")
-        print(week.round(0).to_string())
-    peak = summary.peak_staffing()
-    if peak is not None:
-        print(f"\nstaffing for {peak[0]} (peak gross agents per series):")
-        print(peak[1].to_string())
+        print(total.unstack("date").round(0).to_string())
+    if summary.staffing is not None and not summary.staffing.empty:
+        st = summary.staffing
+        busy = st.loc[st["gross_agents"] > 0, "ds"]
+        day = (busy if not busy.empty else st["ds"]).dt.date.min()
+        tomorrow = st[st["ds"].dt.date == day]
+        peak = tomorrow.groupby("unique_id")[["gross_agents"]].max()
+        print(f"\nstaffing for {day} (peak gross agents per series):")
+        print(peak.to_string())
     for note in summary.notes:
         print(f"note: {note}")
     if summary.paths:

@@ -1,19 +1,8 @@
-"""The public jobs of demandcast: what each ``demandcast`` command runs.
+"""The public jobs: what each ``demandcast`` command runs, on a validated config.
 
-==================  =========================  ============================================
-command             job                        returns
-==================  =========================  ============================================
-``forecast``        :func:`run_forecast`       :class:`RunSummary` (the nightly job)
-``backtest``        :func:`run_backtest`       :class:`BacktestSummary`
-``validate``        :func:`run_validate`       :class:`ValidationSummary` (writes nothing)
-``report``          :func:`run_report`         the path of the HTML report of a stored run
-``demo``            :func:`write_demo`, then   a simulated municipality and its config
-                    :func:`run_forecast`
-==================  =========================  ============================================
-
-Each job takes a :class:`~demandcast.config.DemandcastConfig` and raises the errors of
-:mod:`demandcast.exceptions`; the CLI only parses arguments, calls a job, prints what it
-returns and maps the errors to exit codes.
+:func:`run_forecast` (``forecast``, the nightly job), :func:`run_backtest` (``backtest``),
+:func:`run_validate` (``validate``, writes nothing) and :func:`run_report` (``report``)
+raise the errors of :mod:`demandcast.exceptions`; the CLI maps them to exit codes.
 
 The nightly job: load -> backtest -> forecast -> store -> staffing -> report.
 :func:`run_forecast` holds the run lock of the output folder, reads every source with
@@ -21,11 +10,8 @@ the loaders, cuts the data at ``as_of`` (a rerun of a past night sees only what 
 known that night), backtests the configured models, fits them, forecasts ``h`` intervals
 with interval levels, saves the run in the store (replacing an earlier run of the same
 night), turns the chosen model's forecast into staffing per interval and writes the
-output files atomically.
-
-Optional steps use modules only when they are installed in this version
-(``demandcast.backtest``, ``demandcast.intraday``, ``demandcast.report``); a skipped
-step is logged and listed in :attr:`RunSummary.notes`.
+output files atomically; a skipped step is logged and listed in
+:attr:`RunSummary.notes`.
 """
 
 from __future__ import annotations
@@ -66,7 +52,6 @@ __all__ = [
     "run_forecast",
     "run_report",
     "run_validate",
-    "write_demo",
 ]
 
 logger = logging.getLogger("demandcast")
@@ -112,36 +97,6 @@ class RunSummary:
     notes: list[str] = dataclasses.field(default_factory=list)
     n_series: int = 0
 
-    def week_by_channel(self) -> pd.DataFrame:
-        """The chosen model's total forecast per channel and day, over the first 7 days.
-
-        Returns
-        -------
-        DataFrame
-            One row per channel, one column per local date (empty without forecasts).
-        """
-        fc = self.forecast
-        week = fc[fc["ds"] < fc["ds"].min() + pd.Timedelta(days=7)]
-        channel = week["unique_id"].map(_channel_of).rename("channel")
-        total = week.groupby([channel, week["ds"].dt.date.rename("date")])[self.chosen].sum()
-        return total.unstack("date")
-
-    def peak_staffing(self) -> tuple[dt.date, pd.DataFrame] | None:
-        """The first day with staff needed and each series' peak gross agents that day.
-
-        Returns
-        -------
-        (datetime.date, DataFrame) or None
-            The day and ``gross_agents`` per ``unique_id``; None without staffing.
-        """
-        st = self.staffing
-        if st is None or st.empty:
-            return None
-        busy = st.loc[st["gross_agents"] > 0, "ds"]
-        day = (busy if not busy.empty else st["ds"]).dt.date.min()
-        peak = st[st["ds"].dt.date == day].groupby("unique_id")[["gross_agents"]].max()
-        return day, peak
-
 
 @dataclasses.dataclass
 class BacktestSummary:
@@ -152,13 +107,10 @@ class BacktestSummary:
     as_of : datetime.date
         The last day of data the backtest used.
     result : BacktestResult
-        The backtest of the models that ran (:func:`demandcast.backtest`).
-    leaderboard : DataFrame
-        ``result.leaderboard(config.backtest.metric)``, best model first.
+        The backtest of the models that ran; ``leaderboard`` is its
+        ``leaderboard(config.backtest.metric)``, written to ``path`` (CSV).
     failed : dict
         Model -> reason, for models that failed and were left out.
-    path : pathlib.Path
-        The leaderboard CSV written to the output folder.
     """
 
     as_of: dt.date
@@ -170,18 +122,14 @@ class BacktestSummary:
 
 @dataclasses.dataclass
 class ValidationSummary:
-    """What :func:`run_validate` found: the config and the data it reads are usable.
+    """What :func:`run_validate` found: the ``config`` and the data it reads are usable.
 
     Attributes
     ----------
-    config : DemandcastConfig
-        The checked config.
     models : list of str
         The configured models (each one built with its parameters).
     n_series : int
-        Series in the loaded data.
-    first, last : datetime.date
-        Local dates of the first and the last interval in the data.
+        Series in the data, from local date ``first`` to ``last``.
     roles : dict
         Regressor name -> role (``"future"`` or ``"past"``).
     store_url : str
@@ -389,19 +337,10 @@ def _backtest_models(
     models: dict[str, Any] | None = None,
     progress: bool | None = None,
 ) -> tuple[Any, dict[str, str]]:
-    """Backtest the configured models; a model that fails is dropped and the rest rerun.
+    """Backtest the models on ``df``; a model that fails is dropped and the rest rerun.
 
-    Returns
-    -------
-    (BacktestResult, dict)
-        The result and model -> reason for the models that failed.
-
-    Raises
-    ------
-    BacktestError
-        Windows cannot be built from the data.
-    NoModelLeftError
-        Every model failed.
+    Returns the :class:`~demandcast.backtest.BacktestResult` and model -> reason for the
+    models that failed; raises :class:`NoModelLeftError` when every model failed.
     """
     from demandcast.backtest import backtest
 
@@ -826,6 +765,7 @@ def run_backtest(
     Examples
     --------
     >>> from demandcast.config import load_config
+    >>> from demandcast.demo import write_demo
     >>> config = load_config(write_demo("demo", quick=True))
     >>> bt = run_backtest(config, as_of="2024-05-15")
     >>> bt.as_of, sorted(bt.leaderboard["model"]), bt.failed, bt.path.name
@@ -868,6 +808,7 @@ def run_validate(config: DemandcastConfig) -> ValidationSummary:
     Examples
     --------
     >>> from demandcast.config import load_config
+    >>> from demandcast.demo import write_demo
     >>> found = run_validate(load_config(write_demo("demo", quick=True)))
     >>> found.n_series, found.models
     (7, ['seasonal_naive', 'historical_average'])
@@ -921,6 +862,7 @@ def run_report(config: DemandcastConfig, run_id: int | None = None) -> Path:
     Examples
     --------
     >>> from demandcast.config import load_config
+    >>> from demandcast.demo import write_demo
     >>> config = load_config(write_demo("demo", quick=True))
     >>> run = run_forecast(config, backtest=False)
     >>> path = run_report(config, run.run_id)
@@ -953,191 +895,3 @@ def run_report(config: DemandcastConfig, run_id: int | None = None) -> Path:
     return write_report(
         path, history=actuals, forecast=fc, title=f"demandcast forecast of {row['as_of']}"
     )
-
-
-# ---------------------------------------------------------------------------- demo
-
-_DEMO_TOML = """\
-# demandcast demo config: a simulated municipality with three locations.
-# Written by `demandcast demo`; every key is documented in examples/demandcast.toml.
-
-# Phone: an ACD export in Dutch format (; separator, decimal comma, Dutch headers).
-[[sources]]
-channel = "phone"
-path = "exports/telefonie.csv"
-sep = ";"
-decimal = ","
-location_col = "Locatie"
-[sources.columns]
-time_col = "Begintijd"
-outcome_col = "Uitkomst"
-wait_col = "Wachttijd (s)"
-handle_col = "Gesprekstijd (s)"
-
-# Desk: one row per ticket from the queue-management system.
-[[sources]]
-channel = "desk"
-path = "exports/balie_tickets.csv"
-
-# Web: hourly visits from the analytics export.
-[[sources]]
-channel = "web"
-path = "exports/web_visits.csv"
-
-[calendar]
-region = "midden"
-good_friday = false
-liberation_day = "lustrum"
-closures = []
-closed_channels = ["desk", "phone"]
-
-[opening_hours.phone]
-mon-fri = "08:00-17:00"
-
-[opening_hours.desk]
-mon-fri = "08:30-17:00"
-thu = "08:30-20:00"
-
-[opening_hours.web]
-mon-sun = "00:00-24:00"
-
-# Mailings are known ahead (future); social-media mentions only as observed (past).
-[[regressors]]
-name = "mailing_letters"
-path = "exports/regressors.csv"
-role = "future"
-
-[[regressors]]
-name = "social_mentions"
-path = "exports/regressors.csv"
-role = "past"
-
-[models]
-use = {models}
-select = "best"
-{params}
-[forecast]
-h = {h}
-freq = "D"
-level = [80, 95]
-
-[backtest]
-enabled = true
-n_windows = {n_windows}
-step = 7
-refit = true
-metric = "wape"
-
-[staffing]
-interval = "30min"
-
-[staffing.phone]
-aht_seconds = 240
-target_sl = 0.8
-target_seconds = 25
-shrinkage = 0.3
-max_occupancy = 0.85
-quantile = 0.9
-
-[staffing.desk]
-aht_seconds = 480
-target_sl = 0.8
-target_seconds = 900
-shrinkage = 0.3
-max_occupancy = 0.85
-
-[store]
-url = "sqlite:///demandcast.db"
-
-[output]
-folder = "output"
-report = "report.html"
-"""
-
-
-def _available(names: list[str]) -> list[str]:
-    from demandcast.exceptions import DemandcastError
-    from demandcast.forecasters.registry import get_forecaster_class
-
-    ok = []
-    for name in names:
-        try:
-            get_forecaster_class(name)
-        except (DemandcastError, ImportError) as err:
-            logger.info("demo: model %s left out (%s)", name, err)
-            continue
-        ok.append(name)
-    return ok
-
-
-def write_demo(folder: str | Path, *, quick: bool = False, seed: int = 0) -> Path:
-    """Simulate a municipality and write its exports and a config into ``folder``.
-
-    Parameters
-    ----------
-    folder : str
-        Created when missing; demo files in it are overwritten.
-    quick : bool
-        Five months of data, a 14-day horizon and the light models only.
-    seed : int
-        Seed of :func:`demandcast.datasets.simulate_municipality`.
-
-    Returns
-    -------
-    pathlib.Path
-        The written ``demandcast.toml``.
-
-    Examples
-    --------
-    >>> path = write_demo("demo", quick=True)
-    >>> path.name, sorted(p.name for p in (path.parent / "exports").iterdir())
-    ('demandcast.toml', ['balie_tickets.csv', 'regressors.csv', 'telefonie.csv', 'web_visits.csv'])
-    """
-    from demandcast.datasets import simulate_municipality
-
-    root = Path(folder)
-    exports = root / "exports"
-    exports.mkdir(parents=True, exist_ok=True)
-    h = 14 if quick else 28
-    start = dt.date(2024, 1, 1) if quick else dt.date(2023, 7, 1)
-    last = dt.date(2024, 5, 31) if quick else dt.date(2024, 10, 31)  # the night of the run
-    end = last + dt.timedelta(days=h + 7)  # mailings are known beyond the night
-    logger.info("demo: simulating %s .. %s (seed %d)", start, end, seed)
-    sim = simulate_municipality(seed=seed, start=start, end=end)
-    cut = pd.Timestamp(last + dt.timedelta(days=1))
-
-    calls = sim.phone_calls[sim.phone_calls["call_start"] < cut]
-    phone = pd.DataFrame(
-        {
-            "Begintijd": calls["call_start"].dt.strftime("%d-%m-%Y %H:%M:%S"),
-            "Locatie": calls["location"],
-            "Wachtrij": calls["queue"],
-            "Uitkomst": calls["outcome"],
-            "Wachttijd (s)": calls["wait_seconds"].astype("float64"),
-            "Gesprekstijd (s)": calls["handle_seconds"].astype("float64"),
-        }
-    )
-    write_csv(exports / "telefonie.csv", phone, sep=";", decimal=",")
-    tickets = sim.desk_tickets[sim.desk_tickets["ticket_time"] < cut]
-    write_csv(exports / "balie_tickets.csv", tickets.drop(columns=["citizen_id"], errors="ignore"))
-    web = sim.web_visits[sim.web_visits["timestamp"] < cut]
-    write_csv(exports / "web_visits.csv", web)
-    reg = sim.regressors("D")
-    reg["ds"] = reg["ds"].dt.strftime("%Y-%m-%d")
-    write_csv(exports / "regressors.csv", reg)
-
-    wanted = ["seasonal_naive", "historical_average"]
-    params = "\n[models.historical_average]\nk_weeks = 6\n"
-    if not quick:
-        wanted += ["sarima", "gbm"]
-        params += f"\n[models.sarima]\npast_lag = {h}\n"
-        params += f"\n[models.gbm]\nmax_iter = 100\nn_cutoffs = 8\nhorizon_days = {h}\n"
-    models = _available(wanted)
-    text = _DEMO_TOML.format(
-        models="[" + ", ".join(f'"{m}"' for m in models) + "]",
-        params=params,
-        h=h,
-        n_windows=2 if quick else 3,
-    )
-    path = write_text(root / "demandcast.toml", text)
-    return path

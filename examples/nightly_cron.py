@@ -26,7 +26,7 @@ import argparse
 import sys
 
 from demandcast.cli import main as demandcast_main
-from demandcast.pipeline import write_demo
+from demandcast.demo import write_demo
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,6 +16,7 @@ import pytest
 
 import demandcast
 from demandcast.config import DemandcastConfig, StoreConfig, load_config
+from demandcast.demo import write_demo
 from demandcast.exceptions import (
     ConfigError,
     ForecasterFitError,
@@ -31,7 +32,6 @@ from demandcast.pipeline import (
     run_forecast,
     run_report,
     run_validate,
-    write_demo,
 )
 from demandcast.store import ForecastStore
 
@@ -136,20 +136,22 @@ def test_forecast_stores_the_run_and_writes_its_outputs(night):
     assert (st["gross_agents"] >= st["agents"]).all() and st["gross_agents"].max() > 0
 
 
-def test_the_summary_totals_the_week_and_the_first_staffed_day(night):
+def test_staffing_follows_the_opening_hours(night):
     _, summary = night
-    week = summary.week_by_channel()
-    assert list(week.index) == ["desk", "phone", "web"]
-    assert [str(d) for d in week.columns] == [f"2024-05-{d}" for d in range(16, 23)]
-    fc = summary.forecast
-    first = fc[fc["ds"] < pd.Timestamp("2024-05-23", tz=TZ)]
-    assert week.to_numpy().sum() == pytest.approx(first[summary.chosen].sum())
-    day, peak = summary.peak_staffing()
-    assert str(day) == "2024-05-16"  # a Thursday: desks and phones open
     st = summary.staffing
-    assert peak["gross_agents"].to_dict() == (
-        st[st["ds"].dt.date == day].groupby("unique_id")["gross_agents"].max().to_dict()
-    )
+    local = st["ds"].dt.tz_convert(TZ)
+    assert (local.dt.minute % 30 == 0).all()  # the [staffing] interval
+    assert set(local.dt.date.astype(str)) <= {
+        str(d.date()) for d in pd.date_range("2024-05-16", "2024-05-29")
+    }
+    closed = (local.dt.day_of_week >= 5) | (
+        local.dt.date.astype(str) == "2024-05-20"
+    )  # Whit Monday
+    assert (st.loc[closed.to_numpy(), "gross_agents"] == 0).all()
+    phone = st[(st["channel"] == "phone").to_numpy() & ~closed.to_numpy()]
+    hour = phone["ds"].dt.tz_convert(TZ).dt.hour
+    assert (phone.loc[~hour.between(8, 16).to_numpy(), "gross_agents"] == 0).all()  # 08:00-17:00
+    assert (phone.loc[hour.between(9, 15).to_numpy(), "gross_agents"] > 0).all()
 
 
 def test_rerunning_a_night_replaces_its_run(demo, tmp_path):
