@@ -46,7 +46,7 @@ def local_parts(ds: pd.DatetimeIndex | pd.Series) -> pd.DataFrame:
 
     Examples
     --------
-    >>> ds = pd.DatetimeIndex(["2024-03-04 08:30"]).tz_localize("Europe/Amsterdam")
+    >>> ds = pd.DatetimeIndex(["2024-03-04 08:30"], tz="Europe/Amsterdam")
     >>> local_parts(ds)[["weekday", "slot"]].to_numpy().tolist()
     [[0, 510]]
     """
