@@ -258,7 +258,7 @@ def localize(
         shifted = sub[in_gap].tz_localize(tz, nonexistent="shift_forward", ambiguous=True)
         values[odd[in_gap]] = shifted.as_unit(out.unit).asi8
     if (~in_gap).any():
-        keys = np.zeros(len(odd), dtype=np.int64) if by is None else np.asarray(by)[odd]
+        keys = np.zeros(len(odd), np.int64) if by is None else pd.Series(by).iloc[odd].to_numpy()
         pairs = pd.DataFrame({"u": keys[~in_gap], "t": sub[~in_gap].asi8})
         first = (pairs.groupby(["u", "t"], sort=False).cumcount() == 0).to_numpy()
         values[odd[~in_gap]] = sub[~in_gap].tz_localize(tz, ambiguous=first).asi8

@@ -604,7 +604,7 @@ def validate_frame(
             "check the source for wrong dates (e.g. year 9999)",
         ) from None
     if naive:  # wall-clock times by the one DST policy; skipped-hour times raise or shift
-        index, _, gap = _time.localize(index, tz, by=uid.to_numpy())
+        index, _, gap = _time.localize(index, tz, by=uid)
         if gap.any() and nonexistent != "shift_forward":
             raise _fail(
                 "ds",
