@@ -59,8 +59,8 @@ def _holdout(df, make, *, n_windows, h, step, level=None, X=None):
 def test_conformance_on_simulated_data(freq):
     # past_lag=14 days reaches the suite's horizon (14 days, or one day of intervals)
     report = check_forecaster(SARIMA(past_lag=14), freq=freq)
-    # 16 always + nested intervals + future regressors + past regressors
-    assert report.n_checks == 19
+    # 16 always + nested intervals + future regressors + past regressors + 5 update
+    assert report.n_checks == 24
     assert "missing_future_regressor" in report.passed
     assert "past_regressor_observed_only" in report.passed
 

@@ -412,6 +412,11 @@ class BaseForecaster:
         """A copy of the capability tags of this class."""
         return dict(cls.tags)
 
+    @classmethod
+    def get_test_params(cls) -> dict[str, Any]:
+        """Cheap parameters for the conformance suite (:mod:`demandcast.testing`): none."""
+        return {}
+
     @property
     def alias_(self) -> str:
         """Output column name: the ``alias`` parameter or the registry name."""

@@ -181,6 +181,11 @@ class GBM(BaseForecaster):
         "intraday": True,
     }
 
+    @classmethod
+    def get_test_params(cls) -> dict[str, Any]:
+        """Fewer boosting iterations: the suite checks the contract, not accuracy."""
+        return {"max_iter": 40}
+
     def __init__(
         self,
         max_iter: int = 300,

@@ -125,14 +125,7 @@ READ_KEYS = ("time_col", "date_col", "date_format", "location_col", "location", 
 TABLE_KEYS = ("sep", "decimal", "encoding", "sheet_name")
 
 
-def read_events(
-    source,
-    channel: str,
-    options: Mapping[str, Any],
-    *,
-    time_roles: tuple[str, ...] = ("datetime",),
-    location_role: str | None = "location",
-) -> EventTable:
+def read_events(source, channel: str, options: Mapping[str, Any]) -> EventTable:
     """Read a source and parse, localise and bucket its event times.
 
     ``options`` are the calling loader's keyword arguments (its ``locals()``): only
@@ -154,9 +147,9 @@ def read_events(
     row_word = "line" if text else "row"
     decimal = raw.attrs.get("decimal", kw.get("decimal") or ".")
 
-    cols = _time_columns(raw, time_col, date_col, time_roles)
+    cols = _time_columns(raw, time_col, date_col, ("datetime",))
     cols["location_col"] = (
-        None if location is not None else resolve(raw, "location_col", location_col, location_role)
+        None if location is not None else resolve(raw, "location_col", location_col, "location")
     )
     cols["by"] = resolve(raw, "by", by, None) if by is not None else None
 
