@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from demandcast._time import step
 from demandcast.exceptions import InvalidFrameError, NotFittedError, UnsupportedRegressorError
 from demandcast.forecast_frame import interval_columns
 from demandcast.forecasters.base import BaseForecaster, clone, has_update
@@ -193,10 +194,9 @@ class Case:
         self.model, self.freq = forecaster, freq
         self.tags = _tags(forecaster)
         self.df = example_data(freq) if df is None else df
-        self.step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
-        if h is None:
-            h = 14 if self.step >= pd.Timedelta(days=1) else int(pd.Timedelta(days=1) / self.step)
-        self.h = h
+        self.step = step(freq)
+        day = pd.Timedelta(days=1)
+        self.h = h = h if h is not None else 14 if self.step >= day else int(day / self.step)
         self.level = LEVEL if self.tags["intervals"] else None
         self.grid = _future_grid(self.df, h)
         if X is None:
@@ -324,9 +324,8 @@ def check_clone_and_params_roundtrip(case: Case) -> None:
     a, b = model.get_params(), twin.get_params()
     same = sorted(a) == sorted(b) and all(_same_value(a[k], b[k]) for k in a)
     _ensure(same, f"params differ: {a} vs {b}")
-    _ensure(
-        twin.set_params(**twin.get_params(deep=False)) is twin, "set_params did not return self"
-    )
+    same_twin = twin.set_params(**twin.get_params(deep=False)) is twin
+    _ensure(same_twin, "set_params did not return self")
     _ensure(repr(model.clone()) == repr(model), "f.clone() changes the repr")
     _expect_error(ValueError, lambda: clone(model).set_params(no_such_param=1), "no_such_param")
 
@@ -349,11 +348,8 @@ def check_output_schema(case: Case) -> None:
     tz_in = pd.to_datetime(df["ds"]).dt.tz
     tz_ok = fc["ds"].dt.tz is not None and (tz_in is None or str(fc["ds"].dt.tz) == str(tz_in))
     _ensure(tz_ok, f"ds time zone {fc['ds'].dt.tz} != {tz_in}")
-    alias = case.fresh().set_params(alias="custom").fit(df).predict(case.h)
-    _ensure(
-        list(alias.columns) == ["unique_id", "ds", "custom"],
-        f"alias ignored: {list(alias.columns)}",
-    )
+    alias = list(case.fresh().set_params(alias="custom").fit(df).predict(case.h).columns)
+    _ensure(alias == ["unique_id", "ds", "custom"], f"alias ignored: {alias}")
 
 
 def check_row_count(case: Case) -> None:
@@ -364,10 +360,9 @@ def check_row_count(case: Case) -> None:
 
 
 def check_ds_continues_grid(case: Case) -> None:
-    got, grid = case.reference[["unique_id", "ds"]].reset_index(drop=True), case.grid
-    same = (got["unique_id"].to_numpy() == grid["unique_id"].to_numpy()).all() and (
-        pd.DatetimeIndex(got["ds"]) == pd.DatetimeIndex(grid["ds"])
-    ).all()
+    got, grid = case.reference, case.grid
+    same = (got["unique_id"].to_numpy() == grid["unique_id"].to_numpy()).all()
+    same = same and (pd.DatetimeIndex(got["ds"]) == pd.DatetimeIndex(grid["ds"])).all()
     _ensure(same, "ds is not the next h intervals per series")
 
 
@@ -421,11 +416,8 @@ def check_invalid_level(case: Case) -> None:
     f = case.fresh().fit(case.df)
     for bad in ((0,), (100,), (80, 120), ("80",)):
         _expect_error(ValueError, lambda b=bad: f.predict(case.h, level=b), "level")
-    point = f.predict(case.h)
-    _ensure(
-        list(point.columns) == ["unique_id", "ds", f.alias_],
-        "level=None should give the point column only",
-    )
+    point = list(f.predict(case.h).columns)
+    _ensure(point == ["unique_id", "ds", f.alias_], "level=None should give the point column only")
 
 
 def check_missing_values(case: Case) -> None:
