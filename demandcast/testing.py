@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from demandcast._time import step
+from demandcast._time import DAY, step
 from demandcast.exceptions import InvalidFrameError, NotFittedError, UnsupportedRegressorError
 from demandcast.forecast_frame import interval_columns
 from demandcast.forecasters.base import BaseForecaster, clone, has_update
@@ -194,9 +194,8 @@ class Case:
         self.model, self.freq = forecaster, freq
         self.tags = _tags(forecaster)
         self.df = example_data(freq) if df is None else df
-        self.step = step(freq)
-        day = pd.Timedelta(days=1)
-        self.h = h = h if h is not None else 14 if self.step >= day else int(day / self.step)
+        self.step = step(freq) or DAY
+        self.h = h = h if h is not None else 14 if self.step >= DAY else int(DAY / self.step)
         self.level = LEVEL if self.tags["intervals"] else None
         self.grid = _future_grid(self.df, h)
         if X is None:
@@ -233,7 +232,7 @@ class Case:
     @cached_property
     def updated(self) -> tuple[BaseForecaster, pd.DataFrame, Any]:
         """A model fitted without the last days, the rows it then got, ``update``'s result."""
-        days = 7 if self.step >= pd.Timedelta(days=1) else 2
+        days = 7 if self.step >= DAY else 2
         cut = self.df["ds"].max().normalize() - pd.Timedelta(days=days)
         model = self.fresh().fit(self.df[self.df["ds"] <= cut])
         new = self.df[self.df["ds"] > cut]
