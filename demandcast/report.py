@@ -27,7 +27,7 @@ import pandas as pd
 
 from demandcast import _charts, _time
 from demandcast._atomic import write_text
-from demandcast._text import examples
+from demandcast._text import examples, positive_int
 from demandcast.exceptions import ConfigError, InvalidFrameError
 from demandcast.forecast_frame import NON_MODEL_COLUMNS, interval_columns, validate_forecast
 
@@ -324,12 +324,6 @@ def _check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
     if value not in choices:
         raise ConfigError(f"{name}={value!r} is not allowed; choose one of {list(choices)}")
     return value
-
-
-def _check_positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ConfigError(f"{name} must be a positive integer, got {value!r}; e.g. {name}=28")
-    return int(value)
 
 
 def _check_zone(tz: Any) -> str:
@@ -1070,8 +1064,8 @@ def render_report(
     True
     """
     fmt = _Fmt(_check_choice("lang", lang, tuple(_LOCALES)))
-    history_days = _check_positive_int("history_days", history_days)
-    max_points = _check_positive_int("max_points", max_points)
+    history_days = positive_int(history_days, "history_days", "e.g. history_days=28")
+    max_points = positive_int(max_points, "max_points", "e.g. max_points=28")
     hist = _history(history)
     zone = _check_zone(tz) if tz is not None else _default_zone(hist, forecast)
     hist["ds"] = _time.to_local(hist["ds"], zone)
