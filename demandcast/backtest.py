@@ -70,10 +70,9 @@ from demandcast.exceptions import (
 from demandcast.forecast_frame import interval_columns, normalise_level
 from demandcast.forecasters.base import (
     BaseForecaster,
-    _trusted_frame,
     clone,
     default_season_length,
-    has_update,
+    tags_of,
 )
 
 __all__ = ["BacktestResult", "BacktestWindows", "backtest"]
@@ -241,7 +240,7 @@ def _is_global(model: Any) -> bool:
     Such a model must see all series at once, so its work is never split by series.
     """
     if isinstance(model, BaseForecaster):
-        if model.get_tags().get("global_model", False):
+        if tags_of(model)["global_model"]:
             return True
         return any(_is_global(v) for v in model.get_params(deep=False).values())
     if isinstance(model, Mapping):
@@ -410,11 +409,13 @@ def _run_task(task: _Task, df: pd.DataFrame, X: pd.DataFrame | None) -> pd.DataF
                 X_train = _train_regressors(Xk, task, train, cutoff)
                 if X is not None and "as_of" in X.columns:
                     _check_published(X_train, train, cutoff, task.columns)
-                if model is None or not _warm_starts(task.model):
+                if model is None or not tags_of(task.model)["warm_start"]:
                     model = clone(task.model)  # else re-fit the task's own copy, warm
                 roles = {c: task.roles[c] for c in task.columns} or None
-                with _trusted_frame(train, task.freq):  # rows of the validated frame
-                    model.fit(train, X_train, roles=roles if X_train is not None else None)
+                # rows of the validated frame: fitted without validating them again
+                model._fit_validated(
+                    train, task.freq, X_train, roles if X_train is not None else None
+                )
                 fitted = set(uids)
             prev_cutoff = cutoff
             last = min(model.last_ds_[u] for u in uids)
@@ -448,19 +449,20 @@ def _fast_paths(
 ) -> dict[int, np.ndarray]:
     """Forecasts of the models that can do all windows at once, by model position.
 
-    A forecaster class may define ``_backtest_fast(frame, splits, tests, level)``
-    giving, for the rows of ``tests``, exactly what fitting at each cutoff and
-    predicting gives (columns of :func:`interval_columns`), or None when it does not
-    apply. It is used without regressors only, and only on the class that defines it
-    (a subclass may change what fit and predict do).
+    A forecaster class with the tag ``backtest_fast`` defines ``_backtest_fast(frame,
+    splits, tests, level)`` giving, for the rows of ``tests``, exactly what fitting at
+    each cutoff and predicting gives (columns of :func:`interval_columns`), or None
+    when it does not apply. It is used without regressors only (the tag is not
+    inherited: a subclass may change what fit and predict do).
     """
     if X is not None:
         return {}
     out: dict[int, np.ndarray] = {}
     for i, m in enumerate(models):
-        if "_backtest_fast" not in type(m.proto).__dict__:
+        tags = tags_of(m.proto)
+        if not tags["backtest_fast"]:
             continue
-        lv = level if m.proto.get_tags().get("intervals", True) else ()
+        lv = level if tags["intervals"] else ()
         values = m.proto._backtest_fast(frame, splits, tests, lv)  # type: ignore[attr-defined]
         if values is not None:
             out[i] = values
@@ -649,11 +651,6 @@ def _train_scale(
     return out.sort_values(["unique_id", "cutoff"], kind="stable", ignore_index=True)
 
 
-def _warm_starts(model: BaseForecaster) -> bool:
-    """The model asks to start each refit from its previous fit (``warm_start=True``)."""
-    return bool(model.get_params(deep=False).get("warm_start", False))
-
-
 def _plan(
     models: list[_Model],
     splits: pd.DataFrame,
@@ -668,8 +665,8 @@ def _plan(
     tasks: list[_Task] = []
     plans = []
     for m in models:
-        update = has_update(m.proto)
-        tags = m.proto.get_tags()
+        tags = tags_of(m.proto)
+        update = tags["supports_update"]
         if every != 1 and not update:
             logger.warning(
                 "model %r has no update(): refitted at every window (refit=%r asks for "
@@ -685,9 +682,9 @@ def _plan(
                 [dict(w, refit=(j == 0)) for j, w in enumerate(windows[i : i + k])]
                 for i in range(0, len(windows), k)
             ]
-        if _warm_starts(m.proto):  # each refit starts from the last: one task per chunk
+        if tags["warm_start"]:  # each refit starts from the last: one task per chunk
             groups = [[w for group in groups for w in group]]
-        columns = [c for c, r in role_of.items() if tags.get(f"{r}_regressors", False)]
+        columns = [c for c, r in role_of.items() if tags[f"{r}_regressors"]]
         dropped = [c for c in role_of if c not in columns]
         if dropped:
             logger.info(
@@ -697,7 +694,7 @@ def _plan(
                 examples(dropped),
                 "/".join(sorted({role_of[c] for c in dropped})),
             )
-        lv = level if tags.get("intervals", True) else ()
+        lv = level if tags["intervals"] else ()
         if level and not lv:
             logger.info("model %r gives no intervals: its interval columns are NaN", m.alias)
         plans.append((m, update, groups, columns, lv))

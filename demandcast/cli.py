@@ -289,6 +289,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_models(args: argparse.Namespace) -> int:
     from demandcast.exceptions import DemandcastError
+    from demandcast.forecasters.base import tags_of
     from demandcast.forecasters.registry import get_forecaster_class, list_forecasters
 
     for name in list_forecasters():
@@ -297,7 +298,7 @@ def _cmd_models(args: argparse.Namespace) -> int:
         except (DemandcastError, ImportError) as err:
             print(f"{name:<20} (unavailable: {err})")
             continue
-        tags = cls.get_tags() if hasattr(cls, "get_tags") else dict(getattr(cls, "tags", {}))
+        tags = tags_of(cls)
         on = [t for t, v in tags.items() if v]
         print(f"{name:<20} {cls.__module__}.{cls.__qualname__}  tags: {', '.join(on) or '-'}")
     return EXIT_OK

@@ -323,9 +323,10 @@ def _make_models(config: DemandcastConfig) -> dict[str, Any]:
 
 
 def _usable(model: Any, roles: dict[str, str]) -> list[str]:
-    tags = model.get_tags() if hasattr(model, "get_tags") else dict(getattr(model, "tags", {}))
-    tags = dict(getattr(model, "tags", tags))
-    return [c for c, r in roles.items() if tags.get(f"{r}_regressors", False)]
+    from demandcast.forecasters.base import tags_of
+
+    tags = tags_of(model)
+    return [c for c, r in roles.items() if tags[f"{r}_regressors"]]
 
 
 def _backtest_models(

@@ -79,12 +79,10 @@ class Spy(BaseForecaster):
     def __init__(self, alias: str | None = None) -> None:
         self.alias = alias
 
-    def fit(self, df, X=None, roles=None):
-        Spy.log.append(("fit", df.copy(), None if X is None else X.copy()))
-        return super().fit(df, X, roles)
-
-    def _fit(self, df, X):
-        self.mean_ = df.groupby("unique_id")["y"].mean()
+    def _fit(self, inputs):
+        X = inputs.X_given
+        Spy.log.append(("fit", inputs.df.copy(), None if X is None else X.copy()))
+        self.mean_ = inputs.df.groupby("unique_id")["y"].mean()
 
     def predict(self, h, X_future=None, level=None):
         Spy.log.append(("predict", h, None if X_future is None else X_future.copy()))
@@ -100,12 +98,11 @@ class UpdatingSpy(Spy):
     """A spy that can take new observations without refitting."""
 
     name: ClassVar[str] = "updating_spy"
+    tags: ClassVar[dict[str, bool]] = {"supports_update": True}
 
-    def update(self, df_new, X_new=None):
-        Spy.log.append(("update", df_new.copy(), None if X_new is None else X_new.copy()))
-        last = df_new.groupby("unique_id")["ds"].max()
-        self.last_ds_ = {**self.last_ds_, **{str(k): v for k, v in last.items()}}
-        return self
+    def _update(self, inputs):
+        X = inputs.X_given
+        Spy.log.append(("update", inputs.df.copy(), None if X is None else X.copy()))
 
 
 class Ensembled(Spy):

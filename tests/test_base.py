@@ -101,16 +101,14 @@ def test_predict_with_grid_x_future_zeroes_closed_hours(hourly):
     )
 
 
-def test_trusted_frame_skips_validation_for_that_object_only(hourly):
+def test_fit_validated_skips_validation_and_fit_still_validates(hourly):
     from demandcast.backtest import _prepare_frame
-    from demandcast.forecasters.base import _trusted_frame
 
     frame, _ = _prepare_frame(hourly)
     train = frame[frame["ds"] < "2024-03-25"].reset_index(drop=True)
     plain = SeasonalNaive().fit(train).predict(72, level=(80,))
-    with _trusted_frame(train, frame.attrs["freq"]):
-        fast = SeasonalNaive().fit(train).predict(72, level=(80,))
-        broken = train.assign(y=-train["y"] - 1)  # another object: checked as usual
-        with pytest.raises(InvalidFrameError, match="y"):
-            SeasonalNaive().fit(broken)
+    fast = SeasonalNaive()._fit_validated(train, frame.attrs["freq"]).predict(72, level=(80,))
+    broken = train.assign(y=-train["y"] - 1)  # the public fit: checked as usual
+    with pytest.raises(InvalidFrameError, match="y"):
+        SeasonalNaive().fit(broken)
     pd.testing.assert_frame_equal(fast, plain)

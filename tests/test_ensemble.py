@@ -96,7 +96,7 @@ class Broken(BaseForecaster):
     def __init__(self, alias=None):
         self.alias = alias
 
-    def _fit(self, df, X):
+    def _fit(self, inputs):
         raise RuntimeError("solver did not converge")
 
 
@@ -582,9 +582,9 @@ def test_a_backtest_with_refit_k_fits_the_ensemble_once(daily, monkeypatch, capl
     fits: list[pd.Timestamp] = []
     fit = SARIMA._fit
 
-    def counted(self, df, X):
-        fits.append(df["ds"].max())
-        return fit(self, df, X)
+    def counted(self, inputs):
+        fits.append(inputs.df["ds"].max())
+        return fit(self, inputs)
 
     monkeypatch.setattr(SARIMA, "_fit", counted)
     model = Ensemble()  # seasonal naive, historical average and sarima

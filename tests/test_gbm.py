@@ -510,9 +510,9 @@ def test_a_backtest_with_refit_k_trains_one_global_model_per_refit(town, monkeyp
     fits: list[tuple[int, pd.Timestamp]] = []
     fit = GBM._fit
 
-    def counted(self, frame, X):
-        fits.append((frame["unique_id"].nunique(), frame["ds"].max()))
-        return fit(self, frame, X)
+    def counted(self, inputs):
+        fits.append((inputs.df["unique_id"].nunique(), inputs.df["ds"].max()))
+        return fit(self, inputs)
 
     monkeypatch.setattr(GBM, "_fit", counted)
     gbm = GBM(max_iter=100, n_jobs=1)

@@ -1,18 +1,19 @@
-"""The forecaster contract: parameters, tags, fit/predict validation, forecast frame.
+"""The model template: parameters, tags, fit/update/predict validation, forecast frame.
 
 Every model subclasses :class:`BaseForecaster` (or :class:`LocalForecaster` for one
-model per series) and writes only ``_fit`` and ``_predict``; the public ``fit`` and
-``predict`` here validate the input, align regressors, build the future grid and
+model per series) and writes only the private hooks; the public ``fit``, ``update``
+and ``predict`` here validate the input, align regressors, build the future grid and
 enforce the forecast-frame rules (non-negative, nested intervals, zero where closed,
-fixed column order).
+fixed column order). :class:`BaseForecaster` states the contract of each hook.
 
 Conventions, following scikit-learn:
 
 - ``__init__`` only stores its keyword parameters, each under its own name;
   ``get_params``/``set_params``/:func:`clone` are derived from the signature.
 - Learned state lives in attributes ending in ``_``; ``freq_`` marks a fitted model.
-- Capability tags (:data:`DEFAULT_TAGS`) live on the class; subclasses list only the
-  tags they change and inherit the rest.
+- Capability tags (:data:`DEFAULT_TAGS`) are declared on the class; subclasses list
+  only the tags they change and inherit the rest. Everyone reads them through
+  :func:`tags_of`, which also serves plugin classes that do not subclass the base.
 - Each model takes ``alias`` (the output column name, default the registry ``name``).
   Models that can fail on a series take ``fallback`` (a registry name such as
   ``"seasonal_naive"``) and use :meth:`BaseForecaster._fit_with_fallback`.
@@ -20,13 +21,14 @@ Conventions, following scikit-learn:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import inspect
 import logging
 import numbers
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+import types
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -48,12 +50,14 @@ __all__ = [
     "DEFAULT_TAGS",
     "HORIZON_BUCKETS",
     "BaseForecaster",
+    "FitInputs",
     "LocalForecaster",
     "check_is_fitted",
     "clone",
     "default_season_length",
     "has_update",
     "horizon_bucket",
+    "tags_of",
 ]
 
 logger = logging.getLogger("demandcast")
@@ -68,30 +72,98 @@ DEFAULT_TAGS: dict[str, bool] = {
     "handles_missing": False,  # copes with NaN y itself (else the base fills them)
     "requires_regular": False,  # needs every interval of the grid present
     "deterministic": False,  # output identical without a random_state
+    "supports_update": False,  # _update takes new observations without re-estimation
+    "warm_start": False,  # can start a refit from its previous fit (the warm_start parameter)
+    "backtest_fast": False,  # _backtest_fast gives all backtest windows at once (not inherited)
 }
 
 _KEYS = ["unique_id", "ds"]
 
 
-#: (frame, freq) that ``fit`` may take as validated; set only by :func:`_trusted_frame`
-_TRUSTED: ContextVar[tuple[pd.DataFrame, str] | None] = ContextVar(
-    "demandcast_trusted_frame", default=None
-)
+@dataclass(frozen=True, eq=False)
+class FitInputs:
+    """What ``_fit`` and ``_update`` receive: validated and aligned by the public method.
 
-
-@contextmanager
-def _trusted_frame(frame: pd.DataFrame, freq: str) -> Iterator[None]:
-    """Let ``fit`` skip ``validate_frame`` for exactly this frame object.
-
-    For callers that pass a slice of rows of a frame they validated themselves (the
-    backtest): sorted, normalised columns ``unique_id, ds, y, is_open``, grid ``freq``.
-    Any other frame, including copies of it, is validated as usual.
+    Attributes
+    ----------
+    df : DataFrame
+        The validated frame: ``unique_id, ds, y, is_open`` sorted by series and time,
+        index ``0..n-1``; closed rows flagged ``False``, never zero demand; ``y`` NaN
+        only with the tag ``handles_missing``. For ``update``: only the new rows.
+    X : DataFrame or None
+        The regressors aligned row by row with ``df``: ``unique_id, ds`` and one
+        column per regressor of ``roles``; None without regressors.
+    roles : dict
+        Regressor column -> ``"future"`` or ``"past"``.
+    freq : str
+        The frame's grid (pandas offset alias).
+    X_given : DataFrame or None
+        The regressor frame as the caller gave it (all its rows), for past-role
+        signals observed on rows that ``df`` leaves out (closed days).
     """
-    token = _TRUSTED.set((frame, freq))
-    try:
-        yield
-    finally:
-        _TRUSTED.reset(token)
+
+    df: pd.DataFrame
+    X: pd.DataFrame | None
+    roles: dict[str, str]
+    freq: str
+    X_given: pd.DataFrame | None = None
+
+
+class _ClassOrInstanceMethod:
+    """Bind a method to the instance when called on one, else to the class."""
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self.func = func
+        self.__doc__ = func.__doc__
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Callable[..., Any]:
+        return types.MethodType(self.func, obj if obj is not None else objtype)
+
+
+def tags_of(forecaster: Any) -> dict[str, bool]:
+    """The capability tags of a forecaster class or instance: the one way to read them.
+
+    Reads ``get_tags()`` where the object has it (every :class:`BaseForecaster`, whose
+    instances may narrow their class's tags), else a ``tags`` mapping (a plugin class
+    that does not subclass the base); :data:`DEFAULT_TAGS` fill what is not declared.
+
+    Examples
+    --------
+    >>> from demandcast.forecasters.naive import SeasonalNaive
+    >>> tags_of(SeasonalNaive)["backtest_fast"], tags_of(SeasonalNaive())["supports_update"]
+    (True, False)
+    >>> class Plugin:
+    ...     tags = {"future_regressors": True}
+    >>> tags_of(Plugin)["future_regressors"], tags_of(Plugin())["intervals"]
+    (True, True)
+    """
+    get = getattr(forecaster, "get_tags", None)
+    declared = get() if callable(get) else getattr(forecaster, "tags", None) or {}
+    return {**DEFAULT_TAGS, **{k: bool(v) for k, v in dict(declared).items()}}
+
+
+_BLAS_LIMIT: list[Any] = []  # threadpoolctl's controller, made once (None without it)
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager:
+    """Limit BLAS to one thread while fitting small models (state-space, L-BFGS).
+
+    Their matrices are tiny, and OpenBLAS threads make a fit up to ten times slower
+    on a busy machine. threadpoolctl is optional (only a speed-up); its controller is
+    made once, after scipy's BLAS is loaded, since scanning the loaded libraries
+    (3 ms) costs more than a small fit.
+    """
+    if not _BLAS_LIMIT:
+        try:
+            import scipy.linalg  # noqa: F401  (scipy brings its own BLAS: limit it too)
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            _BLAS_LIMIT.append(None)
+        else:
+            _BLAS_LIMIT.append(ThreadpoolController())
+    if _BLAS_LIMIT[0] is None:
+        return contextlib.nullcontext()
+    return _BLAS_LIMIT[0].limit(limits=1, user_api="blas")
 
 
 # ---------------------------------------------------------------------------
@@ -197,11 +269,8 @@ def check_is_fitted(forecaster: BaseForecaster) -> None:
         )
 
 
-def has_update(model: BaseForecaster) -> bool:
-    """Whether ``model`` takes new observations with ``update`` (no re-estimation).
-
-    The ``supports_update`` tag decides when a class sets it; otherwise having an
-    ``update`` method does.
+def has_update(model: Any) -> bool:
+    """Whether ``model`` takes new observations with ``update`` (the tag ``supports_update``).
 
     Examples
     --------
@@ -209,10 +278,7 @@ def has_update(model: BaseForecaster) -> bool:
     >>> has_update(SeasonalNaive())
     False
     """
-    tags = model.get_tags()
-    if "supports_update" in tags:
-        return bool(tags["supports_update"])
-    return callable(getattr(type(model), "update", None))
+    return tags_of(model)["supports_update"]
 
 
 def clone(forecaster: Any, *, safe: bool = True) -> Any:
@@ -257,25 +323,37 @@ def clone(forecaster: Any, *, safe: bool = True) -> Any:
 
 
 class BaseForecaster:
-    """Base class of every demandcast forecaster.
+    """Base class of every demandcast forecaster: the one statement of the model template.
 
-    Subclasses set ``name`` (the registry key), change ``tags`` where they differ
+    Subclasses set ``name`` (the registry key), declare ``tags`` where they differ
     from :data:`DEFAULT_TAGS`, take only keyword parameters in ``__init__`` (stored
-    unchanged under their own name, including ``alias=None``) and implement:
+    unchanged under their own name, including ``alias=None``) and write only the
+    private hooks; they never override ``fit`` or ``update``:
 
-    ``_fit(df, X)``
-        ``df`` is the validated frame (``unique_id``, ``ds``, ``y``, ``is_open``
-        always present: closed rows are flagged ``False``, never zero demand; ``y``
-        holds NaN only when the tag ``handles_missing`` is set, otherwise the base
-        filled them with ``demandcast.frame.fill_missing``). ``X`` is None or a
-        frame aligned row by row with ``df``: ``unique_id``, ``ds`` and the
-        regressor columns (roles in ``self.roles_``).
+    ``_fit(inputs)``
+        Learn from a :class:`FitInputs`: the validated frame, the regressors aligned
+        with it, their roles and the grid. The base has already reset the learned
+        state and set ``freq_``, ``tz_``, ``series_``, ``last_ds_``, ``roles_`` and
+        ``regressors_``; store what is learned in attributes ending in ``_``, never
+        other state on ``self``. A failure leaves the model unfitted.
     ``_predict(h, X_future, level)``
         Returns the forecast frame for the grid of :meth:`future_ds` with columns
         :func:`interval_columns` ``(self.alias_, level)``. ``X_future`` is None or
         aligned row by row with ``self.future_ds(h)`` and holds the future-role
         regressors. The base then clips at zero, nests the intervals, zeroes closed
         intervals and orders rows and columns.
+    ``_update(inputs)`` (with the tag ``supports_update``)
+        Take the new rows of a :class:`FitInputs` (checked by :meth:`update`) without
+        re-estimating; the base then moves ``last_ds_`` on. Leave the model as it was
+        when raising.
+    ``_backtest_fast(frame, splits, tests, level)`` (with the tag ``backtest_fast``)
+        Optional: every backtest window at once, exactly what fitting at each cutoff
+        gives, or None when it does not apply. The tag is not inherited: a subclass
+        may change what fit and predict do, so it declares the tag again to keep it.
+
+    The tag ``warm_start`` says the class can start a refit from its previous fit;
+    on an instance it follows the ``warm_start`` parameter (the backtest then gives
+    every window of a series to one task).
 
     Closed intervals at predict time come from an ``is_open`` column of
     ``X_future`` (per ``unique_id`` or shared by all series) or, when absent, from
@@ -290,10 +368,32 @@ class BaseForecaster:
 
     Examples
     --------
-    >>> import demandcast
-    >>> f = demandcast.get_forecaster("seasonal_naive")
-    >>> f.get_params()
-    {'alias': None, 'season_length': None}
+    A model that forecasts each series' mean and takes new rows without a refit:
+
+    >>> import pandas as pd
+    >>> class Mean(BaseForecaster):
+    ...     name = "mean"
+    ...     tags = {"intervals": False, "supports_update": True}
+    ...
+    ...     def __init__(self, alias=None):
+    ...         self.alias = alias
+    ...
+    ...     def _fit(self, inputs):
+    ...         self.sums_ = inputs.df.groupby("unique_id")["y"].agg(["sum", "count"])
+    ...
+    ...     def _update(self, inputs):
+    ...         new = inputs.df.groupby("unique_id")["y"].agg(["sum", "count"])
+    ...         self.sums_ = self.sums_.add(new, fill_value=0)
+    ...
+    ...     def _predict(self, h, X_future, level):
+    ...         grid = self.future_ds(h)
+    ...         mean = self.sums_["sum"] / self.sums_["count"]
+    ...         return grid.assign(**{self.alias_: grid["unique_id"].map(mean).to_numpy()})
+    >>> ds = pd.date_range("2024-01-01", periods=4, freq="D", tz="Europe/Amsterdam")
+    >>> df = pd.DataFrame({"unique_id": "a", "ds": ds, "y": [1.0, 2.0, 3.0, 6.0]})
+    >>> f = Mean().fit(df.iloc[:3])
+    >>> f.predict(1)["mean"].tolist(), f.update(df.iloc[3:]).predict(1)["mean"].tolist()
+    ([2.0], [3.0])
     """
 
     name: ClassVar[str] = "base"
@@ -301,6 +401,8 @@ class BaseForecaster:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        # the shortcut is the declaring class's own: a subclass may fit and predict otherwise
+        fast = bool(cls.__dict__.get("tags", {}).get("backtest_fast", False))
         merged: dict[str, bool] = {}
         for klass in reversed(cls.__mro__):
             merged.update(klass.__dict__.get("tags", {}))
@@ -310,6 +412,7 @@ class BaseForecaster:
                 f"{cls.__name__}.tags has unknown keys {unknown}; allowed: {sorted(DEFAULT_TAGS)}"
             )
         cls.tags = {key: bool(merged.get(key, DEFAULT_TAGS[key])) for key in DEFAULT_TAGS}
+        cls.tags["backtest_fast"] = fast
 
     # -- parameters ---------------------------------------------------------
 
@@ -407,10 +510,20 @@ class BaseForecaster:
                 shown.append(f"{name}={value!r}")
         return f"{type(self).__name__}({', '.join(shown)})"
 
-    @classmethod
-    def get_tags(cls) -> dict[str, bool]:
-        """A copy of the capability tags of this class."""
-        return dict(cls.tags)
+    @_ClassOrInstanceMethod
+    def get_tags(self_or_cls: Any) -> dict[str, bool]:  # noqa: N805
+        """A copy of the capability tags: of the class, or as this instance's parameters set them.
+
+        Examples
+        --------
+        >>> from demandcast.forecasters.sarima import SARIMA
+        >>> SARIMA.get_tags()["warm_start"], SARIMA().get_tags()["warm_start"]
+        (True, False)
+        """
+        tags = dict(self_or_cls.tags)
+        if tags.get("warm_start") and not isinstance(self_or_cls, type):
+            tags["warm_start"] = bool(getattr(self_or_cls, "warm_start", False))
+        return tags
 
     @classmethod
     def get_test_params(cls) -> dict[str, Any]:
@@ -457,25 +570,28 @@ class BaseForecaster:
         ForecasterFitError
             When the model fails on a series and no ``fallback`` is set.
         """
-        from demandcast.frame import validate_frame
+        from demandcast.frame import infer_freq, validate_frame
 
-        trusted = _TRUSTED.get()
-        if trusted is not None and trusted[0] is df:
-            frame = df.copy()
-            frame.attrs["freq"] = trusted[1]
-        else:
-            # keep the caller's time zone; naive times get the library default
-            aware = isinstance(df, pd.DataFrame) and "ds" in df.columns and _is_tz_aware(df["ds"])
-            frame = validate_frame(df, tz=str(df["ds"].dt.tz)) if aware else validate_frame(df)
-        freq = frame.attrs.get("freq")
-        if not freq:
-            from demandcast.frame import infer_freq
+        # keep the caller's time zone; naive times get the library default
+        aware = isinstance(df, pd.DataFrame) and "ds" in df.columns and _is_tz_aware(df["ds"])
+        frame = validate_frame(df, tz=str(df["ds"].dt.tz)) if aware else validate_frame(df)
+        return self._fit_validated(frame, frame.attrs.get("freq") or infer_freq(frame), X, roles)
 
-            freq = infer_freq(frame)
+    def _fit_validated(
+        self,
+        frame: pd.DataFrame,
+        freq: str,
+        X: pd.DataFrame | None = None,
+        roles: Mapping[str, str] | None = None,
+    ) -> BaseForecaster:
+        """:meth:`fit` on a frame the caller validated itself (the backtest's slices).
+
+        ``frame`` holds rows of a :func:`~demandcast.frame.validate_frame` result
+        (sorted, normalised ``unique_id, ds, y`` and optional ``is_open``) on the grid
+        ``freq``; it is not checked again. The regressors are checked as in ``fit``.
+        """
         frame = frame.reset_index(drop=True)
-        if "is_open" not in frame.columns:
-            frame["is_open"] = True
-        frame["is_open"] = frame["is_open"].astype(bool)
+        frame["is_open"] = frame["is_open"].astype(bool) if "is_open" in frame.columns else True
 
         roles_ = self._check_roles(X, roles)
         X_aligned = None
@@ -502,7 +618,7 @@ class BaseForecaster:
         self.roles_ = dict(roles_)
         self.regressors_ = list(roles_)
         try:
-            self._fit(frame, X_aligned)
+            self._fit(FitInputs(frame, X_aligned, dict(roles_), self.freq_, X))
         except Exception:
             del self.freq_  # a failed fit leaves the model unfitted
             raise
@@ -552,8 +668,8 @@ class BaseForecaster:
                 )
         return out
 
-    def _fit(self, df: pd.DataFrame, X: pd.DataFrame | None) -> None:
-        raise NotImplementedError(f"{type(self).__name__} must implement _fit(df, X)")
+    def _fit(self, inputs: FitInputs) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement _fit(inputs)")
 
     def _fit_with_fallback(
         self, series_id: str, fn: Callable[[], Any], df: pd.DataFrame | None = None
@@ -606,16 +722,74 @@ class BaseForecaster:
                 ) from err2
             return FallbackState(model)
 
-    def _update_frame(self, df_new: pd.DataFrame) -> pd.DataFrame:
-        """New observations for ``update``: validated on the fitted grid, ``is_open``
-        filled, only series seen in ``fit`` and only rows after each series' last
-        ``ds`` (otherwise InvalidFrameError)."""
+    # -- update -------------------------------------------------------------------
+
+    def update(self, df_new: pd.DataFrame, X_new: pd.DataFrame | None = None) -> BaseForecaster:
+        """Take new observations without re-estimating (models with ``supports_update``).
+
+        What stays fixed and what is recomputed is each model's own (see its class);
+        the next forecasts start after the new rows. Backtests with ``refit=k`` call
+        this between refits.
+
+        Parameters
+        ----------
+        df_new : DataFrame
+            Long frame of observations after each series' last ``ds`` (series may be
+            left out; optional ``is_open``), on the fitted grid.
+        X_new : DataFrame, optional
+            The regressors used in fit, for every row of ``df_new`` (an ``is_open``
+            column closes the rows it flags); past-role signals may also hold rows
+            ``df_new`` leaves out (closed days), which models that read them use.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        ConfigError
+            When the model cannot update (no ``supports_update`` tag): refit it.
+        InvalidFrameError
+            A row not after its series' last ``ds``, a series not seen in fit, or
+            regressors missing.
+        ForecasterFitError
+            A series the model cannot update (e.g. one its fallback serves); refit
+            with :meth:`fit`.
+
+        Examples
+        --------
+        >>> from demandcast.forecasters.naive import SeasonalNaive
+        >>> from demandcast.testing import example_data
+        >>> try:
+        ...     SeasonalNaive().fit(example_data("D")).update(example_data("D"))
+        ... except Exception as err:
+        ...     print(type(err).__name__)
+        ConfigError
+        """
+        check_is_fitted(self)
+        if not self.tags["supports_update"]:
+            raise ConfigError(
+                f"model {self.name!r} cannot take new observations with update: refit it "
+                "with fit() on the longer history"
+            )
+        inputs = self._update_inputs(df_new, X_new)
+        self._update(inputs)
+        self.last_ds_ = self._advanced_last_ds(inputs.df)
+        return self
+
+    def _update(self, inputs: FitInputs) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement _update(inputs)")
+
+    def _update_inputs(self, df_new: pd.DataFrame, X_new: pd.DataFrame | None) -> FitInputs:
+        """The checks of :meth:`update`: ``df_new`` validated on the fitted grid, only
+        series seen in fit and only rows after each series' last ``ds``; ``X_new``
+        aligned to its rows with the regressors of fit (its ``is_open`` closes rows)."""
         from demandcast.frame import validate_frame
 
         frame = validate_frame(df_new, freq=self.freq_, tz=str(self.tz_)).reset_index(drop=True)
-        if "is_open" not in frame.columns:
-            frame["is_open"] = True
-        frame["is_open"] = frame["is_open"].astype(bool)
+        frame["is_open"] = frame["is_open"].astype(bool) if "is_open" in frame.columns else True
         unknown = sorted(set(frame["unique_id"]) - set(self.series_))
         if unknown:
             raise InvalidFrameError(
@@ -631,17 +805,8 @@ class BaseForecaster:
                     f"df_new: series {str(uid)!r} has rows at or before its last fitted ds "
                     f"{self.last_ds_[str(uid)]}, e.g. {shown}: pass only newer observations"
                 )
-        return frame
-
-    def _update_inputs(
-        self, df_new: pd.DataFrame, X_new: pd.DataFrame | None
-    ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-        """``df_new`` checked by :meth:`_update_frame`, and ``X_new`` aligned to its rows
-        (``unique_id``, ``ds`` and the regressors of fit; None without regressors).
-        An ``is_open`` column in ``X_new`` closes the rows it flags."""
-        frame = self._update_frame(df_new)
         if not self.roles_:
-            return frame, None
+            return FitInputs(frame, None, {}, self.freq_, X_new)
         if X_new is None:
             raise InvalidFrameError(
                 f"update needs X_new with the regressors {list(self.roles_)[:5]} used in "
@@ -651,7 +816,7 @@ class BaseForecaster:
         if "is_open" in X_aligned.columns:
             flags = X_aligned.pop("is_open").to_numpy(dtype=bool)
             frame["is_open"] = frame["is_open"].to_numpy() & flags
-        return frame, X_aligned
+        return FitInputs(frame, X_aligned, dict(self.roles_), self.freq_, X_new)
 
     def _advanced_last_ds(self, frame: pd.DataFrame) -> dict[str, pd.Timestamp]:
         """``last_ds_`` moved on to the last ``ds`` of each series in ``frame``."""
@@ -876,7 +1041,10 @@ class LocalForecaster(BaseForecaster):
         ``y`` (float array) and ``ds`` (tz-aware DatetimeIndex) hold the *open*
         intervals of one series (closed rows dropped; NaN only with the tag
         ``handles_missing``); ``X_one`` is None or the aligned regressor frame of
-        those rows. The series id is in ``self._current_id`` for messages.
+        those rows. The series id is in ``self._current_id`` for messages; a model
+        that needs more per series (its id, inputs of the whole fit) writes ``_fit``
+        as ``self.states_ = self._fit_each(inputs, fit_one)`` with its own
+        ``fit_one(uid, y, ds, X_one)``.
     ``_predict_one(state, h, ds_future, X_future_one, level) -> dict``
         Arrays of length ``h``: ``"mean"`` and ``"lo-<l>"``/``"hi-<l>"`` per level.
 
@@ -886,7 +1054,16 @@ class LocalForecaster(BaseForecaster):
     ``self.states_`` (series id -> state).
     """
 
-    def _fit(self, df: pd.DataFrame, X: pd.DataFrame | None) -> None:
+    def _fit(self, inputs: FitInputs) -> None:
+        self.states_ = self._fit_each(inputs, lambda uid, y, ds, X_one: self._fit_one(y, ds, X_one))
+
+    def _fit_each(
+        self,
+        inputs: FitInputs,
+        fit_one: Callable[[str, np.ndarray, pd.DatetimeIndex, pd.DataFrame | None], Any],
+    ) -> dict[str, Any]:
+        """``fit_one(uid, y, ds, X_one)`` per series (through the fallback); the states."""
+        df, X = inputs.df, inputs.X
         states: dict[str, Any] = {}
         y_all = df["y"].to_numpy(dtype="float64")
         ds_all = pd.DatetimeIndex(df["ds"])
@@ -895,21 +1072,17 @@ class LocalForecaster(BaseForecaster):
         use_fallback = bool(getattr(self, "fallback", None))
         for uid, idx in _series_rows(df["unique_id"]):
             rows = positions[idx][open_all[idx]]
-            y = y_all[rows]
-            ds = ds_all[rows]
-            X_one = None
-            if X is not None:
-                X_one = X.iloc[rows].reset_index(drop=True)
+            X_one = None if X is None else X.iloc[rows].reset_index(drop=True)
             self._current_id = uid
 
-            def fit_one(y=y, ds=ds, X_one=X_one):
-                return self._fit_one(y, ds, X_one)
+            def fit(uid=uid, y=y_all[rows], ds=ds_all[rows], X_one=X_one):
+                return fit_one(uid, y, ds, X_one)
 
             # the series' own frame is only needed to fit a fallback model
             part = df.iloc[idx] if use_fallback else None
-            states[uid] = self._fit_with_fallback(uid, fit_one, part)
+            states[uid] = self._fit_with_fallback(uid, fit, part)
         self.__dict__.pop("_current_id", None)
-        self.states_ = states
+        return states
 
     def _predict(self, h: int, X_future: pd.DataFrame | None, level: tuple) -> pd.DataFrame:
         grid = self.future_ds(h)

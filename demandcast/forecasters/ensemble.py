@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import logging
 import numbers
-import types
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
@@ -51,7 +50,7 @@ from demandcast.forecast_frame import interval_columns
 from demandcast.forecasters.base import (
     DEFAULT_TAGS,
     BaseForecaster,
-    check_is_fitted,
+    FitInputs,
     clone,
     has_update,
 )
@@ -107,17 +106,6 @@ def _with_unit(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-class _ClassOrInstanceMethod:
-    """Bind a method to the instance when called on one, else to the class."""
-
-    def __init__(self, func: Callable[..., Any]) -> None:
-        self.func = func
-        self.__doc__ = func.__doc__
-
-    def __get__(self, obj: Any, objtype: type | None = None) -> Callable[..., Any]:
-        return types.MethodType(self.func, obj if obj is not None else objtype)
-
-
 class _MemberTags(dict):
     """Class tags of a combination that an instance narrows to its own members.
 
@@ -152,17 +140,6 @@ class _MemberForecaster(BaseForecaster):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.tags = _MemberTags(cls.tags)
-
-    @_ClassOrInstanceMethod
-    def get_tags(self_or_cls: Any) -> dict[str, bool]:  # noqa: N805
-        """Capability tags: of these members on an instance, of the defaults on the class.
-
-        Examples
-        --------
-        >>> Ensemble(members=("seasonal_naive", "historical_average")).get_tags()["intervals"]
-        True
-        """
-        return dict(self_or_cls.tags)
 
     # -- members ------------------------------------------------------------
 
@@ -232,7 +209,7 @@ class _MemberForecaster(BaseForecaster):
             tags[key] = any(t[key] for t in found)
         for key in _ALL_TAGS:
             tags[key] = bool(found) and all(t[key] for t in found)
-        tags["handles_missing"] = True
+        tags["handles_missing"] = tags["supports_update"] = True
         return tags
 
     # -- parameters -------------------------------------------------------------
@@ -334,33 +311,18 @@ class _MemberForecaster(BaseForecaster):
 
     # -- fitting --------------------------------------------------------------------
 
-    def fit(
-        self,
-        df: pd.DataFrame,
-        X: pd.DataFrame | None = None,
-        roles: Mapping[str, str] | None = None,
-    ) -> BaseForecaster:
-        """Fit every member on ``df`` (see :meth:`BaseForecaster.fit`); returns self.
-
-        Raises
-        ------
-        ConfigError
-            When a parameter is not allowed.
-        UnknownForecasterError
-            When a member name is not registered.
-        UnsupportedRegressorError
-            When no member can use a regressor role given in ``roles``.
-        ForecasterFitError
-            When every member fails on a series (and, for ``auto``, the fallback too).
-        """
+    def _fit(self, inputs: FitInputs) -> None:
+        """Check the parameters, resolve the members, route the regressors, combine."""
         self._check_specs()
         self._check_validation_params()
         self._check_own_params()
-        self._templates = self._make_templates()
-        try:
-            return super().fit(df, X, roles)
-        finally:
-            self.__dict__.pop("_templates", None)
+        templates = self._make_templates()
+        self.regressor_members_ = self._routes(templates)
+        self._combine(inputs.df, inputs.X, templates)
+
+    def _combine(self, df: pd.DataFrame, X: pd.DataFrame | None, templates: list) -> None:
+        """Fit (and validate) the members and set what the subclass predicts from."""
+        raise NotImplementedError
 
     def _check_own_params(self) -> None:
         """Parameters specific to the subclass."""
@@ -443,17 +405,17 @@ class _MemberForecaster(BaseForecaster):
         return None, failures
 
     def _fit_all(
-        self, frame: pd.DataFrame, X: pd.DataFrame | None, routes: dict[str, list[str]]
+        self, frame: pd.DataFrame, X: pd.DataFrame | None, templates: list
     ) -> tuple[dict[str, BaseForecaster], list[dict[str, str]]]:
         """Fit every member on the full history; failures logged and returned."""
         models: dict[str, BaseForecaster] = {}
         failures: list[dict[str, str]] = []
-        for label, template, unavailable in self._templates:
+        for label, template, unavailable in templates:
             if template is None:
                 failed = dict.fromkeys(self.series_, str(unavailable))
                 model = None
             else:
-                model, failed = self._fit_member(template, frame, X, routes[label])
+                model, failed = self._fit_member(template, frame, X, self.regressor_members_[label])
             for uid, reason in sorted(failed.items()):
                 logger.warning(
                     "%s: member %r failed on series %r (%s); it takes no part for that series",
@@ -490,7 +452,7 @@ class _MemberForecaster(BaseForecaster):
         return merged
 
     def _validate(
-        self, frame: pd.DataFrame, X: pd.DataFrame | None, routes: dict[str, list[str]]
+        self, frame: pd.DataFrame, X: pd.DataFrame | None, templates: list
     ) -> tuple[pd.DataFrame, list[dict[str, str]]]:
         """Rolling-origin scores per series (rows) and member (columns)."""
         h = self.validation_h or default_validation_h(self.freq_)
@@ -513,16 +475,17 @@ class _MemberForecaster(BaseForecaster):
                 continue
             train = frame[rows]
             X_train = None if X is None else X[rows]
-            for label, template, _ in self._templates:
+            for label, template, _ in templates:
                 if template is None:
                     continue
-                model, bad = self._fit_member(template, train, X_train, routes[label])
+                routes = self.regressor_members_[label]
+                model, bad = self._fit_member(template, train, X_train, routes)
                 for uid, reason in bad.items():
                     failed.setdefault((label, uid), f"window {w}: {reason}")
                     failed_in.setdefault((label, uid), set()).add(w)
                 if model is None:
                     continue
-                X_future = self._validation_future(model, known, routes[label], int(h))
+                X_future = self._validation_future(model, known, routes, int(h))
                 try:
                     fc = model.predict(int(h), X_future=X_future)
                 except Exception as err:
@@ -537,7 +500,7 @@ class _MemberForecaster(BaseForecaster):
                         [part["y"].to_numpy(), part[model.alias_].to_numpy()]
                     )
         metric = self._metric()
-        labels = [label for label, _, _ in self._templates]
+        labels = [label for label, _, _ in templates]
         scores = pd.DataFrame(
             np.nan, index=pd.Index(self.series_, name="unique_id"), columns=labels
         )
@@ -605,35 +568,14 @@ class _MemberForecaster(BaseForecaster):
         else:
             self._history = (df.reset_index(drop=True), X)
 
-    def update(self, df_new: pd.DataFrame, X_new: pd.DataFrame | None = None) -> Any:
-        """Give every fitted model the new observations; nothing is validated again.
+    def _update(self, inputs: FitInputs) -> None:
+        """Give every fitted model the new observations.
 
-        Models with an ``update`` method (``sarima``, ``gbm``, ``prophet``) update;
-        the others (the baselines, whose fit only summarises the history) are fitted
-        again on their history plus the new rows. The weights of an ensemble and the
-        choice of ``auto`` stay as fitted. Backtests with ``refit=k`` call this
-        between refits.
-
-        Parameters
-        ----------
-        df_new : DataFrame
-            Long frame of observations after each series' last ``ds`` (series may be
-            left out; optional ``is_open``).
-        X_new : DataFrame, optional
-            The regressors used in fit, for every row of ``df_new``.
-
-        Returns
-        -------
-        self
-
-        Raises
-        ------
-        InvalidFrameError
-            A row not after its series' last ``ds``, a series not seen in fit, or
-            regressors missing.
-        ForecasterFitError
-            A model cannot take the new rows (e.g. a series its fallback serves);
-            the combination may then be partly updated: refit it with :meth:`fit`.
+        Models with the tag ``supports_update`` (``sarima``, ``gbm``, ``prophet``)
+        update; the others (the baselines, whose fit only summarises the history) are
+        fitted again on their history plus the new rows. The weights of an ensemble
+        and the choice of ``auto`` stay as fitted. A model that cannot take the new
+        rows raises, and the combination may then be partly updated: refit it.
 
         Examples
         --------
@@ -644,8 +586,7 @@ class _MemberForecaster(BaseForecaster):
         >>> f.update(df.iloc[28:]).predict(1)["ensemble"].tolist()  # median of 20 and 12.5
         [16.25]
         """
-        check_is_fitted(self)
-        frame, X_aligned = self._update_inputs(df_new, X_new)
+        frame, X_aligned = inputs.df, inputs.X
         models = dict(getattr(self, self._fitted_attr))
         for label, model in models.items():
             rows = frame["unique_id"].isin(model.series_).to_numpy()
@@ -665,8 +606,6 @@ class _MemberForecaster(BaseForecaster):
             df, X = self._history
             X_all = None if X is None else pd.concat([X, X_aligned], ignore_index=True)
             self._history = (pd.concat([df, frame], ignore_index=True), X_all)
-        self.last_ds_ = self._advanced_last_ds(frame)
-        return self
 
     def _refit_with(
         self,
@@ -808,16 +747,14 @@ class Ensemble(_MemberForecaster):
                 "most 10 % worse than the best) or None to weight every member"
             )
 
-    def _fit(self, df: pd.DataFrame, X: pd.DataFrame | None) -> None:
-        routes = self._routes(self._templates)
-        self.regressor_members_ = routes
+    def _combine(self, df: pd.DataFrame, X: pd.DataFrame | None, templates: list) -> None:
         failures: list[dict[str, str]] = []
         scores = None
         if self.combination == "weighted":
-            scores, failures = self._validate(df, X, routes)
-        models, fit_failures = self._fit_all(df, X, routes)
+            scores, failures = self._validate(df, X, templates)
+        models, fit_failures = self._fit_all(df, X, templates)
         failures += fit_failures
-        labels = [label for label, _, _ in self._templates]
+        labels = [label for label, _, _ in templates]
         fitted = pd.DataFrame(False, index=pd.Index(self.series_, name="unique_id"), columns=labels)
         for label, model in models.items():
             fitted.loc[[str(u) for u in model.series_], label] = True
@@ -988,13 +925,11 @@ class AutoSelect(_MemberForecaster):
 
             get_forecaster_class(fb)  # an unknown name fails now, not mid-fit
 
-    def _fit(self, df: pd.DataFrame, X: pd.DataFrame | None) -> None:
-        routes = self._routes(self._templates)
-        self.regressor_members_ = routes
-        scores, failures = self._validate(df, X, routes)
-        models, fit_failures = self._fit_all(df, X, routes)
+    def _combine(self, df: pd.DataFrame, X: pd.DataFrame | None, templates: list) -> None:
+        scores, failures = self._validate(df, X, templates)
+        models, fit_failures = self._fit_all(df, X, templates)
         failures += fit_failures
-        labels = [label for label, _, _ in self._templates]
+        labels = [label for label, _, _ in templates]
         choice: dict[str, str] = {}
         for uid in self.series_:
             row = scores.loc[uid]

@@ -84,7 +84,7 @@ from demandcast.forecasters.base import (
     HORIZON_BUCKETS,
     BaseForecaster,
     FallbackState,
-    check_is_fitted,
+    FitInputs,
     horizon_bucket,
 )
 
@@ -179,6 +179,7 @@ class GBM(BaseForecaster):
         "handles_missing": True,
         "intervals": True,
         "intraday": True,
+        "supports_update": True,
     }
 
     @classmethod
@@ -283,7 +284,8 @@ class GBM(BaseForecaster):
 
     # -- fit ----------------------------------------------------------------------
 
-    def _fit(self, df: pd.DataFrame, X: pd.DataFrame | None) -> None:
+    def _fit(self, inputs: FitInputs) -> None:
+        df, X = inputs.df, inputs.X
         k_weeks, horizon = self._check_params()
         try:
             p, step = feat.slots_per_day(self.freq_)
@@ -330,7 +332,7 @@ class GBM(BaseForecaster):
         self.panel_ = pan
         self.p_, self.step_ = p, step
         self.horizon_ = horizon
-        self._set_cutoffs()
+        self._set_cutoffs(self.last_ds_)
         self.yearly_ = pan.n_days >= 730
         self._identity()
 
@@ -386,46 +388,23 @@ class GBM(BaseForecaster):
         except Exception as err:  # the global fit failed: all series at once
             return self._fail_all(df, f"{type(err).__name__}: {err}", err)
 
-    def _set_cutoffs(self) -> None:
+    def _set_cutoffs(self, last_ds: dict[str, pd.Timestamp]) -> None:
         """Each series' cutoff: the panel day of its last ``ds``."""
         self.cutoff_ = {
             u: int(feat.wall_position(pd.DatetimeIndex([t]), self.tz_, self.step_)[0][0])
             - self.panel_.day0
-            for u, t in self.last_ds_.items()
+            for u, t in last_ds.items()
         }
 
     # -- update -------------------------------------------------------------------
 
-    def update(self, df_new: pd.DataFrame, X_new: pd.DataFrame | None = None) -> GBM:
-        """Add new observations without re-training.
+    def _update(self, inputs: FitInputs) -> None:
+        """New observations without re-training.
 
         The trees, the response slopes and the interval residuals stay as fitted; the
         history grows, so the next forecasts start after the new observations and
         their features (historical averages, last values, level, regressor lags) are
-        computed from it, as at a real cutoff. This is what a backtest with
-        ``refit=k`` does between refits: one global model per refit.
-
-        Parameters
-        ----------
-        df_new : DataFrame
-            Long frame of observations after each series' last ``ds`` (series may be
-            left out; optional ``is_open``).
-        X_new : DataFrame, optional
-            The regressors used in fit, for every row of ``df_new`` (optional
-            ``is_open`` column for closures).
-
-        Returns
-        -------
-        self
-
-        Raises
-        ------
-        InvalidFrameError
-            A row not after its series' last ``ds``, a series not seen in fit, or
-            regressors missing.
-        ForecasterFitError
-            A series with new rows is served by the fallback model (refit with
-            :meth:`fit`).
+        computed from it, as at a real cutoff: one global model per refit.
 
         Examples
         --------
@@ -439,8 +418,7 @@ class GBM(BaseForecaster):
         >>> bool(model.predict(7)["ds"].min() > df["ds"].max())
         True
         """
-        check_is_fitted(self)
-        frame, X_aligned = self._update_inputs(df_new, X_new)
+        frame, X_aligned = inputs.df, inputs.X
         served = sorted(set(frame["unique_id"].astype(str)) & set(self.fallbacks_))
         if served:
             raise ForecasterFitError(
@@ -459,9 +437,7 @@ class GBM(BaseForecaster):
             else {c: X_aligned[c].to_numpy(dtype="float64") for c in self.roles_}
         )
         self.panel_ = feat.extend_panel(self.panel_, codes, day, slot, y, valid, regs)
-        self.last_ds_ = self._advanced_last_ds(frame)
-        self._set_cutoffs()
-        return self
+        self._set_cutoffs(self._advanced_last_ds(frame))
 
     # -- linear response stage -------------------------------------------------------
 

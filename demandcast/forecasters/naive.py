@@ -24,11 +24,17 @@ import pandas as pd
 
 from demandcast import _time
 from demandcast.exceptions import ConfigError
-from demandcast.forecasters.base import LocalForecaster, default_season_length, finish_values
+from demandcast.forecasters.base import (
+    FitInputs,
+    LocalForecaster,
+    default_season_length,
+    finish_values,
+)
 
 __all__ = ["HistoricalAverage", "SeasonalNaive"]
 
 _MIN_RESIDUALS = 10
+_TAGS = {"handles_missing": True, "deterministic": True, "backtest_fast": True}
 _MAX_SEASONS_BACK = 60
 
 
@@ -370,7 +376,7 @@ class SeasonalNaive(LocalForecaster):
     """
 
     name: ClassVar[str] = "seasonal_naive"
-    tags: ClassVar[dict[str, bool]] = {"handles_missing": True, "deterministic": True}
+    tags: ClassVar[dict[str, bool]] = _TAGS
 
     def __init__(self, season_length: int | None = None, alias: str | None = None) -> None:
         self.season_length = season_length
@@ -388,9 +394,9 @@ class SeasonalNaive(LocalForecaster):
             )
         return int(n) * _step(freq)
 
-    def _fit(self, df: pd.DataFrame, X: pd.DataFrame | None) -> None:
+    def _fit(self, inputs: FitInputs) -> None:
         self.offset_ = self._offset()  # checked once, before looping over series
-        super()._fit(df, X)
+        super()._fit(inputs)
 
     def _fit_one(self, y: np.ndarray, ds: pd.DatetimeIndex, X_one: Any) -> dict:
         hist = _history(y, ds)
@@ -498,7 +504,7 @@ class HistoricalAverage(LocalForecaster):
     """
 
     name: ClassVar[str] = "historical_average"
-    tags: ClassVar[dict[str, bool]] = {"handles_missing": True, "deterministic": True}
+    tags: ClassVar[dict[str, bool]] = _TAGS
 
     def __init__(self, k_weeks: int = 4, alias: str | None = None) -> None:
         self.k_weeks = k_weeks
@@ -508,13 +514,13 @@ class HistoricalAverage(LocalForecaster):
     def _slot(t: pd.DatetimeIndex) -> np.ndarray:
         return np.asarray(t.day_of_week * 1440 + t.hour * 60 + t.minute, dtype="int64")
 
-    def _fit(self, df: pd.DataFrame, X: pd.DataFrame | None) -> None:
+    def _fit(self, inputs: FitInputs) -> None:
         k = self.k_weeks
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
             raise ConfigError(
                 f"k_weeks={k!r} is not allowed: give a positive whole number of weeks, e.g. 4"
             )
-        super()._fit(df, X)
+        super()._fit(inputs)
 
     def _fit_one(self, y: np.ndarray, ds: pd.DatetimeIndex, X_one: Any) -> dict:
         hist = _history(y, ds)

@@ -49,7 +49,12 @@ from demandcast.exceptions import (
     ForecasterFitError,
     MissingDependencyError,
 )
-from demandcast.forecasters.base import LocalForecaster, check_is_fitted
+from demandcast.forecasters.base import (
+    FitInputs,
+    LocalForecaster,
+    _one_blas_thread,
+    check_is_fitted,
+)
 
 __all__ = ["Prophet"]
 
@@ -220,25 +225,6 @@ def _school_days(first_year: int, last_year: int, region: str) -> pd.DatetimeInd
         school=True,
     )
     return pd.DatetimeIndex(pd.to_datetime(hol.loc[hol["kind"] == "school", "date"]))
-
-
-def _one_blas_thread() -> contextlib.AbstractContextManager:
-    """One BLAS thread: the matrices are small, and OpenBLAS threads make each L-BFGS
-    step ten times slower on a busy machine."""
-    controller = _blas_controller()
-    if controller is None:  # threadpoolctl is optional: only a speed-up
-        return contextlib.nullcontext()
-    return controller.limit(limits=1, user_api="blas")
-
-
-@functools.lru_cache(maxsize=1)
-def _blas_controller() -> Any:
-    """threadpoolctl's controller, made once (it scans the loaded libraries)."""
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:
-        return None
-    return ThreadpoolController()
 
 
 def _map_lbfgs(data: Mapping[str, Any], init: Mapping[str, Any]) -> tuple[dict, int]:
@@ -676,7 +662,12 @@ class Prophet(LocalForecaster):
     """
 
     name: ClassVar[str] = "prophet"
-    tags: ClassVar[dict[str, bool]] = {"future_regressors": True, "handles_missing": True}
+    tags: ClassVar[dict[str, bool]] = {
+        "future_regressors": True,
+        "handles_missing": True,
+        "supports_update": True,
+        "warm_start": True,
+    }
 
     def __init__(
         self,
@@ -826,7 +817,8 @@ class Prophet(LocalForecaster):
 
     # -- fit ----------------------------------------------------------------------
 
-    def _fit(self, df: pd.DataFrame, X: pd.DataFrame | None) -> None:
+    def _fit(self, inputs: FitInputs) -> None:
+        df, X = inputs.df, inputs.X
         self._check_params()
         model_cls = _import_prophet()
         step = self._step()
@@ -990,35 +982,13 @@ class Prophet(LocalForecaster):
 
     # -- update -------------------------------------------------------------------
 
-    def update(self, df_new: pd.DataFrame, X_new: pd.DataFrame | None = None) -> Prophet:
-        """Add new observations and re-fit each series warm-started from its last fit.
+    def _update(self, inputs: FitInputs) -> None:
+        """New observations: each series re-fitted, warm-started from its last fit.
 
         The MAP is re-estimated on the whole history (Prophet has no state to filter
         forward), starting from the previous fit's parameters: the same estimator as
-        :meth:`fit` on the longer history, reached in fewer optimiser steps. Backtests
-        with ``refit=k`` call this between refits.
-
-        Parameters
-        ----------
-        df_new : DataFrame
-            Long frame of observations after each series' last ``ds`` (series may be
-            left out; optional ``is_open``).
-        X_new : DataFrame, optional
-            The regressors used in fit, for every row of ``df_new`` (optional
-            ``is_open`` column for closures).
-
-        Returns
-        -------
-        self
-
-        Raises
-        ------
-        InvalidFrameError
-            A row not after its series' last ``ds``, a series not seen in fit, or
-            regressors missing.
-        ForecasterFitError
-            A series is served by the fallback model, or its re-fit failed (refit
-            with :meth:`fit`).
+        :meth:`fit` on the longer history, reached in fewer optimiser steps. A series
+        whose re-fit fails raises :class:`~demandcast.exceptions.ForecasterFitError`.
 
         Examples
         --------
@@ -1032,11 +1002,10 @@ class Prophet(LocalForecaster):
         >>> len(model.predict(7))
         7
         """
-        check_is_fitted(self)
-        frame, X_aligned = self._update_inputs(df_new, X_new)
+        frame, X_aligned = inputs.df, inputs.X
         model_cls = _import_prophet()
         step = self._step()
-        states, lasts = dict(self.states_), dict(self.last_ds_)
+        states = dict(self.states_)
         with _quiet():
             for uid, idx in frame.groupby("unique_id", sort=True).indices.items():
                 uid = str(uid)
@@ -1065,12 +1034,10 @@ class Prophet(LocalForecaster):
                     raise ForecasterFitError(
                         self.name, uid, f"warm-started re-fit failed: {type(err).__name__}: {err}"
                     ) from err
-                lasts[uid] = part["ds"].max()
-        self.states_, self.last_ds_ = states, lasts
+        self.states_ = states
         self.n_iter_ = {
             uid: s["n_iter"] if isinstance(s, dict) else None for uid, s in states.items()
         }
-        return self
 
     # -- predict ------------------------------------------------------------------
 

@@ -56,7 +56,6 @@ from the previous parameters of the same series.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import numbers
@@ -83,8 +82,9 @@ from demandcast.forecasters._state_space import Filtered, horizon_errors
 from demandcast.forecasters.base import (
     HORIZON_BUCKETS,
     FallbackState,
+    FitInputs,
     LocalForecaster,
-    _align_regressors,
+    _one_blas_thread,
     check_is_fitted,
     default_season_length,
     horizon_bucket,
@@ -191,27 +191,6 @@ def _triple(value: Any, name: str, example: str) -> tuple[int, int, int]:
             f"e.g. {name}={example}"
         )
     return tuple(int(v) for v in value)  # type: ignore[return-value]
-
-
-def _one_blas_thread() -> contextlib.AbstractContextManager:
-    """Limit BLAS to one thread: the state-space matrices are tiny, and OpenBLAS
-    threads make a fit up to ten times slower on a busy machine."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # optional: only a speed-up
-        return contextlib.nullcontext()
-    return threadpool_limits(1, user_api="blas")
-
-
-def _past_part(X: Any, roles: Any) -> pd.DataFrame | None:
-    """The keys and past-role columns of the caller's ``X`` (all rows), or None."""
-    if not isinstance(X, pd.DataFrame) or not isinstance(roles, dict) or "ds" not in X.columns:
-        return None
-    past = [c for c, r in roles.items() if r == "past" and c in X.columns]
-    if not past:
-        return None
-    keys = [k for k in ("unique_id", "ds") if k in X.columns]
-    return X[[*keys, *past]].copy()
 
 
 @functools.lru_cache(maxsize=64)
@@ -329,6 +308,8 @@ class SARIMA(LocalForecaster):
         "past_regressors": True,
         "handles_missing": True,
         "deterministic": True,
+        "supports_update": True,
+        "warm_start": True,
     }
 
     def __init__(
@@ -441,44 +422,21 @@ class SARIMA(LocalForecaster):
 
     # -- fit ------------------------------------------------------------------
 
-    def fit(
-        self,
-        df: pd.DataFrame,
-        X: pd.DataFrame | None = None,
-        roles: dict[str, str] | None = None,
-    ) -> SARIMA:
-        """Fit one SARIMAX per series (see the base class for ``df``, ``X``, ``roles``).
-
-        Past-role columns of ``X`` are read on all of ``X``'s rows up to each series'
-        last ``ds`` (closed days too), lagged by ``past_lag`` and added to the exog.
-
-        Examples
-        --------
-        >>> from demandcast.testing import example_data
-        >>> SARIMA().fit(example_data("D")).past_lag_ is None
-        True
-        """
-        self._past_input = _past_part(X, roles)
-        try:
-            super().fit(df, X, roles)
-        finally:
-            self.__dict__.pop("_past_input", None)
-        return self
-
-    def _fit(self, df: pd.DataFrame, X: pd.DataFrame | None) -> None:
+    def _fit(self, inputs: FitInputs) -> None:
+        """One SARIMAX per series. Past-role columns are read on all rows of the ``X``
+        given (closed days too) up to each series' last ``ds``, lagged by ``past_lag``."""
         self.spec_ = self._check_params()
         self.intraday_ = self._is_intraday()
         self.convergence_: dict[str, dict[str, Any]] = {}
         self.dropped_regressors_: dict[str, list[str]] = {}
         self.past_lag_ = self._check_past_lag()
-        self._past_raw = None
+        past_raw = None
         if self.past_lag_ is not None:
-            self._past_raw = self._past_frame(getattr(self, "_past_input", None), what="X")
-        try:
-            with _one_blas_thread():
-                super()._fit(df, X)
-        finally:
-            self.__dict__.pop("_past_raw", None)
+            past_raw = self._past_frame(inputs.X_given, what="X")
+        with _one_blas_thread():
+            self.states_ = self._fit_each(
+                inputs, lambda uid, y, ds, X_one: self._fit_series(uid, y, ds, X_one, past_raw)
+            )
         self._warm_params = {
             u: np.asarray(s.filtered.fitted.params)
             for u, s in self.states_.items()
@@ -650,8 +608,14 @@ class SARIMA(LocalForecaster):
             return profiles, own
         return pooled, _intraday.count_dispersion(history, pooled, k)
 
-    def _fit_one(self, y: np.ndarray, ds: pd.DatetimeIndex, X_one: pd.DataFrame | None) -> Any:
-        uid = self._current_id
+    def _fit_series(
+        self,
+        uid: str,
+        y: np.ndarray,
+        ds: pd.DatetimeIndex,
+        X_one: pd.DataFrame | None,
+        past_raw: pd.DataFrame | None,
+    ) -> Any:
         if len(ds) == 0 or not np.isfinite(y).any():
             raise ValueError("the series has no open interval with a value (all NaN or closed)")
         k = int(self.k_weeks_profile)
@@ -675,7 +639,7 @@ class SARIMA(LocalForecaster):
             exog = exog.reindex(grid).fillna(0.0)
         past_signal, past_fill = None, {}
         if self.past_lag_ is not None:
-            signal = self._past_signal(self._past_raw, uid, self.last_ds_[uid])
+            signal = self._past_signal(past_raw, uid, self.last_ds_[uid])
             lagged = self._lagged(signal, grid, ahead=False)
             past_fill = {
                 c: float(np.nanmedian(v)) if np.isfinite(v).any() else 0.0
@@ -772,38 +736,17 @@ class SARIMA(LocalForecaster):
 
     # -- update ---------------------------------------------------------------
 
-    def update(self, df_new: pd.DataFrame, X_new: pd.DataFrame | None = None) -> SARIMA:
-        """Apply new observations with the fitted parameters fixed (no re-estimation).
+    def _update(self, inputs: FitInputs) -> None:
+        """New observations with the fitted parameters fixed (no re-estimation).
 
         Only the new steps of each series are filtered, from the last predicted state
         (:class:`~demandcast.forecasters._state_space.Filtered`): forecasts and
         intervals are those of filtering all data with the fitted parameters
-        (statsmodels' ``results.append(..., refit=False)``). Intraday profiles and
-        the count dispersion are recomputed from the last ``k_weeks_profile`` weeks
-        (they are data summaries, not estimated parameters).
-
-        Parameters
-        ----------
-        df_new : DataFrame
-            Long frame of observations after each series' last ``ds`` (series may be
-            left out). Intraday data must start on a new local day.
-        X_new : DataFrame, optional
-            The regressors used in fit: future ones for the rows of ``df_new``, past
-            ones as observed since the last fit or update (closed days too); they
-            extend the stored past signal, and the new lagged values are filled with
-            the medians kept from fit.
-
-        Returns
-        -------
-        self
-
-        Raises
-        ------
-        InvalidFrameError
-            A new row is not after the series' last ``ds``, an unknown series, or
-            regressors missing.
-        ForecasterFitError
-            A series is served by the fallback model, which cannot be updated.
+        (statsmodels' ``results.append(..., refit=False)``). Intraday data must start
+        on a new local day; intraday profiles and the count dispersion are recomputed
+        from the last ``k_weeks_profile`` weeks (data summaries, not parameters). Past
+        regressors in ``X_new`` extend the stored signal; new lagged values are filled
+        with the medians kept from fit.
 
         Examples
         --------
@@ -818,54 +761,27 @@ class SARIMA(LocalForecaster):
         >>> bool((f.results_["a"].params == params).all())
         True
         """
-        check_is_fitted(self)
-        frame = self._update_frame(df_new)
-        future_cols = [c for c, r in self.roles_.items() if r == "future"]
-        past_cols = self._past_cols()
-        if (future_cols or past_cols) and X_new is None:
-            raise InvalidFrameError(
-                f"update needs X_new with the regressors {[*future_cols, *past_cols][:5]} "
-                "used in fit, for every row of df_new"
-            )
-        X_aligned = None
-        if future_cols:
-            X_aligned = _align_regressors(
-                X_new, frame[["unique_id", "ds"]], future_cols, what="X_new"
-            )
-        past_raw = self._past_frame(X_new, what="X_new") if past_cols else None
+        future = [c for c, r in inputs.roles.items() if r == "future"]
+        X_aligned = None if not future else inputs.X[["unique_id", "ds", *future]]
+        past_raw = self._past_frame(inputs.X_given, what="X_new") if self._past_cols() else None
         new_states = dict(self.states_)
-        new_last = dict(self.last_ds_)
         with _one_blas_thread():
-            self._update_all(frame, X_aligned, new_states, new_last, past_raw)
-        self.states_ = new_states
-        self.last_ds_ = new_last
-        return self
-
-    def _update_all(
-        self,
-        frame: pd.DataFrame,
-        X_aligned: pd.DataFrame | None,
-        new_states: dict[str, Any],
-        new_last: dict[str, pd.Timestamp],
-        past_raw: pd.DataFrame | None = None,
-    ) -> None:
-        for uid, idx in frame.groupby("unique_id", sort=True).indices.items():
-            uid = str(uid)
-            part = frame.iloc[idx]
-            state = self.states_[uid]
-            if not isinstance(state, SeriesFit):
-                raise ForecasterFitError(
-                    self.name,
-                    uid,
-                    "the series is served by the fallback model, which cannot be updated "
-                    "with fixed parameters; refit with fit()",
+            for uid, idx in inputs.df.groupby("unique_id", sort=True).indices.items():
+                uid, part = str(uid), inputs.df.iloc[idx]
+                state = self.states_[uid]
+                if not isinstance(state, SeriesFit):
+                    raise ForecasterFitError(
+                        self.name,
+                        uid,
+                        "the series is served by the fallback model, which cannot be updated "
+                        "with fixed parameters; refit with fit()",
+                    )
+                open_rows = part["is_open"].to_numpy()
+                X_one = None if X_aligned is None else X_aligned.iloc[idx][open_rows]
+                new_states[uid] = self._update_one(
+                    uid, state, part[open_rows], X_one, part["ds"].max(), past_raw
                 )
-            open_rows = part["is_open"].to_numpy()
-            sub = part[open_rows]
-            X_one = None if X_aligned is None else X_aligned.iloc[idx][open_rows]
-            last_ds = part["ds"].max()
-            new_states[uid] = self._update_one(uid, state, sub, X_one, last_ds, past_raw)
-            new_last[uid] = last_ds
+        self.states_ = new_states
 
     def _update_one(
         self,
