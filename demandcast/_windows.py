@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from demandcast import _time
 from demandcast._text import positive_int
 from demandcast.exceptions import BacktestError
 
@@ -158,8 +159,54 @@ class BacktestWindows:
                 f"{self.test_span} steps for testing plus {what} ({need} in all); lower "
                 "n_windows, step or h, or give more history"
             )
-        last = n - 1 - self.gap - self.h
-        return last - self.step_ * np.arange(self.n_windows - 1, -1, -1)
+        return n - 1 - self.steps_back()
+
+    def steps_back(self) -> np.ndarray:
+        """Steps from each window's cutoff to the last step of the data, oldest first.
+
+        Examples
+        --------
+        >>> BacktestWindows(h=3, n_windows=2, step=2, gap=1).steps_back().tolist()
+        [6, 4]
+        """
+        return self.gap + self.h + self.step_ * np.arange(self.n_windows - 1, -1, -1)
+
+    def series_folds(self, df: pd.DataFrame, step: pd.Timedelta) -> list[tuple[int, np.ndarray]]:
+        """Training rows of each window when every series keeps its own end (inside a fit).
+
+        Unlike :meth:`cutoffs`, which counts steps on the frame's shared grid, a
+        series' cutoff here lies :meth:`steps_back` steps of ``step`` of the local wall
+        clock before its own last ``ds`` (absent intervals count), so series that end
+        at different times are validated on their own last windows. Windows in which
+        no series has a training row are left out: a short history has fewer.
+
+        Parameters
+        ----------
+        df : DataFrame
+            Long frame with ``unique_id`` and tz-aware ``ds``.
+        step : Timedelta
+            Length of one step of the grid.
+
+        Returns
+        -------
+        list of (int, ndarray)
+            ``(window, rows)`` oldest first: the window's position and a boolean mask
+            of the rows of ``df`` up to each series' cutoff.
+
+        Examples
+        --------
+        >>> ds = pd.date_range("2024-01-01", periods=6, freq="D", tz="Europe/Amsterdam")
+        >>> df = pd.DataFrame({"unique_id": "a", "ds": ds})
+        >>> folds = BacktestWindows(h=2, n_windows=3).series_folds(df, pd.Timedelta("1D"))
+        >>> [(w, int(rows.sum())) for w, rows in folds]
+        [(1, 2), (2, 4)]
+        """
+        wall = _time.wall(df["ds"])
+        last = wall.groupby(df["unique_id"]).transform("max")
+        folds = [
+            (w, (wall <= last - int(k) * step).to_numpy()) for w, k in enumerate(self.steps_back())
+        ]
+        return [(w, rows) for w, rows in folds if rows.any()]
 
     def cutoffs(self, df_grid: pd.DataFrame | pd.Series | pd.DatetimeIndex) -> pd.DatetimeIndex:
         """The cutoff of each window: the last ``ds`` its model may train on.

@@ -4,11 +4,12 @@ Both take other forecasters ("members"; registry names or forecaster objects, cl
 and never mutated) and fit them on the same frame. Two things they share:
 
 Validation
-    A small rolling-origin loop on the end of the training history: for each of
-    ``validation_windows`` cutoffs, ``validation_h`` intervals apart, every member is
-    fitted on the history up to the cutoff (per series, in local wall-clock time) and
-    forecasts the next ``validation_h`` intervals; the open, non-missing actuals of
-    the windows are pooled per series and scored with ``metric`` (lower is better).
+    The backtest's windows on the end of the training history
+    (``BacktestWindows(h=validation_h, n_windows=validation_windows).series_folds``):
+    at each cutoff, per series in local wall-clock time, every member is fitted on
+    the history up to it and forecasts the next ``validation_h`` intervals; the
+    open, non-missing actuals of the windows are pooled per series and scored with
+    ``metric``, a pure array metric (lower is better).
     Members are compared on the same windows: those in which every member that
     forecast the series at all did so (the first window may be too short for a
     seasonal model). A member that fails on a series in every window, or in all
@@ -45,6 +46,7 @@ import pandas as pd
 
 from demandcast import _time
 from demandcast._text import examples
+from demandcast._windows import BacktestWindows
 from demandcast.exceptions import ConfigError, ForecasterFitError
 from demandcast.forecast_frame import interval_columns
 from demandcast.forecasters.base import (
@@ -54,13 +56,14 @@ from demandcast.forecasters.base import (
     clone,
     has_update,
 )
+from demandcast.metrics import mae, rmse, smape, wape
 
 __all__ = ["AutoSelect", "Ensemble", "default_validation_h"]
 
 logger = logging.getLogger("demandcast")
 
 _KEYS = ["unique_id", "ds"]
-_METRICS = ("wape", "mae", "rmse", "smape")
+_METRICS = {"wape": wape, "mae": mae, "rmse": rmse, "smape": smape}  # pure array metrics
 _COMBINATIONS = ("mean", "median", "weighted")
 _ANY_TAGS = ("future_regressors", "past_regressors", "global_model", "requires_regular")
 _ALL_TAGS = ("intervals", "intraday", "deterministic")
@@ -302,13 +305,6 @@ class _MemberForecaster(BaseForecaster):
                 "metric(y, yhat) -> float where lower is better"
             )
 
-    def _metric(self) -> Callable[..., float]:
-        if callable(self.metric):
-            return self.metric
-        from demandcast import metrics
-
-        return getattr(metrics, self.metric)
-
     # -- fitting --------------------------------------------------------------------
 
     def _fit(self, inputs: FitInputs) -> None:
@@ -457,9 +453,7 @@ class _MemberForecaster(BaseForecaster):
         """Rolling-origin scores per series (rows) and member (columns)."""
         h = self.validation_h or default_validation_h(self.freq_)
         self.validation_h_ = int(h)
-        step = _time.step(self.freq_) or pd.Timedelta(days=30)
-        wall = _time.wall(frame["ds"])
-        last = wall.groupby(frame["unique_id"]).transform("max")
+        windows = BacktestWindows(h=int(h), n_windows=int(self.validation_windows))
         known = _with_unit(frame[[*_KEYS, "is_open"]])
         if X is not None:
             for c in X.columns.difference(_KEYS):
@@ -469,10 +463,8 @@ class _MemberForecaster(BaseForecaster):
         pairs: dict[tuple[str, str], dict[int, np.ndarray]] = {}
         failed: dict[tuple[str, str], str] = {}
         failed_in: dict[tuple[str, str], set[int]] = {}
-        for w in range(int(self.validation_windows), 0, -1):
-            rows = (wall <= last - w * int(h) * step).to_numpy()
-            if not rows.any():
-                continue
+        for i, rows in windows.series_folds(frame, _time.step(self.freq_) or pd.Timedelta(days=30)):
+            w = windows.n_windows - i  # counted back from the end, as messages name it
             train = frame[rows]
             X_train = None if X is None else X[rows]
             for label, template, _ in templates:
@@ -499,7 +491,7 @@ class _MemberForecaster(BaseForecaster):
                     pairs.setdefault((label, str(uid)), {})[w] = np.column_stack(
                         [part["y"].to_numpy(), part[model.alias_].to_numpy()]
                     )
-        metric = self._metric()
+        metric = self.metric if callable(self.metric) else _METRICS[self.metric]
         labels = [label for label, _, _ in templates]
         scores = pd.DataFrame(
             np.nan, index=pd.Index(self.series_, name="unique_id"), columns=labels
