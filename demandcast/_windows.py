@@ -174,24 +174,10 @@ class BacktestWindows:
     def series_folds(self, df: pd.DataFrame, step: pd.Timedelta) -> list[tuple[int, np.ndarray]]:
         """Training rows of each window when every series keeps its own end (inside a fit).
 
-        Unlike :meth:`cutoffs`, which counts steps on the frame's shared grid, a
-        series' cutoff here lies :meth:`steps_back` steps of ``step`` of the local wall
-        clock before its own last ``ds`` (absent intervals count), so series that end
-        at different times are validated on their own last windows. Windows in which
-        no series has a training row are left out: a short history has fewer.
-
-        Parameters
-        ----------
-        df : DataFrame
-            Long frame with ``unique_id`` and tz-aware ``ds``.
-        step : Timedelta
-            Length of one step of the grid.
-
-        Returns
-        -------
-        list of (int, ndarray)
-            ``(window, rows)`` oldest first: the window's position and a boolean mask
-            of the rows of ``df`` up to each series' cutoff.
+        Unlike :meth:`cutoffs` (steps of the frame's shared grid), a series' cutoff
+        lies :meth:`steps_back` steps of ``step`` of the local wall clock before its
+        own last ``ds``. Returns ``(window, rows)`` oldest first, ``rows`` a mask of
+        ``df``; windows where no series has a training row are left out.
 
         Examples
         --------

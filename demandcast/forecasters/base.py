@@ -760,13 +760,9 @@ class BaseForecaster:
 
         Examples
         --------
-        >>> from demandcast.forecasters.naive import SeasonalNaive
-        >>> from demandcast.testing import example_data
-        >>> try:
-        ...     SeasonalNaive().fit(example_data("D")).update(example_data("D"))
-        ... except Exception as err:
-        ...     print(type(err).__name__)
-        ConfigError
+        >>> from demandcast.forecasters.naive import SeasonalNaive  # refitted instead
+        >>> SeasonalNaive.tags["supports_update"]
+        False
         """
         check_is_fitted(self)
         if not self.tags["supports_update"]:
