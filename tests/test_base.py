@@ -112,3 +112,18 @@ def test_fit_validated_skips_validation_and_fit_still_validates(hourly):
     with pytest.raises(InvalidFrameError, match="y"):
         SeasonalNaive().fit(broken)
     pd.testing.assert_frame_equal(fast, plain)
+
+
+def test_tags_are_declared_and_read_through_one_function(hourly):
+    from demandcast.exceptions import ConfigError
+    from demandcast.forecasters.base import tags_of
+    from demandcast.forecasters.sarima import SARIMA
+
+    class Faster(SeasonalNaive):  # may fit and predict otherwise: no inherited shortcut
+        pass
+
+    assert tags_of(SeasonalNaive)["backtest_fast"] and not tags_of(Faster)["backtest_fast"]
+    assert tags_of(SARIMA(warm_start=True))["warm_start"] and not tags_of(SARIMA())["warm_start"]
+    assert tags_of(SARIMA)["supports_update"] and not tags_of(SeasonalNaive())["supports_update"]
+    with pytest.raises(ConfigError, match="cannot take new observations"):
+        SeasonalNaive().fit(hourly).update(hourly)

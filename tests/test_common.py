@@ -72,8 +72,8 @@ class Linear(LocalForecaster):
         self.fallback = fallback
         self.fail_on = fail_on
 
-    def _fit_one(self, y, ds, X_one):
-        if self.fail_on is not None and self._current_id == self.fail_on:
+    def _fit_one(self, uid, y, ds, X_one):
+        if self.fail_on is not None and uid == self.fail_on:
             raise np.linalg.LinAlgError("singular matrix")
         y = np.nan_to_num(y, nan=float(np.nanmean(y)))
         beta = 0.0

@@ -82,10 +82,10 @@ class FlakyAverage(HistoricalAverage):
         super().__init__(k_weeks=k_weeks, alias=alias)
         self.fail_on = fail_on
 
-    def _fit_one(self, y, ds, X_one):
-        if self._current_id == self.fail_on:
+    def _fit_one(self, uid, y, ds, X_one):
+        if uid == self.fail_on:
             raise np.linalg.LinAlgError("singular matrix")
-        return super()._fit_one(y, ds, X_one)
+        return super()._fit_one(uid, y, ds, X_one)
 
 
 class Broken(BaseForecaster):
@@ -110,7 +110,7 @@ class MailingLinear(LocalForecaster):
         self.column = column
         self.alias = alias
 
-    def _fit_one(self, y, ds, X_one):
+    def _fit_one(self, uid, y, ds, X_one):
         ok = np.isfinite(y)
         dow = np.asarray(ds.day_of_week)
         means = np.zeros(7)
@@ -306,10 +306,10 @@ class LateStarter(HistoricalAverage):
         super().__init__(k_weeks=k_weeks, alias=alias)
         self.min_days = min_days
 
-    def _fit_one(self, y, ds, X_one):
+    def _fit_one(self, uid, y, ds, X_one):
         if (ds.max() - ds.min()).days < self.min_days:
             raise ValueError("history too short")
-        return super()._fit_one(y, ds, X_one)
+        return super()._fit_one(uid, y, ds, X_one)
 
 
 def test_members_are_scored_on_the_windows_they_all_forecast(daily, caplog):

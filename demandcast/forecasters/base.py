@@ -1033,14 +1033,13 @@ class LocalForecaster(BaseForecaster):
 
     Subclasses implement:
 
-    ``_fit_one(y, ds, X_one) -> state``
-        ``y`` (float array) and ``ds`` (tz-aware DatetimeIndex) hold the *open*
-        intervals of one series (closed rows dropped; NaN only with the tag
-        ``handles_missing``); ``X_one`` is None or the aligned regressor frame of
-        those rows. The series id is in ``self._current_id`` for messages; a model
-        that needs more per series (its id, inputs of the whole fit) writes ``_fit``
-        as ``self.states_ = self._fit_each(inputs, fit_one)`` with its own
-        ``fit_one(uid, y, ds, X_one)``.
+    ``_fit_one(uid, y, ds, X_one) -> state``
+        ``uid`` is the series id; ``y`` (float array) and ``ds`` (tz-aware
+        DatetimeIndex) hold the *open* intervals of that series (closed rows dropped;
+        NaN only with the tag ``handles_missing``); ``X_one`` is None or the aligned
+        regressor frame of those rows. A model that needs inputs of the whole fit
+        writes ``_fit`` as ``self.states_ = self._fit_each(inputs, fit_one)`` with
+        its own ``fit_one`` of the same signature.
     ``_predict_one(state, h, ds_future, X_future_one, level) -> dict``
         Arrays of length ``h``: ``"mean"`` and ``"lo-<l>"``/``"hi-<l>"`` per level.
 
@@ -1051,7 +1050,7 @@ class LocalForecaster(BaseForecaster):
     """
 
     def _fit(self, inputs: FitInputs) -> None:
-        self.states_ = self._fit_each(inputs, lambda uid, y, ds, X_one: self._fit_one(y, ds, X_one))
+        self.states_ = self._fit_each(inputs, self._fit_one)
 
     def _fit_each(
         self,
@@ -1069,7 +1068,6 @@ class LocalForecaster(BaseForecaster):
         for uid, idx in _series_rows(df["unique_id"]):
             rows = positions[idx][open_all[idx]]
             X_one = None if X is None else X.iloc[rows].reset_index(drop=True)
-            self._current_id = uid
 
             def fit(uid=uid, y=y_all[rows], ds=ds_all[rows], X_one=X_one):
                 return fit_one(uid, y, ds, X_one)
@@ -1077,7 +1075,6 @@ class LocalForecaster(BaseForecaster):
             # the series' own frame is only needed to fit a fallback model
             part = df.iloc[idx] if use_fallback else None
             states[uid] = self._fit_with_fallback(uid, fit, part)
-        self.__dict__.pop("_current_id", None)
         return states
 
     def _predict(self, h: int, X_future: pd.DataFrame | None, level: tuple) -> pd.DataFrame:
@@ -1102,7 +1099,9 @@ class LocalForecaster(BaseForecaster):
             out[col] = values[:, j]
         return out
 
-    def _fit_one(self, y: np.ndarray, ds: pd.DatetimeIndex, X_one: pd.DataFrame | None) -> Any:
+    def _fit_one(
+        self, uid: str, y: np.ndarray, ds: pd.DatetimeIndex, X_one: pd.DataFrame | None
+    ) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement _fit_one")
 
     def _predict_one(

@@ -398,7 +398,7 @@ class SeasonalNaive(LocalForecaster):
         self.offset_ = self._offset()  # checked once, before looping over series
         super()._fit(inputs)
 
-    def _fit_one(self, y: np.ndarray, ds: pd.DatetimeIndex, X_one: Any) -> dict:
+    def _fit_one(self, uid: str, y: np.ndarray, ds: pd.DatetimeIndex, X_one: Any) -> dict:
         hist = _history(y, ds)
         if hist.empty:
             raise ValueError("the series has no open interval with a value (all NaN or closed)")
@@ -522,7 +522,7 @@ class HistoricalAverage(LocalForecaster):
             )
         super()._fit(inputs)
 
-    def _fit_one(self, y: np.ndarray, ds: pd.DatetimeIndex, X_one: Any) -> dict:
+    def _fit_one(self, uid: str, y: np.ndarray, ds: pd.DatetimeIndex, X_one: Any) -> dict:
         hist = _history(y, ds)
         if hist.empty:
             raise ValueError("the series has no open interval with a value (all NaN or closed)")
