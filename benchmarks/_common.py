@@ -521,7 +521,7 @@ def score(
     table: pd.DataFrame, models: list[str], train_scale: pd.DataFrame, by: tuple = ("model",)
 ) -> pd.DataFrame:
     """demandcast's metrics for every model column of a combined forecast table."""
-    from demandcast.metrics import evaluate
+    from demandcast.scoring import evaluate
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

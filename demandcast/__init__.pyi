@@ -68,10 +68,8 @@ from demandcast.loaders import read_table as read_table
 from demandcast.loaders import suppress_small_counts as suppress_small_counts
 from demandcast.metrics import DMResult as DMResult
 from demandcast.metrics import bias as bias
-from demandcast.metrics import compare_forecasts as compare_forecasts
 from demandcast.metrics import coverage as coverage
 from demandcast.metrics import diebold_mariano as diebold_mariano
-from demandcast.metrics import evaluate as evaluate
 from demandcast.metrics import interval_score as interval_score
 from demandcast.metrics import interval_width as interval_width
 from demandcast.metrics import mae as mae
@@ -82,13 +80,15 @@ from demandcast.metrics import poisson_mean_absolute_deviation as poisson_mean_a
 from demandcast.metrics import relative_bias as relative_bias
 from demandcast.metrics import rmse as rmse
 from demandcast.metrics import rmsse as rmsse
-from demandcast.metrics import seasonal_scale as seasonal_scale
 from demandcast.metrics import smape as smape
 from demandcast.metrics import wape as wape
 from demandcast.pipeline import RunSummary as RunSummary
 from demandcast.pipeline import run_forecast as run_forecast
 from demandcast.report import render_report as render_report
 from demandcast.report import write_report as write_report
+from demandcast.scoring import compare_forecasts as compare_forecasts
+from demandcast.scoring import evaluate as evaluate
+from demandcast.scoring import seasonal_scale as seasonal_scale
 from demandcast.signals import detect_spikes as detect_spikes
 from demandcast.signals import events_to_regressors as events_to_regressors
 from demandcast.signals import lag_past_regressors as lag_past_regressors

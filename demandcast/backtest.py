@@ -619,7 +619,7 @@ def _train_scale(
     frame: pd.DataFrame, splits: pd.DataFrame, tests: pd.DataFrame, freq: str, season: int
 ) -> pd.DataFrame:
     """Seasonal-naive in-sample scale of each (series, cutoff), looked up in wall-clock time."""
-    from demandcast.metrics import seasonal_scale
+    from demandcast.scoring import seasonal_scale
 
     pairs = tests[["unique_id", "cutoff"]].drop_duplicates().reset_index(drop=True)
     step = _time.step(freq)
@@ -993,7 +993,7 @@ class BacktestResult:
     def metrics(
         self, by: str | Sequence[str] = ("model",), metrics: Sequence[str] | None = None
     ) -> pd.DataFrame:
-        """Accuracy per model and group (via :func:`demandcast.metrics.evaluate`).
+        """Accuracy per model and group (via :func:`demandcast.scoring.evaluate`).
 
         Parameters
         ----------
@@ -1009,7 +1009,7 @@ class BacktestResult:
         DataFrame
             One row per model and group. Closed rows and missing actuals are left out.
         """
-        from demandcast.metrics import evaluate
+        from demandcast.scoring import evaluate
 
         group = [by] if isinstance(by, str) else list(by)
         bad = [g for g in group if g not in _GROUPINGS]
@@ -1075,12 +1075,11 @@ class BacktestResult:
         return table.drop(columns="_score").reset_index(drop=True)
 
     def _wape_floor(self, model: str) -> float:
+        from demandcast.frame import open_flags
         from demandcast.metrics import poisson_floor_wape
 
         fc = self.forecasts
-        scored = fc["y"].notna() & fc[model].notna()
-        if "is_open" in fc.columns:
-            scored &= fc["is_open"].astype(bool)
+        scored = fc["y"].notna() & fc[model].notna() & open_flags(fc, missing_open=True)
         y = fc.loc[scored, "y"].to_numpy(dtype="float64")
         return float(poisson_floor_wape(np.clip(y, 0.0, None))) if len(y) else float("nan")
 
@@ -1089,7 +1088,7 @@ class BacktestResult:
     ) -> pd.DataFrame:
         """Diebold-Mariano test of model ``a`` against ``b``, per series and pooled.
 
-        Uses :func:`demandcast.metrics.compare_forecasts` with the
+        Uses :func:`demandcast.scoring.compare_forecasts` with the
         Harvey-Leybourne-Newbold correction and ``h`` = the backtest horizon: the
         loss differentials are put in time order (cutoff, then ``ds``) and their
         autocovariances up to lag ``h - 1`` enter the variance, since the errors of
@@ -1109,7 +1108,7 @@ class BacktestResult:
             ``scope`` ("series"/"pooled"), ``unique_id``, ``statistic``,
             ``p_value``, ``mean_loss_difference``, ``n``, ``h``, ...
         """
-        from demandcast.metrics import compare_forecasts
+        from demandcast.scoring import compare_forecasts
 
         self._check_model(a, "a")
         self._check_model(b, "b")

@@ -43,7 +43,9 @@ __all__ = [
     "future_index",
     "infer_freq",
     "local_range",
+    "open_flags",
     "regularise",
+    "require_columns",
     "validate_frame",
 ]
 
@@ -87,6 +89,28 @@ def _describe_rows(df: pd.DataFrame, positions: np.ndarray, columns: Sequence[st
         shown.append(f"row {df.index[int(pos)]!r} ({values})")
     more = f" and {total - MAX_EXAMPLES} more" if total > MAX_EXAMPLES else ""
     return f"{total} row(s), e.g. " + "; ".join(shown) + more
+
+
+def require_columns(df: Any, columns: Sequence[str], what: str, fix: str) -> None:
+    """Raise :class:`InvalidFrameError` unless ``df`` is a DataFrame with ``columns``.
+
+    Examples
+    --------
+    >>> require_columns(pd.DataFrame({"ds": []}), ["ds", "y"], "extra", "add y.")
+    Traceback (most recent call last):
+    ...
+    demandcast.exceptions.InvalidFrameError: extra: missing column(s) 'y'; it has 'ds'. Fix: add y.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise InvalidFrameError(
+            f"{what}: expected a pandas DataFrame, got {type(df).__name__}. Fix: {fix}"
+        )
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InvalidFrameError(
+            f"{what}: missing column(s) {examples(missing)}; it has "
+            f"{examples(list(df.columns), 10)}. Fix: {fix}"
+        )
 
 
 # ------------------------------------------------------------ validation: pieces
@@ -307,41 +331,34 @@ def _numeric_y(df: pd.DataFrame, allow_missing: bool) -> np.ndarray:
     return values
 
 
-def _open_flags(df: pd.DataFrame, y: np.ndarray) -> np.ndarray:
-    """``is_open`` as bool; closed rows must have y 0 or NaN (NaN becomes 0.0 in ``y``)."""
-    col = df["is_open"]
-    cols = ["unique_id", "ds", "y", "is_open"]
-    if pd.api.types.is_bool_dtype(col.dtype) and not col.isna().any():
-        flags = col.to_numpy(dtype=bool)
-    else:
-        if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
-            num = col.to_numpy(dtype="float64", na_value=np.nan)
-            bad = ~np.isin(num, (0.0, 1.0))
-            flags = num == 1.0
-        else:
-            words = col.astype(object).map(
-                lambda v: v if isinstance(v, (bool, np.bool_)) else str(v).strip().lower()
-            )
-            is_true = words.map(lambda v: v is True or v in _TRUE_WORDS).to_numpy(bool)
-            is_false = words.map(lambda v: v is False or v in _FALSE_WORDS).to_numpy(bool)
-            bad = ~(is_true | is_false) | col.isna().to_numpy()
-            flags = is_true
-        if bad.any():
-            raise _fail(
-                "is_open",
-                "must be boolean-like (True/False or 1/0), found",
-                _describe_rows(df, np.flatnonzero(bad), cols),
-                "convert it to bool, e.g. df['is_open'] = df['is_open'].astype(bool)",
-            )
-    closed_with_y = np.flatnonzero(~flags & (y > 0))
-    if len(closed_with_y):
+def open_flags(
+    df: pd.DataFrame, column: str | None = "is_open", *, missing_open: bool = False
+) -> np.ndarray:
+    """The open flag ``df[column]`` as a bool array; all True without that column.
+
+    Reads True/False, 1/0 and the words open/closed, yes/no, true/false. A missing
+    flag counts as open with ``missing_open``; otherwise it is an offending value.
+
+    Examples
+    --------
+    >>> open_flags(pd.DataFrame({"is_open": ["open", "closed", None]}), missing_open=True)
+    array([ True, False,  True])
+    """
+    if column is None or column not in df.columns:
+        return np.ones(len(df), dtype=bool)
+    codes, uniques = pd.factorize(df[column])  # a missing flag gets code -1: the last entry
+    words = [str(v).strip().lower() for v in uniques]
+    is_true = np.array([w in _TRUE_WORDS for w in words] + [missing_open])
+    known = np.array([w in _TRUE_WORDS or w in _FALSE_WORDS for w in words] + [missing_open])
+    bad = ~known[codes]
+    if bad.any():
         raise _fail(
-            "is_open",
-            "closed rows (is_open == False) must have y 0 or NaN, found counts",
-            _describe_rows(df, closed_with_y, cols),
-            "mark those intervals open, or check the opening hours behind is_open",
+            column,
+            "must be boolean-like (True/False or 1/0), found",
+            _describe_rows(df, np.flatnonzero(bad), ["unique_id", "ds", "y", column]),
+            f"convert it to bool, e.g. df[{column!r}] = df[{column!r}].astype(bool)",
         )
-    return flags
+    return is_true[codes]
 
 
 def _sort_order(codes: np.ndarray, t: np.ndarray) -> np.ndarray | None:
@@ -574,8 +591,16 @@ def validate_frame(
     uid = _unique_ids(df)
     index, naive = _parse_ds(df)
     y = _numeric_y(df, allow_missing)
-    flags = _open_flags(df, y) if "is_open" in df.columns else None
+    flags = open_flags(df) if "is_open" in df.columns else None
     if flags is not None:
+        closed_with_y = np.flatnonzero(~flags & (y > 0))
+        if len(closed_with_y):
+            raise _fail(
+                "is_open",
+                "closed rows (is_open == False) must have y 0 or NaN, found counts",
+                _describe_rows(df, closed_with_y, ["unique_id", "ds", "y", "is_open"]),
+                "mark those intervals open, or check the opening hours behind is_open",
+            )
         closed_nan = np.flatnonzero(~flags & np.isnan(y))
         if len(closed_nan):
             rows = _describe_rows(df, closed_nan, ["unique_id", "ds"])

@@ -33,7 +33,7 @@ import pandas as pd
 
 from demandcast import _time
 from demandcast.exceptions import ConfigError, InvalidFrameError, UnsupportedRegressorError
-from demandcast.frame import DEFAULT_TZ, infer_freq, local_range
+from demandcast.frame import DEFAULT_TZ, infer_freq, local_range, require_columns
 
 __all__ = [
     "ROLES",
@@ -467,7 +467,7 @@ def events_to_regressors(
     >>> [round(v) for v in out["mailing_letters_decay"]]
     [0, 45000, 16555, 6090]
     """
-    _require_columns(events, ("date", "letters"), "events")
+    require_columns(events, ("date", "letters"), "events", "pass one row per mailing.")
     ds = pd.DatetimeIndex(ds)
     tz = tz or (str(ds.tz) if ds.tz is not None else DEFAULT_TZ)
     local = _time.wall(_time.to_local(ds, tz))
@@ -587,7 +587,7 @@ def scenario(base_X: pd.DataFrame, extra: pd.DataFrame, *, how: str = "add") -> 
     """
     if how not in ("add", "replace"):
         raise ConfigError(f"how: must be 'add' or 'replace', got {how!r}")
-    _require_columns(extra, ("ds",), "extra")
+    require_columns(extra, ("ds",), "extra", "pass the event regressors with their ds.")
     cols = [c for c in extra.columns if c not in _KEYS]
     on = [k for k in ("unique_id", "ds") if k in extra.columns and k in base_X.columns]
     merged = base_X.merge(extra[on + cols], on=on, how="left", suffixes=("", "__event"))
@@ -604,9 +604,3 @@ def scenario(base_X: pd.DataFrame, extra: pd.DataFrame, *, how: str = "add") -> 
         else:
             merged[col] = event
     return merged
-
-
-def _require_columns(df: pd.DataFrame, cols: Sequence[str], name: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise InvalidFrameError(f"{name}: missing column(s) {missing}; it has {list(df.columns)}")

@@ -1083,51 +1083,19 @@ class ForecastStore:
                         f"run_ids {examples(unknown)} are not complete runs in the store; "
                         "see store.runs()"
                     )
-            joined = (
-                fc_t.join(act, sa.and_(fc_t.c.unique_id == act.c.unique_id, fc_t.c.ds == act.c.ds))
-                if ids
-                else None
-            )
-            points: list = []
-            bounds: list = []
-            if joined is not None:
-                where = [fc_t.c.run_id.in_(ids), act.c.y.is_not(None)]
+
+            def with_actuals(table: sa.Table, *columns: Any) -> list:
+                """Rows of a forecast table that have an actual: the keys, then ``columns``."""
+                on = sa.and_(table.c.unique_id == act.c.unique_id, table.c.ds == act.c.ds)
+                where = [table.c.run_id.in_(ids), act.c.y.is_not(None)]
                 if models is not None:
-                    where.append(fc_t.c.model.in_(list(models)))
-                points = _fetch(
-                    conn,
-                    sa.select(
-                        fc_t.c.run_id,
-                        fc_t.c.model,
-                        fc_t.c.unique_id,
-                        fc_t.c.ds,
-                        fc_t.c.step,
-                        act.c.y,
-                        fc_t.c.point,
-                    )
-                    .select_from(joined)
-                    .where(*where),
-                )
-                iv_join = iv_t.join(
-                    act, sa.and_(iv_t.c.unique_id == act.c.unique_id, iv_t.c.ds == act.c.ds)
-                )
-                iv_where = [iv_t.c.run_id.in_(ids), act.c.y.is_not(None)]
-                if models is not None:
-                    iv_where.append(iv_t.c.model.in_(list(models)))
-                bounds = _fetch(
-                    conn,
-                    sa.select(
-                        iv_t.c.run_id,
-                        iv_t.c.model,
-                        iv_t.c.unique_id,
-                        iv_t.c.ds,
-                        iv_t.c.level,
-                        iv_t.c.lo,
-                        iv_t.c.hi,
-                    )
-                    .select_from(iv_join)
-                    .where(*iv_where),
-                )
+                    where.append(table.c.model.in_(list(models)))
+                keys = [table.c[k] for k in ("run_id", "model", "unique_id", "ds")]
+                query = sa.select(*keys, *columns).select_from(table.join(act, on)).where(*where)
+                return _fetch(conn, query) if ids else []
+
+            points = with_actuals(fc_t, fc_t.c.step, act.c.y, fc_t.c.point)
+            bounds = with_actuals(iv_t, iv_t.c.level, iv_t.c.lo, iv_t.c.hi)
         keys = ["run_id", "model", "unique_id", "ds"]
         out = pd.DataFrame(points, columns=[*keys, "step", "y", "forecast"])
         out = out.astype({"y": "float64", "forecast": "float64", "step": "int64"})
@@ -1160,7 +1128,7 @@ class ForecastStore:
     ) -> pd.DataFrame:
         """Forecast accuracy against the stored actuals, per group (forecast snapshots).
 
-        The metrics are those of :func:`demandcast.metrics.evaluate`, so stored runs
+        The metrics are those of :func:`demandcast.scoring.evaluate`, so stored runs
         and backtests are scored alike.
 
         Parameters
@@ -1197,7 +1165,7 @@ class ForecastStore:
           model  n  mae  wape  bias
         0     m  2  1.5  0.25  -0.5
         """
-        from demandcast.metrics import evaluate
+        from demandcast.scoring import score_forecast_vs_actual
 
         by = [by] if isinstance(by, str) else list(by)
         bad = [k for k in by if k not in _ACCURACY_KEYS]
@@ -1205,37 +1173,10 @@ class ForecastStore:
             raise StoreError(
                 f"by={by!r} is not allowed: group by one or more of {list(_ACCURACY_KEYS)}"
             )
-        keys = by if "model" in by else ["model", *by]
-        groups = [k for k in by if k != "model"]
         joined = self.forecast_vs_actual(run_ids=run_ids, models=models, label=label)
-        levels = [c[len("lo-") :] for c in joined.columns if c.startswith("lo-")]
         train = None
         if season is not None and len(joined):
             train = self.load_actuals(
                 joined["unique_id"].unique().tolist(), tz=str(joined["ds"].dt.tz)
             )
-        scored = []
-        for model, part in joined.groupby("model", sort=True):
-            renamed = {"forecast": model}
-            for lv in levels:
-                renamed.update({f"lo-{lv}": f"{model}-lo-{lv}", f"hi-{lv}": f"{model}-hi-{lv}"})
-            part = part.rename(columns=renamed)
-            if train is not None:
-                part = part.assign(cutoff=part["as_of"])
-            scored.append(
-                evaluate(
-                    part,
-                    str(model),
-                    by=groups,
-                    levels=[float(lv) for lv in levels],
-                    train=train,
-                    season=season,
-                    mask_col=None,
-                )
-            )
-        if not scored:
-            metrics = ["n", "mae", "rmse", "mase", "rmsse", "wape", "smape", "bias"]
-            return pd.DataFrame(columns=[*keys, *metrics, "relative_bias"])
-        out = pd.concat(scored, ignore_index=True)
-        out = out[keys + [c for c in out.columns if c not in keys]]
-        return out.sort_values(keys, ignore_index=True)
+        return score_forecast_vs_actual(joined, by, train=train, season=season)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 TESTS_DATA = Path(__file__).resolve().parent / "data"
@@ -35,3 +36,20 @@ def data_file():
         return path
 
     return _lookup
+
+
+@pytest.fixture
+def bank_30min(data_file):
+    """Bank calls summed to 30-minute intervals, starts 07:00-20:30 (28 a weekday)."""
+    raw = pd.read_csv(data_file("bank_calls_5min.csv"))
+    ts = pd.to_datetime(raw["timestamp"])
+    start = ts.dt.floor("30min")
+    keep = (start.dt.hour * 60 + start.dt.minute) <= 20 * 60 + 30
+    df = (
+        pd.DataFrame({"ds": start[keep], "y": raw.loc[keep, "count"].astype(float)})
+        .groupby("ds", as_index=False)["y"]
+        .sum()
+    )
+    df.insert(0, "unique_id", "na_bank_calls")
+    assert len(df) == 164 * 28
+    return df
