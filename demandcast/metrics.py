@@ -116,11 +116,13 @@ def _check_quantile(quantile: float) -> float:
 
 
 def _check_level(level: float) -> float:
+    # The level rule is forecast_frame.normalise_level's; metrics is a leaf below it in
+    # the layers contract (pyproject.toml), so the same bounds, 0 < level < 100, are here.
     lv = float(level)
-    if not 1.0 <= lv < 100.0:
+    if not 0.0 < lv < 100.0:
         raise ConfigError(
-            f"level: must be a percentage from 1 up to (not including) 100, got {level!r}. "
-            "Fix: pass e.g. 80 for an 80 % interval (not 0.8)."
+            f"level: must be a percentage strictly between 0 and 100, got {level!r}. "
+            "Fix: pass e.g. 80 for an 80 % interval."
         )
     return lv
 

@@ -17,12 +17,12 @@ import pandas as pd
 
 from demandcast._text import examples
 from demandcast.exceptions import ConfigError, DataWarning, InvalidFrameError
+from demandcast.forecast_frame import interval_columns, normalise_level
 from demandcast.frame import open_flags, require_columns
 from demandcast.metrics import (
     DMResult,
     _as_float,
     _check_h_alternative,
-    _check_level,
     _check_season,
     _dm_from_differential,
     _loss_function,
@@ -165,15 +165,6 @@ def seasonal_scale(
     return out.sort_values(list(_SCALE_KEYS), kind="stable", ignore_index=True)
 
 
-def _level_quantiles(level: float) -> tuple[float, float]:
-    alpha = 1.0 - _check_level(level) / 100.0
-    return alpha / 2.0, 1.0 - alpha / 2.0
-
-
-def _level_name(level: float) -> str:
-    return f"{float(level):g}"
-
-
 def _pinball_name(q: float) -> str:
     return f"pinball_q{100.0 * q:g}"
 
@@ -294,10 +285,9 @@ def evaluate(
     if not model_list:
         raise ConfigError("models: no model given. Fix: pass one or more model column names.")
     group_cols = [c for c in _as_list(by) if c != "model"]
-    level_list = [float(_check_level(lv)) for lv in levels]
-    names = {lv: _level_name(lv) for lv in level_list}
     columns: dict[str, _Columns] = {
-        m: (m, {lv: (f"{m}-lo-{n}", f"{m}-hi-{n}") for lv, n in names.items()}) for m in model_list
+        m: (m, {lv: tuple(interval_columns(m, [lv])[1:]) for lv in normalise_level(levels)})
+        for m in model_list
     }
     interval_cols = [c for _, bounds in columns.values() for pair in bounds.values() for c in pair]
     require_columns(
@@ -403,12 +393,12 @@ def _interval_metrics(
     base_ok: np.ndarray,
     groups: _Groups,
 ) -> dict[str, np.ndarray]:
-    name = _level_name(level)
+    name = f"{level:g}"
     lo, hi = _column_float(frame, lo_col), _column_float(frame, hi_col)
     ok = base_ok & ~np.isnan(lo) & ~np.isnan(hi)
     lo0, hi0, y0 = (np.where(ok, a, 0.0) for a in (lo, hi, y))
-    q_lo, q_hi = _level_quantiles(level)
     alpha = 1.0 - level / 100.0
+    q_lo, q_hi = alpha / 2.0, 1.0 - alpha / 2.0
     d_lo, d_hi = y0 - lo0, y0 - hi0
     score = (
         (hi0 - lo0)
@@ -598,8 +588,9 @@ def score_forecast_vs_actual(
     keys = list(by) if "model" in by else ["model", *by]
     group_cols = [k for k in by if k != "model"]
     require_columns(joined, ["y", "forecast", *keys], "joined", "see forecast_vs_actual().")
-    levels = [c[len("lo-") :] for c in joined.columns if c.startswith("lo-")]
-    bounds = {float(_check_level(float(lv))): (f"lo-{lv}", f"hi-{lv}") for lv in levels}
+    stored = [c[len("lo-") :] for c in joined.columns if c.startswith("lo-")]
+    levels = normalise_level([float(lv) for lv in stored])  # lo-<l>: the store's own names
+    bounds = {lv: (f"lo-{lv:g}", f"hi-{lv:g}") for lv in levels}
     if train is not None:
         joined = joined.assign(cutoff=joined["as_of"])
     scored = [

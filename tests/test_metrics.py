@@ -138,8 +138,9 @@ def test_bad_input_raises_named_errors():
         M.mae([1, 2], [1, 2], mask=[True])
     with pytest.raises(ConfigError, match=r"quantile.*0\.9"):
         M.pinball([1], [1], quantile=90)
-    with pytest.raises(ConfigError, match="level"):
-        M.interval_score([1], [0], [2], level=0.8)
+    with pytest.raises(ConfigError, match="level"):  # the one rule: 0 < level < 100
+        M.interval_score([1], [0], [2], level=100)
+    assert M.interval_score([1], [0], [2], level=0.8) == 2.0  # 0.8 % is a (narrow) level
     with pytest.raises(ConfigError, match="season"):
         M.mase([1], [1], [1, 2, 3], season=0)
     with pytest.raises(DemandcastError):

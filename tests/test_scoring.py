@@ -241,3 +241,15 @@ def test_compare_forecasts_per_series_and_pooled(data_file):
     assert res_gap.loc["nyc311_sandy_hpd", "p_value"] == pytest.approx(
         res.set_index("unique_id").loc["nyc311_sandy_hpd", "p_value"]
     )
+
+
+def test_evaluate_takes_every_level_predict_takes():
+    # issue 13: level=0.5 passed predict() but failed evaluate(); one rule now, 0 < level < 100
+    fc = pd.DataFrame(
+        {"y": [10.0, 20.0], "m": [10.0, 21.0], "m-lo-0.5": [9.9, 20.9], "m-hi-0.5": [10.1, 21.1]}
+    )
+    res = S.evaluate(fc, "m", levels=[0.5])
+    assert res.loc[0, "coverage_0.5"] == 0.5
+    assert res.loc[0, "pinball_q50.25"] == pytest.approx(M.pinball(fc["y"], fc["m-hi-0.5"], 0.5025))
+    with pytest.raises(ConfigError, match="level"):
+        S.evaluate(fc, "m", levels=[0])
