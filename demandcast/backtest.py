@@ -1192,4 +1192,3 @@ class BacktestResult:
         path = Path(path)
         self.forecasts.to_csv(path, index=False)
         return path
-
