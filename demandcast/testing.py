@@ -25,7 +25,7 @@ import pandas as pd
 from demandcast._time import DAY, step
 from demandcast.exceptions import InvalidFrameError, NotFittedError, UnsupportedRegressorError
 from demandcast.forecast_frame import interval_columns
-from demandcast.forecasters.base import BaseForecaster, clone, has_update
+from demandcast.forecasters.base import BaseForecaster, clone, tags_of
 
 __all__ = [
     "Case",
@@ -41,7 +41,7 @@ LEVEL = (80, 95)
 
 
 def _updates(tags: Mapping[str, bool]) -> bool:
-    return bool(tags.get("supports_update"))
+    return tags["supports_update"]
 
 
 #: Check -> tag condition under which it runs; the other checks always run.
@@ -85,14 +85,6 @@ class CheckReport:
         return len(self.passed)
 
 
-def _tags(forecaster: Any) -> dict[str, bool]:
-    """Tags of a forecaster (or class), with ``supports_update`` for the update checks."""
-    if isinstance(forecaster, Mapping):
-        return dict(forecaster)
-    model = forecaster() if isinstance(forecaster, type) else forecaster
-    return {"supports_update": has_update(model), **model.get_tags()}
-
-
 def expected_checks(tags: Mapping[str, bool] | BaseForecaster | type) -> list[str]:
     """Names of the checks that run for a model with ``tags`` (or for a forecaster).
 
@@ -102,7 +94,7 @@ def expected_checks(tags: Mapping[str, bool] | BaseForecaster | type) -> list[st
     >>> len(expected_checks(SeasonalNaive.tags))
     18
     """
-    t = _tags(tags)
+    t = tags if isinstance(tags, Mapping) else tags_of(tags)
     return [name for name in CHECKS if name not in CONDITIONS or CONDITIONS[name](t)]
 
 
@@ -192,7 +184,7 @@ class Case:
     def __init__(self, forecaster: BaseForecaster, freq: str = "D", **data: Any) -> None:
         df, X, roles, h = (data.get(k) for k in ("df", "X", "roles", "h"))
         self.model, self.freq = forecaster, freq
-        self.tags = _tags(forecaster)
+        self.tags = tags_of(forecaster)
         self.df = example_data(freq) if df is None else df
         self.step = step(freq) or DAY
         self.h = h = h if h is not None else 14 if self.step >= DAY else int(DAY / self.step)
@@ -590,7 +582,7 @@ def parametrize_with_checks(
     params = []
     for f in forecasters:
         for freq in freqs:
-            if freq != "D" and not f.get_tags()["intraday"]:
+            if freq != "D" and not tags_of(f)["intraday"]:
                 skip = pytest.mark.skip(reason=f"{f.name} is tagged intraday=False")
                 params.append(pytest.param(None, id=f"{f.name}-{freq}", marks=skip))
                 continue

@@ -10,7 +10,7 @@ import pytest
 
 from demandcast.exceptions import ForecasterFitError, InvalidFrameError, NotFittedError
 from demandcast.forecasters import get_forecaster_class, list_forecasters
-from demandcast.forecasters.base import LocalForecaster, has_update
+from demandcast.forecasters.base import LocalForecaster, tags_of
 from demandcast.testing import check_forecaster, example_data, parametrize_with_checks, yield_checks
 
 
@@ -22,12 +22,8 @@ def expected_count(tags) -> int:
         + (not (tags["future_regressors"] and tags["past_regressors"]))
         + tags["future_regressors"]
         + tags["past_regressors"]
-        + 5 * tags.get("supports_update", False)
+        + 5 * tags["supports_update"]
     )
-
-
-def _all_tags(model):
-    return {**model.get_tags(), "supports_update": has_update(model)}
 
 
 def _cheap(name):
@@ -44,7 +40,7 @@ def test_every_forecaster_passes_every_check(check):
 @pytest.mark.parametrize("name", list_forecasters())
 def test_every_forecaster_gets_every_check(name):
     model = _cheap(name)
-    assert len(list(yield_checks(model))) == expected_count(_all_tags(model))
+    assert len(list(yield_checks(model))) == expected_count(tags_of(model))
 
 
 def test_tuple_of_forecaster_members_roundtrips():
@@ -54,7 +50,7 @@ def test_tuple_of_forecaster_members_roundtrips():
         members=(SeasonalNaive(), HistoricalAverage(k_weeks=2)), combination="median"
     )
     report = check_forecaster(ensemble, freq="D")
-    assert report.n_checks == expected_count(_all_tags(ensemble))
+    assert report.n_checks == expected_count(tags_of(ensemble))
 
 
 class Linear(LocalForecaster):
