@@ -427,8 +427,9 @@ class StoreConfig(_Strict):
     """Where runs, forecasts and actuals are kept (SQLAlchemy URL).
 
     ``sqlite:///demandcast.db`` (a file beside the config) by default; PostgreSQL with
-    ``postgresql+psycopg://user@host/db``. ``${VAR}`` is replaced from the environment,
-    so a password need not be in the file.
+    ``postgresql+psycopg://user@host/db``. ``${VAR}`` is replaced from the environment
+    (URL-quoted, so any character may be in a password), so a password need not be in
+    the file; the URL is only ever shown through :func:`demandcast.store.mask_url`.
     """
 
     url: str = DEFAULT_STORE_URL
@@ -442,7 +443,7 @@ class StoreConfig(_Strict):
                 "missing_env",
                 f"uses environment variable(s) {missing} that are not set; export them",
             )
-        v = re.sub(r"\$\{(\w+)\}", lambda m: os.environ[m.group(1)], v)
+        v = _substitute(v)
         if "://" not in v:
             raise PydanticCustomError(
                 "bad_url",
@@ -457,6 +458,27 @@ class StoreConfig(_Strict):
                 if base is not None:
                     v = prefix + str((base / rest).resolve())
         return v
+
+
+def _substitute(url: str) -> str:
+    """``${VAR}`` replaced by the environment variable, URL-quoted.
+
+    A password such as ``p@ss:w/rd#1`` is put into the URL as ``p%40ss%3Aw%2Frd%231``,
+    so it never cuts the URL in the wrong place. A URL that is one variable
+    (``url = "${DATABASE_URL}"``) is taken as it is: it must be a quoted URL already.
+
+    Examples
+    --------
+    >>> os.environ["DOCTEST_DB_PASSWORD"] = "p@ss:w/rd #1"
+    >>> _substitute("postgresql+psycopg://planner:${DOCTEST_DB_PASSWORD}@dbhost/demandcast")
+    'postgresql+psycopg://planner:p%40ss%3Aw%2Frd%20%231@dbhost/demandcast'
+    """
+    from urllib.parse import quote
+
+    whole = re.fullmatch(r"\$\{(\w+)\}", url.strip())
+    if whole:
+        return os.environ[whole.group(1)]
+    return re.sub(r"\$\{(\w+)\}", lambda m: quote(os.environ[m.group(1)], safe=""), url)
 
 
 class OutputConfig(_Strict):
@@ -609,7 +631,11 @@ def config_hash(config: DemandcastConfig) -> str:
     >>> len(config_hash(cfg))
     16
     """
-    text = json.dumps(config.model_dump(mode="json"), sort_keys=True, default=str)
+    from demandcast.store import mask_url
+
+    data = config.model_dump(mode="json")
+    data["store"]["url"] = mask_url(data["store"]["url"])  # no password in the hash
+    text = json.dumps(data, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -695,6 +721,10 @@ def format_errors(error: ValidationError, data: Any = None) -> str:
         else:
             key = _dotted(loc) or "(top level)"
             found, value = _lookup(data, loc)
+            if found and loc == ("store", "url") and isinstance(value, str):
+                from demandcast.store import mask_url
+
+                value = mask_url(value)
             shown = f" = {value!r}" if found and not isinstance(value, (dict, list)) else ""
             if found and isinstance(value, list) and len(repr(value)) < 60:
                 shown = f" = {value!r}"

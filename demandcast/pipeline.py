@@ -818,7 +818,7 @@ def run_validate(config: DemandcastConfig) -> ValidationSummary:
     >>> found.roles
     {'mailing_letters': 'future', 'social_mentions': 'past'}
     """
-    from demandcast.store import _mask
+    from demandcast.store import mask_url
 
     models = _make_models(config)
     df = load_data(config)
@@ -833,7 +833,7 @@ def run_validate(config: DemandcastConfig) -> ValidationSummary:
         first=dates.min().date(),
         last=dates.max().date(),
         roles=roles,
-        store_url=_mask(config.store.url),
+        store_url=mask_url(config.store.url),
     )
 
 
@@ -870,7 +870,7 @@ def run_report(config: DemandcastConfig, run_id: int | None = None) -> Path:
     >>> path.name, "<svg" in path.read_text(encoding="utf-8")
     ('report.html', True)
     """
-    from demandcast.store import ForecastStore, _mask
+    from demandcast.store import ForecastStore, mask_url
 
     with ForecastStore(config.store.url) as store:
         runs = store.runs()
@@ -878,7 +878,7 @@ def run_report(config: DemandcastConfig, run_id: int | None = None) -> Path:
             latest = store.latest_run()
             if latest is None:
                 raise ConfigError(
-                    f"the store {_mask(config.store.url)} has no complete run yet; run "
+                    f"the store {mask_url(config.store.url)} has no complete run yet; run "
                     "'demandcast forecast' first"
                 )
             run_id = int(latest["run_id"])

@@ -35,7 +35,6 @@ import functools
 import itertools
 import json
 import platform
-import re
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -57,7 +56,7 @@ from demandcast.forecast_frame import forecast_columns, to_long, to_wide, valida
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
-__all__ = ["DEFAULT_URL", "SCHEMA_VERSION", "ForecastStore"]
+__all__ = ["DEFAULT_URL", "SCHEMA_VERSION", "ForecastStore", "mask_url", "scrub_secret"]
 
 SCHEMA_VERSION = 1
 DEFAULT_URL = "sqlite:///demandcast.db"
@@ -183,9 +182,93 @@ def _package_versions() -> str:
     return json.dumps(versions, sort_keys=True)
 
 
-def _mask(url: str) -> str:
-    """The URL with any password replaced by ***."""
-    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+def mask_url(url: str) -> str:
+    """The database URL as it may be shown: the password replaced by ``***``.
+
+    The one way a store URL is printed, logged or put in a message. It is parsed by
+    SQLAlchemy (so a URL-quoted password containing ``@``, ``:`` or ``/`` is hidden
+    whole); a URL SQLAlchemy cannot parse is shown without any user information.
+
+    Examples
+    --------
+    >>> mask_url("postgresql+psycopg://planner:p%40ss%3Aw0rd@dbhost:5432/demandcast")
+    'postgresql+psycopg://planner:***@dbhost:5432/demandcast'
+    >>> mask_url("sqlite:///demandcast.db")
+    'sqlite:///demandcast.db'
+    >>> mask_url("postgresql://planner:p@ss@dbhost/db")  # a raw "@": no user information
+    'postgresql://***@dbhost/db'
+    """
+    from sqlalchemy.engine import make_url
+
+    url = str(url)
+    # SQLAlchemy splits the user information at the first "@": a raw "@" in the
+    # password would put the rest of it into the host, so such a URL is not parsed.
+    if url.partition("?")[0].count("@") <= 1:
+        try:
+            parsed = make_url(url)
+        except Exception:
+            parsed = None
+        if parsed is not None:
+            if "password" in parsed.query:
+                parsed = parsed.update_query_dict({"password": "***"})
+            elif parsed.password is None:
+                return url  # nothing to hide: shown as written
+            return parsed.render_as_string(hide_password=True)
+    # not a URL SQLAlchemy understands: show no user information
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return "***"
+    before, mark, after = rest.partition("?")
+    if "@" in before:
+        before = "***@" + before.rsplit("@", 1)[1]
+    return f"{scheme}://{before}{mark}{'***' if after else ''}"
+
+
+def _secrets(url: str) -> list[str]:
+    """The forms in which the password of ``url`` may appear in a driver's message."""
+    from urllib.parse import quote, quote_plus, unquote
+
+    from sqlalchemy.engine import make_url
+
+    url = str(url)
+    passwords: set[str] = set()
+    try:
+        parsed = make_url(url) if url.partition("?")[0].count("@") <= 1 else None
+    except Exception:
+        parsed = None
+    if parsed is not None:
+        passwords.add(parsed.password or "")
+        query_password = parsed.query.get("password", "")
+        passwords.update([query_password] if isinstance(query_password, str) else query_password)
+    _, _, rest = url.partition("://")
+    userinfo = rest.partition("?")[0].rpartition("@")[0]
+    if ":" in userinfo:  # also the password as a raw "@" would have cut it
+        raw = userinfo.partition(":")[2]
+        passwords.update([raw, unquote(raw)])
+    forms = set()
+    for password in passwords - {""}:
+        forms |= {
+            password,
+            quote(password, safe=""),
+            quote_plus(password, safe=""),
+            password.replace("\\", "\\\\").replace("'", "\\'"),  # libpq conninfo quoting
+        }
+    return sorted(forms, key=len, reverse=True)
+
+
+def scrub_secret(text: str, url: str) -> str:
+    """``text`` (a driver's error message) with the URL and password of ``url`` masked.
+
+    Examples
+    --------
+    >>> url = "postgresql+psycopg://planner:s%40cret%21@127.0.0.1:1/db"
+    >>> scrub_secret("login for planner with s@cret! failed", url)
+    'login for planner with *** failed'
+    """
+    text = str(text).replace(str(url), mask_url(url))
+    for secret in _secrets(url):
+        text = text.replace(secret, "***")
+    return text
 
 
 def _sql_values(item: tuple[Any, pd.Series]) -> list:
@@ -343,7 +426,7 @@ class ForecastStore:
             )
         self.url = url
         self._engine = self._create_engine(url)
-        self._shown_url = self._engine.url.render_as_string(hide_password=True)
+        self._shown_url = mask_url(url)
         try:
             self._ensure_schema()
         except BaseException:
@@ -361,11 +444,12 @@ class ForecastStore:
             if url.startswith("postgres"):
                 raise MissingDependencyError("psycopg", extra="postgres") from exc
             raise StoreError(
-                f"the database driver for {_mask(url)!r} is not installed: {exc}"
+                f"the database driver for {mask_url(url)!r} is not installed: "
+                f"{scrub_secret(str(exc), url)}"
             ) from exc
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError) as exc:
             raise StoreError(
-                f"url {_mask(url)!r} is not a database URL SQLAlchemy understands; use "
+                f"url {mask_url(url)!r} is not a database URL SQLAlchemy understands; use "
                 "'sqlite:///path/to/file.db' or 'postgresql+psycopg://user:pw@host/db'"
             ) from exc
         if engine.dialect.name == "sqlite":
@@ -389,9 +473,12 @@ class ForecastStore:
             with self._engine.begin() as conn:
                 yield conn
         except sa.exc.SQLAlchemyError as exc:
+            # The driver's message (and the exceptions chained under it) may quote the
+            # URL or the password: only the scrubbed text goes on, without the chain.
             raise StoreError(
-                f"could not {doing} in the store at {self._shown_url}: {type(exc).__name__}: {exc}"
-            ) from exc
+                f"could not {doing} in the store at {self._shown_url}: "
+                f"{type(exc).__name__}: {scrub_secret(str(exc), self.url)}"
+            ) from None
 
     def _tables(self) -> dict[str, sa.Table]:
         return dict(_schema().tables)
