@@ -67,6 +67,17 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
+def _day(text: str) -> str:
+    """``--as-of``: exactly YYYY-MM-DD (``01-03-2024`` is refused, not guessed)."""
+    from demandcast.config import parse_day
+    from demandcast.exceptions import ConfigError
+
+    try:
+        return parse_day(text).isoformat()
+    except ConfigError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def _config_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "-c",
@@ -120,13 +131,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--as-of",
         metavar="DATE",
+        type=_day,
         help="rerun a past night (YYYY-MM-DD): only data up to that day, replaces that run",
     )
     p.add_argument("--no-backtest", action="store_true", help="skip the backtest")
 
     p = sub.add_parser("backtest", parents=[common], help="backtest the configured models")
     _config_arg(p)
-    p.add_argument("--as-of", metavar="DATE", help="only data up to this day")
+    p.add_argument(
+        "--as-of", metavar="DATE", type=_day, help="only data up to this day (YYYY-MM-DD)"
+    )
 
     p = sub.add_parser("report", parents=[common], help="write the HTML report of a stored run")
     _config_arg(p)

@@ -44,6 +44,9 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -73,6 +76,7 @@ __all__ = [
     "StoreConfig",
     "config_hash",
     "load_config",
+    "parse_day",
 ]
 
 #: Channels a source can feed; ``counts`` reads an already aggregated table.
@@ -125,7 +129,8 @@ class SourceConfig(_Strict):
     """One raw export: which channel and location it feeds and how to read it.
 
     ``columns`` maps loader column parameters to the file's column names (for
-    example ``{time_col = "Begintijd", wait_col = "Wachttijd"}``); ``options``
+    example ``{time_col = "Begintijd", wait_col = "Wachttijd"}``; ``""`` says the file
+    has no such column, e.g. ``id_col = ""`` for one series); ``options``
     passes any other keyword argument of the loader (``by``, ``outcome_map``,
     ``date_format``...). Without ``location``/``location_col`` the loader uses
     ``"all"``.
@@ -138,9 +143,9 @@ class SourceConfig(_Strict):
     sep: str | None = None
     decimal: str | None = None
     encoding: str | None = None
-    sheet_name: str | int | None = None
+    sheet_name: str | StrictInt | None = None
     tz: str = "Europe/Amsterdam"
-    columns: dict[str, str] = Field(default_factory=dict)
+    columns: dict[str, str | None] = Field(default_factory=dict)
     options: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("path")
@@ -150,8 +155,9 @@ class SourceConfig(_Strict):
 
     @field_validator("columns")
     @classmethod
-    def _columns(cls, v: dict[str, str]) -> dict[str, str]:
-        return {(k if k.endswith("_col") else f"{k}_col"): c for k, c in v.items()}
+    def _columns(cls, v: dict[str, str | None]) -> dict[str, str | None]:
+        # "" says "none": no such column in the file (e.g. id_col = "" for one series)
+        return {(k if k.endswith("_col") else f"{k}_col"): (c or None) for k, c in v.items()}
 
     @field_validator("tz")
     @classmethod
@@ -188,7 +194,7 @@ class CalendarConfig(_Strict):
     """
 
     region: Literal["noord", "midden", "zuid"] = "midden"
-    good_friday: bool = False
+    good_friday: StrictBool = False
     liberation_day: Any = "lustrum"
     closures: list[dt.date] = Field(default_factory=list)
     closed_channels: list[Literal["desk", "phone", "web", "counts"]] = Field(
@@ -338,10 +344,22 @@ class ForecastConfig(_Strict):
     ``--as-of`` overrides it.
     """
 
-    h: int = Field(28, gt=0)
+    h: StrictInt = Field(28, gt=0)
     freq: str = "D"
-    level: list[float] = Field(default_factory=lambda: [80.0, 95.0])
+    level: list[StrictFloat] = Field(default_factory=lambda: [80.0, 95.0])
     as_of: dt.date | None = None
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _as_of(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            try:
+                return parse_day(v)
+            except ConfigError:
+                raise PydanticCustomError(
+                    "date_parsing", "must be a date, e.g. 2025-03-01"
+                ) from None
+        return v
 
     @field_validator("freq")
     @classmethod
@@ -376,26 +394,26 @@ def _check_freq(v: str) -> str:
 class BacktestConfig(_Strict):
     """Rolling-origin backtest run before the forecast (scores and model choice)."""
 
-    enabled: bool = True
-    h: int | None = Field(None, gt=0)
-    n_windows: int = Field(4, gt=0)
-    step: int | None = Field(None, gt=0)
-    refit: bool | int = True
+    enabled: StrictBool = True
+    h: StrictInt | None = Field(None, gt=0)
+    n_windows: StrictInt = Field(4, gt=0)
+    step: StrictInt | None = Field(None, gt=0)
+    refit: StrictBool | StrictInt = True
     metric: Literal["wape", "mae", "rmse", "mase", "smape", "bias"] = "wape"
-    n_jobs: int = 1
+    n_jobs: StrictInt = 1
 
 
 class StaffingChannelConfig(_Strict):
     """Service norms of one staffed channel (Erlang C, or Erlang A with patience)."""
 
-    aht_seconds: float = Field(gt=0)
-    target_sl: float = Field(0.8, gt=0, lt=1)
-    target_seconds: float = Field(25.0, ge=0)
-    shrinkage: float = Field(0.3, ge=0, lt=1)
-    max_occupancy: float | None = Field(0.85, gt=0, le=1)
-    quantile: float | None = Field(None, gt=0, lt=1)
+    aht_seconds: StrictFloat = Field(gt=0)
+    target_sl: StrictFloat = Field(0.8, gt=0, lt=1)
+    target_seconds: StrictFloat = Field(25.0, ge=0)
+    shrinkage: StrictFloat = Field(0.3, ge=0, lt=1)
+    max_occupancy: StrictFloat | None = Field(0.85, gt=0, le=1)
+    quantile: StrictFloat | None = Field(None, gt=0, lt=1)
     model: Literal["erlang_c", "erlang_a"] = "erlang_c"
-    patience_seconds: float | None = Field(None, gt=0)
+    patience_seconds: StrictFloat | None = Field(None, gt=0)
 
     @model_validator(mode="after")
     def _patience(self) -> StaffingChannelConfig:
@@ -729,6 +747,8 @@ def format_errors(error: ValidationError, data: Any = None) -> str:
             if found and isinstance(value, list) and len(repr(value)) < 60:
                 shown = f" = {value!r}"
             line = f"{key}{shown}: {_describe(err)}"
+            if isinstance(value, str) and err["type"] in _NUMBER_TYPES:
+                line += " (write it without quotes)"
         if key in seen:
             continue
         seen.add(key)
@@ -737,7 +757,38 @@ def format_errors(error: ValidationError, data: Any = None) -> str:
     return head + ("\n  " if len(lines) > 1 else " ") + "\n  ".join(lines)
 
 
+_NUMBER_TYPES = {"int_type", "float_type", "bool_type"}
+
 _BRANCHES = {"bool", "int", "str", "float", "date", "function-after", "function-before"}
+
+
+def parse_day(text: str) -> dt.date:
+    """A night given on the command line or in the config: exactly ``YYYY-MM-DD``.
+
+    ``01-03-2024`` or ``2024-3-1`` is refused rather than guessed (day first or month
+    first?).
+
+    Raises
+    ------
+    ConfigError
+        ``text`` is not a date written as ``YYYY-MM-DD``.
+
+    Examples
+    --------
+    >>> parse_day("2024-03-01")
+    datetime.date(2024, 3, 1)
+    >>> parse_day("01-03-2024")
+    Traceback (most recent call last):
+    ...
+    demandcast.exceptions.ConfigError: '01-03-2024' is not a date as YYYY-MM-DD (e.g. 2025-03-01)
+    """
+    text = str(text).strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise ConfigError(f"{text!r} is not a date as YYYY-MM-DD (e.g. 2025-03-01)")
 
 
 def load_config(path: str | os.PathLike[str]) -> DemandcastConfig:

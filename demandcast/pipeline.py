@@ -561,19 +561,29 @@ def _write_outputs(config: DemandcastConfig, summary: RunSummary, backtest_res: 
 # ---------------------------------------------------------------------------- the run
 
 
+def _as_date(as_of: Any) -> dt.date:
+    """A night: a date or timestamp as it is, text exactly as YYYY-MM-DD."""
+    from demandcast.config import parse_day
+
+    if isinstance(as_of, str):
+        try:
+            return parse_day(as_of)
+        except ConfigError as err:
+            raise ConfigError(f"as_of = {as_of!r}: not a date; give it as YYYY-MM-DD") from err
+    try:
+        return pd.Timestamp(as_of).date()
+    except (ValueError, TypeError) as err:
+        raise ConfigError(
+            f"as_of = {as_of!r}: not a date; give it as YYYY-MM-DD (e.g. 2025-03-01)"
+        ) from err
+
+
 def _data_as_of(config: DemandcastConfig, as_of: Any) -> tuple[pd.DataFrame, dt.date]:
     """The loaded data up to the night ``as_of`` (default: the config's, else the last day)."""
     df_all = load_data(config)
     as_of = as_of if as_of is not None else config.forecast.as_of
-    if as_of is None:
-        as_of_date = _time.local_dates(df_all["ds"]).max().date()
-    else:
-        try:
-            as_of_date = pd.Timestamp(as_of).date()
-        except (ValueError, TypeError) as err:
-            raise ConfigError(
-                f"as_of = {as_of!r}: not a date; give it as YYYY-MM-DD (e.g. 2025-03-01)"
-            ) from err
+    last = _time.local_dates(df_all["ds"]).max().date()
+    as_of_date = last if as_of is None else _as_date(as_of)
     df = _cut(df_all, as_of_date)
     if df.empty:
         first = _time.local_dates(df_all["ds"]).min().date()
@@ -788,8 +798,10 @@ def run_backtest(
 def run_validate(config: DemandcastConfig) -> ValidationSummary:
     """Check that the config's models build and its data and regressor files load.
 
-    The job of ``demandcast validate``: it reads everything a nightly run reads and
-    writes nothing (no store, no output folder, no lock).
+    The job of ``demandcast validate``: it reads everything a nightly run reads, builds
+    every configured model with its parameters and fits it on a short slice of the
+    data (so a parameter a model cannot use fails here, not in the night), and writes
+    nothing (no store, no output folder, no lock).
 
     Parameters
     ----------
@@ -822,6 +834,7 @@ def run_validate(config: DemandcastConfig) -> ValidationSummary:
 
     models = _make_models(config)
     df = load_data(config)
+    _try_models(models, df)
     X, roles = load_regressors(config, config.forecast.freq, str(df["ds"].dt.tz))
     if X is not None:
         _check_coverage(X, roles, df, what="history")
@@ -835,6 +848,29 @@ def run_validate(config: DemandcastConfig) -> ValidationSummary:
         roles=roles,
         store_url=mask_url(config.store.url),
     )
+
+
+def _try_models(models: dict[str, Any], df: pd.DataFrame) -> None:
+    """Fit each model on the last 16 weeks of one series and forecast one step.
+
+    A parameter a model cannot use (``[models.gbm] region = ""``) fails here as a
+    :class:`ConfigError` naming ``models.<name>``, not at the night's fit; failures
+    that come from the short slice itself are left to the nightly fallback.
+    """
+    from demandcast.forecasters.base import clone
+
+    first = df["unique_id"].iloc[0]
+    one = df[df["unique_id"] == first]
+    one = one[one["ds"] > one["ds"].max() - pd.Timedelta(weeks=16)]
+    one = one[[c for c in ("unique_id", "ds", "y", "is_open") if c in one.columns]]
+    for name, model in models.items():
+        try:
+            clone(model).fit(one).predict(1)
+        except Exception as err:
+            cause = err if isinstance(err, (ConfigError, TypeError)) else err.__cause__
+            if isinstance(cause, (ConfigError, TypeError)):
+                raise ConfigError(f"models.{name}: {cause}") from err
+            logger.debug("validate: %s on a 16-week slice of %s: %s", name, first, err)
 
 
 def run_report(config: DemandcastConfig, run_id: int | None = None) -> Path:
