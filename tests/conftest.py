@@ -7,6 +7,8 @@ repository; when neither has it the test is skipped, never failed.
 
 from __future__ import annotations
 
+import os
+import uuid
 from pathlib import Path
 
 import pandas as pd
@@ -53,3 +55,27 @@ def bank_30min(data_file):
     df.insert(0, "unique_id", "na_bank_calls")
     assert len(df) == 164 * 28
     return df
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh schema on the PostgreSQL test server: its URL, dropped afterwards.
+
+    Skips when ``DEMANDCAST_TEST_POSTGRES_URL`` is not set (``eval $(bash .ci/postgres.sh)``).
+    """
+    base = os.environ.get("DEMANDCAST_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("DEMANDCAST_TEST_POSTGRES_URL is not set: run `eval $(bash .ci/postgres.sh)`")
+    import sqlalchemy as sa
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()

@@ -13,7 +13,6 @@ import os
 import socket
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
@@ -253,41 +252,30 @@ def test_cli_subprocess_debug_traceback_never_shows_the_password(tmp_path):
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("password", PASSWORDS[1:2])
-def test_cli_on_postgresql_never_shows_the_password(password, secret_env, tmp_path, capsys, caplog):
+def test_cli_on_postgresql_never_shows_the_password(
+    password, postgres_url, secret_env, tmp_path, capsys, caplog
+):
     """A real server: report with no complete run, then forecast, backtest, report."""
-    base = os.environ.get("DEMANDCAST_TEST_POSTGRES_URL")
-    if not base:
-        pytest.skip("DEMANDCAST_TEST_POSTGRES_URL is not set: run `eval $(bash .ci/postgres.sh)`")
-    import sqlalchemy as sa
     from sqlalchemy.engine import make_url
 
-    schema = f"secrets_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    try:
-        server = make_url(base)
-        var = secret_env(password)  # the test server trusts loopback: any password logs in
-        url = (
-            f"postgresql+psycopg://{server.username}:{var}@{server.host}:{server.port}/"
-            f"{server.database}?options=-csearch_path%3D{schema}"
-        )
-        config = _write_project(tmp_path, url)
-        for verbosity in VERBOSITY:
-            code, text = _run(["report", "--config", str(config), *verbosity], capsys, caplog)
-            assert code == 2 and "no complete run" in text, text
-            assert f"{server.username}:***@" in text
+    server = make_url(postgres_url)
+    var = secret_env(password)  # the test server trusts loopback: any password logs in
+    url = (
+        f"postgresql+psycopg://{server.username}:{var}@{server.host}:{server.port}/"
+        f"{server.database}?options={quote(server.query['options'], safe='')}"
+    )
+    config = _write_project(tmp_path, url)
+    for verbosity in VERBOSITY:
+        code, text = _run(["report", "--config", str(config), *verbosity], capsys, caplog)
+        assert code == 2 and "no complete run" in text, text
+        assert f"{server.username}:***@" in text
+        _assert_hidden(password, text)
+    for verbosity in VERBOSITY:
+        for command in (["validate"], ["forecast"], ["backtest"], ["report"]):
+            code, text = _run([*command, "--config", str(config), *verbosity], capsys, caplog)
+            assert code == 0, text
             _assert_hidden(password, text)
-        for verbosity in VERBOSITY:
-            for command in (["validate"], ["forecast"], ["backtest"], ["report"]):
-                code, text = _run([*command, "--config", str(config), *verbosity], capsys, caplog)
-                assert code == 0, text
-                _assert_hidden(password, text)
-        for path in tmp_path.rglob("*"):
-            if path.is_file() and path.suffix in (".csv", ".json", ".html"):
-                _assert_hidden(password, path.read_text(encoding="utf-8"))
-        assert any(p.suffix == ".json" for p in (tmp_path / "output").rglob("*"))
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and path.suffix in (".csv", ".json", ".html"):
+            _assert_hidden(password, path.read_text(encoding="utf-8"))
+    assert any(p.suffix == ".json" for p in (tmp_path / "output").rglob("*"))
