@@ -23,6 +23,7 @@ import pandas as pd
 
 from demandcast._text import examples
 from demandcast.exceptions import ConfigError, InvalidFrameError
+from demandcast.forecast_frame import normalise_level
 
 __all__ = [
     "DMResult",
@@ -113,18 +114,6 @@ def _check_quantile(quantile: float) -> float:
             "e.g. 0.9 for the 90 % quantile (not 90)."
         )
     return q
-
-
-def _check_level(level: float) -> float:
-    # The level rule is forecast_frame.normalise_level's; metrics is a leaf below it in
-    # the layers contract (pyproject.toml), so the same bounds, 0 < level < 100, are here.
-    lv = float(level)
-    if not 0.0 < lv < 100.0:
-        raise ConfigError(
-            f"level: must be a percentage strictly between 0 and 100, got {level!r}. "
-            "Fix: pass e.g. 80 for an 80 % interval."
-        )
-    return lv
 
 
 def _check_season(season: Any) -> int:
@@ -393,7 +382,7 @@ def interval_score(
     >>> round(interval_score([10, 30], [8, 20], [12, 25], level=80), 6)
     29.5
     """
-    alpha = 1.0 - _check_level(level) / 100.0
+    alpha = 1.0 - normalise_level(float(level))[0] / 100.0
     y_, lo_, hi_ = _select(mask, y=y, lo=lo, hi=hi)
     if not len(y_):
         return float("nan")
