@@ -72,6 +72,7 @@ from demandcast.forecasters.base import (
     BaseForecaster,
     clone,
     default_season_length,
+    regressors_in_frame,
     tags_of,
 )
 
@@ -154,6 +155,15 @@ def _resolve_models(forecasters: Any) -> list[_Model]:
 
 def _prepare_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
     """Validated ``unique_id, ds, y, is_open`` frame, and whether is_open was given."""
+    frame, has_open, _, _ = _prepare_inputs(df, None, None)
+    return frame, has_open
+
+
+def _prepare_inputs(
+    df: pd.DataFrame, X: pd.DataFrame | None, roles: Mapping[str, str] | None
+) -> tuple[pd.DataFrame, bool, pd.DataFrame | None, Mapping[str, str] | None]:
+    """:func:`_prepare_frame` and the regressors, with the numeric columns of ``df``
+    decided by the model template (:func:`regressors_in_frame`)."""
     from demandcast.frame import validate_frame
 
     if not isinstance(df, pd.DataFrame):
@@ -164,11 +174,12 @@ def _prepare_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
         raise BacktestError("df is empty: a backtest needs rows with unique_id, ds and y")
     aware = "ds" in df.columns and isinstance(df["ds"].dtype, pd.DatetimeTZDtype)
     frame = validate_frame(df, tz=str(df["ds"].dt.tz)) if aware else validate_frame(df)
+    X, roles = regressors_in_frame(frame, X, roles)
     has_open = "is_open" in frame.columns
     out = frame[["unique_id", "ds", "y"]].copy()
     out["is_open"] = frame["is_open"].astype(bool).to_numpy() if has_open else True
     out.attrs["freq"] = frame.attrs["freq"]
-    return out.reset_index(drop=True), has_open
+    return out.reset_index(drop=True), has_open, X, roles
 
 
 def _to_zone(X: pd.DataFrame, tz: Any, name: str) -> pd.Series:
@@ -859,7 +870,7 @@ def backtest(
         raise ConfigError("give the dask client once: client= or dask_client=, not both")
     levels = normalise_level(level)
 
-    frame, has_open = _prepare_frame(df)
+    frame, has_open, X, roles = _prepare_inputs(df, X, roles)
     freq = str(frame.attrs["freq"])
     splits = win.split(frame)
     Xp, role_of = _prepare_regressors(X, roles, frame["ds"].dt.tz)

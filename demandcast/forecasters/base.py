@@ -49,6 +49,7 @@ from demandcast.signals import ROLES
 __all__ = [
     "DEFAULT_TAGS",
     "HORIZON_BUCKETS",
+    "SIDE_MEASURES",
     "BaseForecaster",
     "FitInputs",
     "LocalForecaster",
@@ -78,6 +79,22 @@ DEFAULT_TAGS: dict[str, bool] = {
 }
 
 _KEYS = ["unique_id", "ds"]
+
+#: Numeric side measures the loaders add beside ``y`` (phone, desk and web counts):
+#: kept in ``df`` for staffing and reports, never taken as regressors.
+SIDE_MEASURES: frozenset[str] = frozenset(
+    {
+        "answered",
+        "abandoned",
+        "handle_seconds",
+        "wait_seconds",
+        "repeat_contacts",
+        "served",
+        "service_seconds",
+        "visits",
+        "pageviews",
+    }
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -566,7 +583,10 @@ class BaseForecaster:
         InvalidFrameError
             When ``df`` or ``X`` break the frame rules (missing rows, NaN).
         UnsupportedRegressorError
-            When the model cannot use a regressor with the given role.
+            When the model cannot use a regressor with the given role, or ``df``
+            holds a numeric column that is neither a regressor named in ``roles``
+            nor a known side measure (:data:`SIDE_MEASURES`): see
+            :func:`regressors_in_frame`.
         ForecasterFitError
             When the model fails on a series and no ``fallback`` is set.
         """
@@ -575,6 +595,7 @@ class BaseForecaster:
         # keep the caller's time zone; naive times get the library default
         aware = isinstance(df, pd.DataFrame) and "ds" in df.columns and _is_tz_aware(df["ds"])
         frame = validate_frame(df, tz=str(df["ds"].dt.tz)) if aware else validate_frame(df)
+        X, roles = regressors_in_frame(frame, X, roles, model=self.name)
         return self._fit_validated(frame, frame.attrs.get("freq") or infer_freq(frame), X, roles)
 
     def _fit_validated(
@@ -933,8 +954,9 @@ class BaseForecaster:
         if unknown:
             raise UnsupportedRegressorError(
                 f"X_future has columns {examples(unknown)} that were not regressors in fit; "
-                f"model {self.name!r} was fitted with {examples(list(self.roles_))}: drop them "
-                "or refit with them in X"
+                f"model {self.name!r} was fitted "
+                + (f"with {examples(list(self.roles_))}" if self.roles_ else "without regressors")
+                + ": drop them or refit with them in X"
             )
         missing = [c for c in future_cols if c not in X_future.columns]
         if missing:
@@ -1133,6 +1155,94 @@ def _series_rows(uid: pd.Series) -> list[tuple[str, slice | np.ndarray]]:
 # ---------------------------------------------------------------------------
 # regressor alignment
 # ---------------------------------------------------------------------------
+
+
+def regressors_in_frame(
+    frame: pd.DataFrame,
+    X: pd.DataFrame | None,
+    roles: Mapping[str, str] | None,
+    *,
+    model: str | None = None,
+) -> tuple[pd.DataFrame | None, dict[str, str] | None]:
+    """The regressors ``X`` and ``roles`` with the numeric columns of ``frame`` decided.
+
+    Nothing in ``df`` is ignored silently: a numeric column of the long frame other
+    than ``unique_id, ds, y, is_open`` and the loaders' :data:`SIDE_MEASURES` is used
+    as a regressor when ``roles`` names it (its values join ``X``), else refused.
+    Text and boolean columns (labels, ``<col>_suppressed`` flags) are left alone.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A :func:`~demandcast.frame.validate_frame` result (it keeps extra columns).
+    X : DataFrame, optional
+        The regressor frame given beside ``df``.
+    roles : mapping, optional
+        Column -> ``"future"`` or ``"past"``.
+    model : str, optional
+        The model named in the error.
+
+    Returns
+    -------
+    X, roles
+        Unchanged when ``frame`` holds no declared regressor; else ``X`` aligned with
+        ``frame`` (``unique_id, ds``, the columns of ``X`` and the declared ones).
+
+    Raises
+    ------
+    UnsupportedRegressorError
+        Naming the undeclared columns and the two fixes: pass them in ``X`` with
+        ``roles``, or drop them from ``df``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ds = pd.date_range("2024-01-01", periods=2, freq="D", tz="Europe/Amsterdam")
+    >>> df = pd.DataFrame({"unique_id": "a", "ds": ds, "y": [1.0, 2.0], "temp": [3.0, 4.0]})
+    >>> X, roles = regressors_in_frame(df, None, {"temp": "future"})
+    >>> list(X.columns), roles
+    (['unique_id', 'ds', 'temp'], {'temp': 'future'})
+    >>> try:
+    ...     regressors_in_frame(df, None, None, model="gbm")
+    ... except Exception as err:
+    ...     print(type(err).__name__)
+    UnsupportedRegressorError
+    """
+    in_x = set(X.columns) if isinstance(X, pd.DataFrame) else set()
+    named = dict(roles or {})
+    extra = [
+        c
+        for c in frame.columns
+        if c not in (*_KEYS, "y", "is_open")
+        and c not in in_x
+        and pd.api.types.is_numeric_dtype(frame[c])
+        and not pd.api.types.is_bool_dtype(frame[c])
+        and (c in named or c not in SIDE_MEASURES)
+    ]
+    declared = [c for c in extra if c in named]
+    undeclared = [c for c in extra if c not in named]
+    if undeclared:
+        who = f"model {model!r}" if model else "the models"
+        cols = ", ".join(repr(c) for c in ["unique_id", "ds", *undeclared[:2]])
+        raise UnsupportedRegressorError(
+            f"df has numeric column(s) {examples(undeclared)} that are not regressors: "
+            f"{who} would ignore them. To use them, pass them in X with roles, e.g. "
+            f"X=df[[{cols}]], roles={{{undeclared[0]!r}: 'future'}} ('past' for values "
+            "observed only), or name them in roles; otherwise drop them from df "
+            f"(df.drop(columns=[{', '.join(repr(c) for c in undeclared[:2])}]))"
+        )
+    if not declared:
+        return X, roles
+    own = frame[[*_KEYS, *declared]].reset_index(drop=True)
+    if X is None:
+        return own, named
+    if not isinstance(X, pd.DataFrame) or "ds" not in X.columns:
+        return X, roles  # the checks of fit name what is wrong with X
+    given = [c for c in X.columns if c not in _KEYS]
+    aligned = _align_regressors(X, own[_KEYS], given, what="X")
+    for column in declared:
+        aligned[column] = own[column].to_numpy()
+    return aligned, named
 
 
 def _is_tz_aware(s: pd.Series) -> bool:
