@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import importlib
 import inspect
 import logging
 import numbers
+import os
+import threading
 import types
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -49,6 +52,7 @@ from demandcast.signals import ROLES
 __all__ = [
     "DEFAULT_TAGS",
     "HORIZON_BUCKETS",
+    "N_JOBS_ENV",
     "SIDE_MEASURES",
     "BaseForecaster",
     "FitInputs",
@@ -58,7 +62,10 @@ __all__ = [
     "default_season_length",
     "has_update",
     "horizon_bucket",
+    "resolve_n_jobs",
     "tags_of",
+    "thread_limit",
+    "usable_cores",
 ]
 
 logger = logging.getLogger("demandcast")
@@ -159,28 +166,131 @@ def tags_of(forecaster: Any) -> dict[str, bool]:
     return {**DEFAULT_TAGS, **{k: bool(v) for k, v in dict(declared).items()}}
 
 
-_BLAS_LIMIT: list[Any] = []  # threadpoolctl's controller, made once (None without it)
+#: The environment variable that sets the threads of every model in a process (cron).
+N_JOBS_ENV = "DEMANDCAST_N_JOBS"
+
+_THREADS: dict[str, Any] = {}  # threadpoolctl's controller and the modules loaded for it
+_ACTIVE = threading.local()  # the thread count of the fit/update/predict running now
+
+
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity, else ``os.cpu_count()``.
+
+    Examples
+    --------
+    >>> 1 <= usable_cores() <= (os.cpu_count() or 1)
+    True
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def resolve_n_jobs(n_jobs: Any = None) -> int:
+    """The number of threads a model uses for ``n_jobs``: the one thread setting.
+
+    ``None`` reads :data:`N_JOBS_ENV` (``DEMANDCAST_N_JOBS``, for cron jobs) and
+    otherwise takes :func:`usable_cores`; ``-1`` (also in the variable) means every
+    usable core; a positive whole number is taken as it is. The default never gives
+    more threads than the process may use.
+
+    Raises
+    ------
+    ConfigError
+        For any other value, naming the parameter or the variable.
+
+    Examples
+    --------
+    >>> resolve_n_jobs(2), resolve_n_jobs(-1) == usable_cores()
+    (2, True)
+    """
+    where = "n_jobs"
+    if n_jobs is None:
+        raw = os.environ.get(N_JOBS_ENV, "").strip()
+        if not raw:
+            return usable_cores()
+        where = f"the environment variable {N_JOBS_ENV}"
+        try:
+            n_jobs = int(raw)
+        except ValueError:
+            raise ConfigError(
+                f"{where}={raw!r} is not allowed: give a positive whole number of threads "
+                "or -1 for all cores"
+            ) from None
+    if isinstance(n_jobs, numbers.Integral) and not isinstance(n_jobs, bool):
+        if n_jobs == -1:
+            return usable_cores()
+        if n_jobs >= 1:
+            return int(n_jobs)
+    raise ConfigError(
+        f"{where}={n_jobs!r} is not allowed: give a positive whole number of threads, -1 "
+        f"for all cores, or None (the default: {N_JOBS_ENV} or the usable cores)"
+    )
+
+
+def _controller(modules: Iterable[str] = ()) -> Any:
+    """threadpoolctl's controller over every native thread pool loaded (None without it).
+
+    threadpoolctl limits only the libraries loaded when it scans, so the modules a
+    model's hooks will load (scikit-learn's OpenMP, scipy's BLAS) are imported first;
+    the scan (a few ms) is made again only when that brings in new modules.
+    """
+    want = {"scipy.linalg", *modules}  # scipy brings its own BLAS: limit it too
+    loaded = _THREADS.get("modules", frozenset())
+    if "controller" in _THREADS and want <= loaded:
+        return _THREADS["controller"]
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        _THREADS.update(controller=None, modules=frozenset(want) | loaded)
+        return None
+    for name in sorted(want - loaded):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    _THREADS.update(controller=ThreadpoolController(), modules=frozenset(want) | loaded)
+    return _THREADS["controller"]
+
+
+@contextlib.contextmanager
+def thread_limit(n_jobs: Any = None, modules: Iterable[str] = ()) -> Iterator[int]:
+    """Limit OpenMP and BLAS alike to the threads of ``n_jobs`` (:func:`resolve_n_jobs`).
+
+    The base wraps every ``_fit``, ``_update`` and ``_predict`` in it with the model's
+    ``n_jobs`` parameter (None where it has none) and its ``thread_modules``. Inside
+    a running limit (a member of ``ensemble`` or ``auto``), ``n_jobs=None`` keeps the
+    outer setting, so a combination's setting holds for its members.
+
+    Examples
+    --------
+    >>> with thread_limit(1) as n:
+    ...     with thread_limit(None) as inner:
+    ...         print(n, inner)
+    1 1
+    """
+    outer = getattr(_ACTIVE, "n", None)
+    # set again even when kept: a member may load a pool (OpenMP) the outer scan missed
+    n = outer if n_jobs is None and outer is not None else resolve_n_jobs(n_jobs)
+    controller = _controller(modules)
+    _ACTIVE.n = n
+    try:
+        with contextlib.nullcontext() if controller is None else controller.limit(limits=n):
+            yield n
+    finally:
+        _ACTIVE.n = outer
 
 
 def _one_blas_thread() -> contextlib.AbstractContextManager:
     """Limit BLAS to one thread while fitting small models (state-space, L-BFGS).
 
     Their matrices are tiny, and OpenBLAS threads make a fit up to ten times slower
-    on a busy machine. threadpoolctl is optional (only a speed-up); its controller is
-    made once, after scipy's BLAS is loaded, since scanning the loaded libraries
-    (3 ms) costs more than a small fit.
+    on a busy machine. threadpoolctl is optional (only a speed-up); the controller is
+    the one of :func:`thread_limit`, made after scipy's BLAS is loaded.
     """
-    if not _BLAS_LIMIT:
-        try:
-            import scipy.linalg  # noqa: F401  (scipy brings its own BLAS: limit it too)
-            from threadpoolctl import ThreadpoolController
-        except ImportError:
-            _BLAS_LIMIT.append(None)
-        else:
-            _BLAS_LIMIT.append(ThreadpoolController())
-    if _BLAS_LIMIT[0] is None:
+    controller = _controller()
+    if controller is None:
         return contextlib.nullcontext()
-    return _BLAS_LIMIT[0].limit(limits=1, user_api="blas")
+    return controller.limit(limits=1, user_api="blas")
 
 
 # ---------------------------------------------------------------------------
@@ -415,6 +525,9 @@ class BaseForecaster:
 
     name: ClassVar[str] = "base"
     tags: ClassVar[dict[str, bool]] = dict(DEFAULT_TAGS)
+    #: Modules with native thread pools that the hooks load (imported before the
+    #: thread limit is set, so it reaches them from the first fit in a process).
+    thread_modules: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -547,6 +660,10 @@ class BaseForecaster:
         """Cheap parameters for the conformance suite (:mod:`demandcast.testing`): none."""
         return {}
 
+    def _threads(self) -> contextlib.AbstractContextManager:
+        """:func:`thread_limit` with this model's ``n_jobs`` (None without the parameter)."""
+        return thread_limit(getattr(self, "n_jobs", None), type(self).thread_modules)
+
     @property
     def alias_(self) -> str:
         """Output column name: the ``alias`` parameter or the registry name."""
@@ -596,6 +713,8 @@ class BaseForecaster:
         aware = isinstance(df, pd.DataFrame) and "ds" in df.columns and _is_tz_aware(df["ds"])
         frame = validate_frame(df, tz=str(df["ds"].dt.tz)) if aware else validate_frame(df)
         X, roles = regressors_in_frame(frame, X, roles, model=self.name)
+        # a column taken as a regressor lives in X only (members see it there)
+        frame = frame.drop(columns=[c for c in roles or {} if c in frame.columns])
         return self._fit_validated(frame, frame.attrs.get("freq") or infer_freq(frame), X, roles)
 
     def _fit_validated(
@@ -639,7 +758,8 @@ class BaseForecaster:
         self.roles_ = dict(roles_)
         self.regressors_ = list(roles_)
         try:
-            self._fit(FitInputs(frame, X_aligned, dict(roles_), self.freq_, X))
+            with self._threads():
+                self._fit(FitInputs(frame, X_aligned, dict(roles_), self.freq_, X))
         except Exception:
             del self.freq_  # a failed fit leaves the model unfitted
             raise
@@ -792,7 +912,8 @@ class BaseForecaster:
                 "with fit() on the longer history"
             )
         inputs = self._update_inputs(df_new, X_new)
-        self._update(inputs)
+        with self._threads():
+            self._update(inputs)
         self.last_ds_ = self._advanced_last_ds(inputs.df)
         return self
 
@@ -920,7 +1041,8 @@ class BaseForecaster:
         X_aligned, is_open = self._check_future(X_future, grid, future_cols)
         if is_open is None:
             is_open = self._opening_mask(grid)
-        out = self._predict(h, X_aligned, levels)
+        with self._threads():
+            out = self._predict(h, X_aligned, levels)
         return self._finish(out, grid, levels, is_open)
 
     def _check_future(

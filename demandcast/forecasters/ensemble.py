@@ -672,6 +672,11 @@ class Ensemble(_MemberForecaster):
         ``"weighted"`` only: a member whose validation score exceeds the series' best
         score by more than this fraction (0.1: 10 % worse) gets weight 0, so a
         clearly better member is not diluted; None weights every scored member.
+    n_jobs : int, optional
+        Threads for OpenMP and BLAS in every member's fit and predict (-1: every
+        usable core); members with ``n_jobs=None`` follow it. None: the
+        ``DEMANDCAST_N_JOBS`` environment variable, else the cores this process may
+        use (see :func:`~demandcast.forecasters.base.thread_limit`).
 
     Attributes
     ----------
@@ -715,6 +720,7 @@ class Ensemble(_MemberForecaster):
         alias: str | None = None,
         random_state: int | None = None,
         trim: float | None = None,
+        n_jobs: int | None = None,
     ) -> None:
         self.members = members
         self.combination = combination
@@ -724,6 +730,7 @@ class Ensemble(_MemberForecaster):
         self.trim = trim
         self.alias = alias
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def _check_own_params(self) -> None:
         if self.combination not in _COMBINATIONS:
@@ -845,6 +852,11 @@ class AutoSelect(_MemberForecaster):
         Name of the forecast column; default ``"auto"``.
     random_state : int, optional
         Given to candidates that take a ``random_state`` and have none set.
+    n_jobs : int, optional
+        Threads for OpenMP and BLAS in every candidate's fit and predict (-1: every
+        usable core); candidates with ``n_jobs=None`` follow it. None: the
+        ``DEMANDCAST_N_JOBS`` environment variable, else the cores this process may
+        use (see :func:`~demandcast.forecasters.base.thread_limit`).
 
     Attributes
     ----------
@@ -893,6 +905,7 @@ class AutoSelect(_MemberForecaster):
         fallback: str | None = "seasonal_naive",
         alias: str | None = None,
         random_state: int | None = None,
+        n_jobs: int | None = None,
     ) -> None:
         self.candidates = candidates
         self.validation_h = validation_h
@@ -901,6 +914,7 @@ class AutoSelect(_MemberForecaster):
         self.fallback = fallback
         self.alias = alias
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def _extra_tag_specs(self) -> list[Any]:
         return [self.fallback] if isinstance(self.fallback, str) and self.fallback else []

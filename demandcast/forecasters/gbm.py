@@ -158,7 +158,10 @@ class GBM(BaseForecaster):
     alias : str, optional
         Name of the forecast column; default ``"gbm"``.
     n_jobs : int, optional
-        Threads for scikit-learn (None: its default, all cores).
+        Threads for OpenMP and BLAS during fit, update and predict (-1: every usable
+        core). None: the ``DEMANDCAST_N_JOBS`` environment variable, else the cores
+        this process may use, or the setting of the ``ensemble``/``auto`` it is a
+        member of (see :func:`~demandcast.forecasters.base.thread_limit`).
 
     Examples
     --------
@@ -181,6 +184,7 @@ class GBM(BaseForecaster):
         "intraday": True,
         "supports_update": True,
     }
+    thread_modules: ClassVar[tuple[str, ...]] = ("sklearn.ensemble",)  # its OpenMP
 
     @classmethod
     def get_test_params(cls) -> dict[str, Any]:
@@ -270,17 +274,6 @@ class GBM(BaseForecaster):
             random_state=self.random_state,
             **loss,
         )
-
-    def _threads(self):
-        # threadpoolctl limits only the runtimes loaded when it is entered: load
-        # scikit-learn's OpenMP first, or the first fit would run on every core
-        import sklearn.ensemble  # noqa: F401
-        from threadpoolctl import threadpool_limits
-
-        n = self.n_jobs
-        if n is None or n == -1:
-            return threadpool_limits(limits=None)
-        return threadpool_limits(limits=positive_int(n, "n_jobs", "or None/-1 for all cores"))
 
     # -- fit ----------------------------------------------------------------------
 
@@ -373,18 +366,17 @@ class GBM(BaseForecaster):
         )
         L = self._response_inputs(i, d, c, future, pan.n_days)
         try:
-            with self._threads():
-                self.response_ = self._fit_response(L, target, i)
-                resid = target - self._response(L, i, self.response_)
-                self.model_ = self._hgb().fit(Xtr, resid)
-                if self.quantile_method == "quantile":
-                    self.quantile_models_ = {
-                        q: self._hgb(loss="quantile", quantile=q).fit(Xtr, resid)
-                        for lv in _QUANTILE_LEVELS
-                        for q in ((100 - lv) / 200, (100 + lv) / 200)
-                    }
-                else:
-                    self._conformal(Xtr, L, target, base, i, d, c)
+            self.response_ = self._fit_response(L, target, i)
+            resid = target - self._response(L, i, self.response_)
+            self.model_ = self._hgb().fit(Xtr, resid)
+            if self.quantile_method == "quantile":
+                self.quantile_models_ = {
+                    q: self._hgb(loss="quantile", quantile=q).fit(Xtr, resid)
+                    for lv in _QUANTILE_LEVELS
+                    for q in ((100 - lv) / 200, (100 + lv) / 200)
+                }
+            else:
+                self._conformal(Xtr, L, target, base, i, d, c)
         except Exception as err:  # the global fit failed: all series at once
             return self._fail_all(df, f"{type(err).__name__}: {err}", err)
 
@@ -675,14 +667,13 @@ class GBM(BaseForecaster):
         )
         L = self._response_inputs(i, d, c, future, n_ext)
         response = self._response(L, i, self.response_)
-        with self._threads():
-            point = np.clip(self.model_.predict(Xf) + response, 0, None) * base
-            quant = {}
-            if self.quantile_method == "quantile" and level:
-                quant = {
-                    q: np.clip(m.predict(Xf) + response, 0, None) * base
-                    for q, m in self.quantile_models_.items()
-                }
+        point = np.clip(self.model_.predict(Xf) + response, 0, None) * base
+        quant = {}
+        if self.quantile_method == "quantile" and level:
+            quant = {
+                q: np.clip(m.predict(Xf) + response, 0, None) * base
+                for q, m in self.quantile_models_.items()
+            }
         never = ~np.isfinite(Xf[:, self.feature_names_.index("last_same")])
         point = np.where(never | ~np.isfinite(point), 0.0, point)
         out = [point]
