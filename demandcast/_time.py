@@ -289,6 +289,46 @@ def to_local(values: Any, tz: Any, *, by: Any = None) -> Any:
     return index.tz_convert(tz) if index.tz is not None else localize(index, tz, by=by)[0]
 
 
+# a time of day followed by an offset: "09:00+01:00", "09:00:00.5 -0500", "09:00Z"
+_UTC_OFFSET = re.compile(
+    r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)\s*$", re.IGNORECASE
+)
+
+
+def has_utc_offset(text: pd.Series) -> np.ndarray:
+    """Which values of a text Series end in a UTC offset (``+01:00``, ``-0500``, ``Z``).
+
+    Missing values are False.
+
+    Examples
+    --------
+    >>> t = pd.Series(["2024-03-30T09:00+01:00", "2024-03-30 09:00", "2024-03-30", None])
+    >>> has_utc_offset(t).tolist()
+    [True, False, False, False]
+    """
+    found = text.astype("string").str.strip().str.contains(_UTC_OFFSET, regex=True)
+    return found.fillna(False).to_numpy(dtype=bool)
+
+
+def parse_instants(text: pd.Series) -> pd.Series:
+    """ISO 8601 times that carry a UTC offset, as instants (tz-aware UTC; bad -> NaT).
+
+    Each value keeps its own offset, so a column whose offset changes across a DST
+    switch (``+01:00`` in winter, ``+02:00`` in summer) reads as one exact series of
+    instants; convert them to a zone with :func:`to_local`.
+
+    Examples
+    --------
+    >>> t = parse_instants(pd.Series(["2024-03-30T09:00:00+01:00", "2024-04-02T09:00:00+02:00"]))
+    >>> [str(x) for x in to_local(t, "Europe/Amsterdam")]
+    ['2024-03-30 09:00:00+01:00', '2024-04-02 09:00:00+02:00']
+    """
+    out = pd.to_datetime(
+        text.astype("string").str.strip(), format="ISO8601", utc=True, errors="coerce"
+    )
+    return pd.Series(out, index=text.index, name=text.name)
+
+
 def _is_date_only(value: Any) -> bool:
     if isinstance(value, str):
         return re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value) is not None

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from demandcast import _time
-from demandcast.exceptions import ConfigError, DataWarning
+from demandcast.exceptions import ConfigError, DataWarning, InvalidFrameError
 
 __all__ = ["bucket_times", "check_freq", "fill_grid"]
 
@@ -35,14 +35,39 @@ def check_freq(freq: str) -> str:
 
     Examples
     --------
+    Only the frequencies a long frame may have pass (see
+    :func:`demandcast._time.parse_freq`): calendar months, quarters and years
+    (``"MS"``, ``"M"``, ``"QS"``, ``"YS"``) and multi-day steps are refused here, since
+    the frame and the models work in whole minutes, days or weeks.
+
+    Examples
+    --------
     >>> check_freq("30min")
     '30min'
+    >>> check_freq("MS")
+    Traceback (most recent call last):
+    ...
+    demandcast.exceptions.ConfigError: freq='MS' is a calendar frequency ...
     """
     try:
-        _time.offset(freq)
+        off = _time.offset(freq)
     except (ValueError, TypeError) as exc:
         raise ConfigError(
             f"freq={freq!r} is not a pandas frequency: use e.g. '15min', '30min', 'h' or 'D'"
+        ) from exc
+    if _time.step(off) is None and not off.freqstr.startswith("W"):
+        raise ConfigError(
+            f"freq={freq!r} is a calendar frequency (months, quarters, years, business "
+            "days): the loaders bucket into intervals of whole minutes ('15min', '30min', "
+            "'h'), days ('D') or weeks ('W-MON'). Load with freq='D' and sum the days to "
+            "months afterwards"
+        )
+    try:
+        _time.parse_freq(off, "freq")
+    except InvalidFrameError as exc:
+        raise ConfigError(
+            f"freq={freq!r} is not a frequency of the long frame: use e.g. '15min', "
+            "'30min', 'h', '2h', 'D' or 'W-MON' (one day or week, whole minutes)"
         ) from exc
     td = _tick(freq)
     if td is not None and (td <= pd.Timedelta(0) or (td < _DAY and _DAY % td != pd.Timedelta(0))):

@@ -29,7 +29,7 @@ from ._parse import (
     report_rows,
 )
 from ._read import read_table
-from .privacy import UNKNOWN_IDS, _id_text, pseudonymize, repeat_contacts
+from .privacy import UNKNOWN_IDS, _id_text, is_personal_column, pseudonymize, repeat_contacts
 
 __all__ = ["DEFAULT_TZ", "EventTable", "finish", "read_events"]
 
@@ -48,11 +48,35 @@ class EventTable:
     decimal: str
     errors: str
     columns: dict[str, str | None] = field(default_factory=dict)
+    n_read: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    keyed: tuple[str, ...] = ()  # personal grouping columns read as keyed pseudonyms
 
     def keep(self, mask: np.ndarray) -> None:
         """Keep only the rows where ``mask`` is True."""
         for name in ("raw", "ds", "times", "unique_id", "base", "location"):
             setattr(self, name, getattr(self, name)[mask])
+
+    def drop(self, mask: np.ndarray, what: str, reason: str, **report) -> None:
+        """Report the rows in ``mask`` (:func:`report_rows`), count them under ``reason``
+        and drop them."""
+        mask = np.asarray(mask, dtype=bool)
+        report.setdefault("errors", self.errors)
+        n = report_rows(mask, self.raw.index, what, row_word=self.row_word, **report)
+        if n:
+            self.dropped[reason] = self.dropped.get(reason, 0) + n
+            self.keep(~mask)
+
+    def check_left(self) -> None:
+        """``InputFileError`` when cleaning left no row, with the counts per reason."""
+        if len(self.unique_id):
+            return
+        reasons = "; ".join(f"{n} with {why}" for why, n in self.dropped.items())
+        raise InputFileError(
+            f"no rows left to load: all {self.n_read} {self.row_word}s read were dropped "
+            f"({reasons or 'no reason recorded'}). Check the columns mapped and the "
+            "warnings above"
+        )
 
     def durations(self, col: str | None, what: str) -> pd.Series | None:
         """Seconds in ``col``; unparseable -> NaN (reported), negative rows dropped."""
@@ -69,14 +93,7 @@ class EventTable:
         )
         neg = (sec < 0).to_numpy()
         if neg.any():
-            report_rows(
-                neg,
-                self.raw.index,
-                f"a negative {what} in column {col!r}",
-                errors=self.errors,
-                row_word=self.row_word,
-            )
-            self.keep(~neg)
+            self.drop(neg, f"a negative {what} in column {col!r}", f"a negative {what}")
             sec = sec[~neg]
         return sec
 
@@ -121,6 +138,7 @@ def unknown_ids(ids: pd.Series) -> np.ndarray:
 
 
 #: The loader keyword arguments that :func:`read_events` reads (the others stay unread).
+#: ``pseudonymize`` (the key) is read too when given.
 READ_KEYS = ("time_col", "date_col", "date_format", "location_col", "location", "by", "tz")
 TABLE_KEYS = ("sep", "decimal", "encoding", "sheet_name")
 
@@ -152,6 +170,20 @@ def read_events(source, channel: str, options: Mapping[str, Any]) -> EventTable:
         None if location is not None else resolve(raw, "location_col", location_col, "location")
     )
     cols["by"] = resolve(raw, "by", by, None) if by is not None else None
+    key = options.get("pseudonymize")
+    personal = {
+        name: col for name, col in (("location_col", cols["location_col"]), ("by", cols["by"]))
+    }
+    personal = {name: col for name, col in personal.items() if col and is_personal_column(col)}
+    if personal and key is None:
+        name, col = next(iter(personal.items()))
+        raise ConfigError(
+            f"{name}={col!r} is a personal column (its name matches "
+            "demandcast.loaders.PERSONAL_COLUMN_PATTERNS): its values would become series "
+            "ids in the store, the CSVs and the report. Pass pseudonymize=<secret key> to "
+            "use keyed pseudonyms (HMAC-SHA256) instead, or group by a column without "
+            "personal data"
+        )
 
     times = parse_event_times(
         raw, time_col=cols["time_col"], date_col=cols["date_col"], date_format=date_format
@@ -171,20 +203,20 @@ def read_events(source, channel: str, options: Mapping[str, Any]) -> EventTable:
         errors=errors,
         row_word=row_word,
     )
+    n_read = len(raw)
+    dropped = {"a missing or unparseable time": int(bad.sum())} if bad.any() else {}
     raw, times = raw[~bad], times[~bad]
     times = localise_events(times, tz, index=raw.index, row_word=row_word)
 
     if location is not None:
         loc = pd.Series(str(location), index=raw.index)
     elif cols["location_col"] is not None:
-        loc = raw[cols["location_col"]].astype("string").str.strip().fillna("unknown")
-        loc = loc.mask(loc == "", "unknown").astype(str)
+        loc = _key_values(raw[cols["location_col"]], key if "location_col" in personal else None)
     else:
         loc = pd.Series("all", index=raw.index)
     base = loc + "/" + channel
     if cols["by"] is not None:
-        sub = raw[cols["by"]].astype("string").str.strip().fillna("unknown")
-        uid = base + "/" + sub.mask(sub == "", "unknown").astype(str)
+        uid = base + "/" + _key_values(raw[cols["by"]], key if "by" in personal else None)
     else:
         uid = base
     return EventTable(
@@ -198,7 +230,29 @@ def read_events(source, channel: str, options: Mapping[str, Any]) -> EventTable:
         decimal=decimal,
         errors=errors,
         columns=cols,
+        n_read=n_read,
+        dropped=dropped,
+        keyed=tuple(personal.values()),
     )
+
+
+def _key_values(values: pd.Series, key: bytes | str | None) -> pd.Series:
+    """Series-key text of a grouping column: stripped, empty -> ``"unknown"``; with a
+    ``key``, keyed pseudonyms (the first 16 hex digits of the HMAC) instead of the values.
+
+    Examples
+    --------
+    >>> _key_values(pd.Series([" noord", None]), None).tolist()
+    ['noord', 'unknown']
+    >>> len(_key_values(pd.Series(["Jan Jansen"]), b"k").iloc[0])
+    16
+    """
+    text = values.astype("string").str.strip().fillna("unknown")
+    text = text.mask(text == "", "unknown").astype(str)
+    if key is None:
+        return text
+    hashed = per_distinct(text, lambda u: [p[:16] for p in pseudonymize(u, key)], "unknown")
+    return pd.Series(hashed, index=values.index, dtype=object).where(text != "unknown", "unknown")
 
 
 def _looks_time_only(s: pd.Series) -> bool:
@@ -255,8 +309,10 @@ def finish(
 ) -> pd.DataFrame:
     """Aggregate per (unique_id, ds) by summing ``values``, zero-fill and validate.
 
-    ``values`` must contain ``"y"``; other keys become side columns.
+    ``values`` must contain ``"y"``; other keys become side columns. A table that
+    cleaning left empty is an ``InputFileError`` naming what was dropped.
     """
+    table.check_left()
     # .array keeps the tz-aware dtype: to_numpy() would box every time as an object
     data = pd.DataFrame(
         {

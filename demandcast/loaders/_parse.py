@@ -149,6 +149,12 @@ def _parse_dates(s: pd.Series, date_format: str | None, with_time: bool) -> pd.S
             return pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     text = _as_text(s)
     if date_format is None:
+        offsets = _time.has_utc_offset(text)
+        if offsets.any():
+            # times with a UTC offset are instants, each with its own offset (they may
+            # change across a DST switch); a time without one among them cannot be
+            # placed and reads as unparseable
+            return _time.parse_instants(text.where(offsets))
         digits = text.dropna()
         if len(digits) and digits.str.fullmatch(r"\d{6}").all():
             date_format = "%y%m%d"

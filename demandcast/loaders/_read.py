@@ -168,6 +168,56 @@ def _field_counts(lines: list[str], sep: str) -> list[int]:
     return [len(row) for row in reader if row]
 
 
+def _trim(fields: list[str]) -> list[str]:
+    """Fields without the empty ones a trailing separator leaves at the end of a line."""
+    end = len(fields)
+    while end > 0 and not fields[end - 1].strip():
+        end -= 1
+    return fields[:end]
+
+
+def _fit_rows(text: str, sep: str, width: int, path: Path) -> tuple[str, list[int]]:
+    """The records of ``text`` cut to the header's ``width`` fields, and their line numbers.
+
+    Empty fields beyond the header (a trailing separator) are no fields. A record that
+    still has more fields than the header is refused, naming its line numbers.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=sep, lineterminator="\n")
+    numbers, ragged, counts = [], [], []
+    first = True
+    for row in reader:
+        if not any(f.strip() for f in row):
+            continue  # blank line (dropped as in the plain read)
+        if len(row) > width:
+            row = row[:width] + _trim(row[width:])
+        if first:
+            row, first = row[:width], False
+        elif len(row) > width:
+            ragged.append(reader.line_num)
+            counts.append(len(row))
+            continue
+        else:
+            numbers.append(reader.line_num)
+        writer.writerow(row)
+    if ragged:
+        lines = ", ".join(str(n) for n in ragged[:5]) + (", ..." if len(ragged) > 5 else "")
+        decimal = (
+            " (a decimal comma in a ','-separated file? Export with ';' as separator, or "
+            "quote the numbers)"
+            if sep == ","
+            else ""
+        )
+        raise InputFileError(
+            f"file {path.name!r}: {len(ragged)} row{'s' if len(ragged) > 1 else ''} "
+            f"{'have' if len(ragged) > 1 else 'has'} more fields than the header's {width} "
+            f"(up to {max(counts)} with sep={sep!r}): line{'s' if len(ragged) > 1 else ''} "
+            f"{lines}{decimal}. Fix these lines or the separator (sep=)"
+        )
+    return out.getvalue(), numbers
+
+
 def _sniff_sep(lines: list[str]) -> str | None:
     best, best_cols = None, 1
     for sep in SEPARATORS:
@@ -199,7 +249,7 @@ def _read_text(
                 f"file {path.name!r} reads as a single column with every separator tried "
                 f"({tried}); first line: {lines[0][:80]!r}. Pass sep= with the right separator"
             )
-    header = next(csv.reader([lines[0]], delimiter=sep))
+    header = _trim(next(csv.reader([lines[0]], delimiter=sep)))
     if len(header) < 2:
         raise InputFileError(
             f"file {path.name!r} has a single column with sep={sep!r} (header "
@@ -217,23 +267,39 @@ def _read_text(
             fields = (f for ln in sample[1:] for f in next(csv.reader([ln], delimiter=sep)))
             if any(_DECIMAL_COMMA.match(f) or _THOUSANDS_DOT.match(f) for f in fields):
                 decimal = ","
+    options = {
+        "sep": sep,
+        "decimal": decimal,
+        "thousands": "." if decimal == "," else None,
+        "dtype": dtype,
+        "keep_default_na": True,
+    }
+    line_numbers = None
     try:
-        df = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            decimal=decimal,
-            thousands="." if decimal == "," else None,
-            dtype=dtype,
-            skip_blank_lines=False,
-            keep_default_na=True,
-        )
-    except (pd.errors.ParserError, ValueError) as exc:
+        df = pd.read_csv(io.StringIO(text), skip_blank_lines=False, **options)
+    except pd.errors.ParserError:
+        df = None  # a row with more fields than the header: read through _fit_rows
+    except ValueError as exc:
         raise InputFileError(
             f"cannot parse {path.name!r} as {sep!r}-separated text: {exc}. "
             "Check the separator (sep=) and quoting"
         ) from exc
+    if df is None or not isinstance(df.index, pd.RangeIndex) or df.shape[1] != len(header):
+        # pandas takes extra fields as index columns, or names an empty header field
+        # "Unnamed: 2": read the records again, trailing empty fields dropped
+        fitted, line_numbers = _fit_rows(text, sep, len(header), path)
+        try:
+            df = pd.read_csv(io.StringIO(fitted), **options)
+        except (pd.errors.ParserError, ValueError) as exc:
+            raise InputFileError(
+                f"cannot parse {path.name!r} as {sep!r}-separated text: {exc}. "
+                "Check the separator (sep=) and quoting"
+            ) from exc
     df.columns = [str(c).strip() for c in df.columns]
-    df.index = df.index + 2  # header is line 1
+    if line_numbers is None:
+        df.index = df.index + 2  # header is line 1
+    else:
+        df.index = pd.Index(line_numbers[: len(df)])
     df = df.dropna(how="all")  # blank lines
     df.attrs.update(sep=sep, decimal=decimal, encoding=enc)
     return _finish(df, path)

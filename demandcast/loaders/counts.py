@@ -98,6 +98,14 @@ def load_counts(
     tcol = resolve(raw, "time_col", time_col, None)
     vcol = resolve(raw, "value_col", value_col, None)
     icol = resolve(raw, "id_col", id_col, None) if id_col is not None else None
+    if icol is not None and is_personal_column(icol):
+        raise ConfigError(
+            f"id_col={icol!r} is a personal column (its name matches "
+            "demandcast.loaders.PERSONAL_COLUMN_PATTERNS): its values would become series "
+            "ids in the store, the CSVs and the report. Replace them with keyed pseudonyms "
+            "first (df['series_id'] = demandcast.loaders.pseudonymize(df[col], key)) and "
+            "pass that column as id_col"
+        )
 
     times = _parse_dates(raw[tcol], date_format, with_time=True)
     bad = times.isna().to_numpy()

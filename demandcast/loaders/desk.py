@@ -52,7 +52,8 @@ def load_desk(
         Citizen id / BSN column; read only with ``pseudonymize`` (repeat visits the
         same day); never in the output.
     pseudonymize : bytes or str, optional
-        Secret key for ``repeat_contacts`` (see :func:`load_phone`).
+        Secret key for ``repeat_contacts``, and required to group by a personal
+        column (see :func:`load_phone`).
     opening_hours : OpeningHours, callable or dict, optional
         Desk opening hours (dict keys: unique_id, location or ``"desk"``).
     errors : {"warn", "raise"}
@@ -87,7 +88,9 @@ def load_desk(
     service = resolve(raw, "service_col", service_col, "service", exclude=[*taken, wait or ""])
     citizen = None
     if key is not None:
-        citizen = resolve(raw, "citizen_col", citizen_col, "caller", exclude=taken, required=True)
+        citizen = resolve(
+            raw, "citizen_col", citizen_col, "caller", exclude=taken, required=not table.keyed
+        )
     elif citizen_col is not None:
         resolve(raw, "citizen_col", citizen_col, None)
     table.add_durations(((wait, "wait time", "__wait"), (service, "service time", "__service")))
@@ -99,7 +102,7 @@ def load_desk(
         values["wait_seconds"] = raw["__wait"].fillna(0).to_numpy()
     if service is not None:
         values["service_seconds"] = raw["__service"].fillna(0).to_numpy()
-    if key is not None:
+    if key is not None and citizen is not None:
         values["repeat_contacts"] = table.repeat_flags(raw[citizen], key)
     del key
     return finish(table, values, freq=freq, channel="desk", opening_hours=opening_hours, tz=tz)

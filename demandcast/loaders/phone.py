@@ -12,7 +12,7 @@ from demandcast.exceptions import ConfigError, DataWarning
 
 from ._columns import norm, resolve
 from ._events import DEFAULT_TZ, finish, read_events
-from ._parse import all_text, parse_numbers, per_distinct, report_rows
+from ._parse import all_text, parse_numbers, per_distinct
 
 __all__ = ["DEFAULT_OUTCOME_MAP", "load_phone"]
 
@@ -46,7 +46,8 @@ _KINDS = ("answered", "abandoned", "other", "exclude")
 
 def _outcome_kinds(
     values: pd.Series, outcome_map: Mapping[str, str] | None
-) -> tuple[np.ndarray, dict[str, int]]:
+) -> tuple[np.ndarray, dict[str, str]]:
+    """The kind of every outcome value, and the value -> kind mapping used."""
     mapping = {norm(k): v for k, v in DEFAULT_OUTCOME_MAP.items()}
     for key, kind in (outcome_map or {}).items():
         if kind not in _KINDS:
@@ -60,8 +61,7 @@ def _outcome_kinds(
         lambda u: pd.Series(u).astype("string").map(norm).map(mapping).fillna("other"),
         mapping.get(norm(""), "other"),
     )
-    unknown = values[kinds == "other"].astype("string").fillna("<empty>").value_counts()
-    return kinds, {str(k): int(v) for k, v in unknown.items()}
+    return kinds, mapping
 
 
 def load_phone(
@@ -137,7 +137,10 @@ def load_phone(
         Secret key. When given, the output has ``repeat_contacts``: calls in the
         interval from callers already seen earlier the same day at the same
         location/channel (HMAC-SHA256 pseudonyms, discarded afterwards; the key is
-        not kept).
+        not kept). Required when ``location_col`` or ``by`` is a personal column
+        (:data:`~demandcast.loaders.PERSONAL_COLUMN_PATTERNS`, e.g. ``"Naam"``): its
+        values then become keyed pseudonyms in ``unique_id`` (and the caller column
+        is optional).
     opening_hours : OpeningHours, callable or dict, optional
         Opening hours (dict keys: unique_id, location or ``"phone"``). See the
         zero-fill rule in :mod:`demandcast.loaders._bucket`.
@@ -180,7 +183,9 @@ def load_phone(
     handle = resolve(raw, "handle_col", handle_col, "handle", exclude=[*taken, wait or ""])
     caller = None
     if key is not None:
-        caller = resolve(raw, "caller_col", caller_col, "caller", exclude=taken, required=True)
+        caller = resolve(
+            raw, "caller_col", caller_col, "caller", exclude=taken, required=not table.keyed
+        )
     elif caller_col is not None:
         resolve(raw, "caller_col", caller_col, None)  # still check the mapping
 
@@ -211,36 +216,50 @@ def load_phone(
         values["handle_seconds"] = h
     if wait is not None:
         values["wait_seconds"] = raw["__wait"].fillna(0).to_numpy()
-    if key is not None:
+    if key is not None and caller is not None:
         values["repeat_contacts"] = table.repeat_flags(raw[caller], key)
     del key
     return finish(table, values, freq=freq, channel="phone", opening_hours=opening_hours, tz=tz)
 
 
 def _apply_outcomes(table, outcome: str, outcome_map: Mapping[str, str] | None) -> None:
+    """Read the outcome column into ``__kind`` and drop the excluded calls.
+
+    The warnings name the known codes (values of the outcome map) with their counts;
+    values outside the map may be free text and are only counted, never shown.
+    """
     raw = table.raw
-    kinds, unknown = _outcome_kinds(raw[outcome], outcome_map)
+    kinds, mapping = _outcome_kinds(raw[outcome], outcome_map)
     excluded = kinds == "exclude"
+    table.raw = raw.assign(__kind=kinds)
     if excluded.any():
-        vals = raw.loc[excluded, outcome].astype(str).value_counts().to_dict()
-        report_rows(
+        codes = raw.loc[excluded, outcome].astype("string").map(norm).value_counts().to_dict()
+        table.drop(
             excluded,
-            raw.index,
-            f"outcome {vals} in column {outcome!r} (not real calls; change with outcome_map=)",
+            f"outcome {codes} in column {outcome!r} (not real calls; change with outcome_map=)",
+            "an excluded outcome",
             errors="warn",
-            row_word=table.row_word,
             action="excluded",
         )
-    if unknown:
+    other = kinds == "other"
+    if other.any():
+        text = raw.loc[other, outcome].astype("string")
+        known = text.map(norm).isin(list(mapping)).fillna(False)
+        codes = text[known].map(norm).value_counts().to_dict()
+        n_free = int((~known).sum())
+        parts = ([f"known codes {codes}"] if codes else []) + (
+            [f"{n_free} row(s) with {text[~known].nunique(dropna=False)} other value(s)"]
+            if n_free
+            else []
+        )
         warnings.warn(
-            f"outcome values {dict(list(unknown.items())[:5])} in column {outcome!r} are "
-            "neither answered nor abandoned: counted as offered calls only. Map them with "
-            "outcome_map={value: 'answered' | 'abandoned' | 'other' | 'exclude'}",
+            f"outcome in column {outcome!r} is neither answered nor abandoned for "
+            f"{int(other.sum())} row(s) ({'; '.join(parts)}; values outside the outcome map "
+            "are not shown, they may hold free text): counted as offered calls only. Map "
+            "them with outcome_map={value: 'answered' | 'abandoned' | 'other' | 'exclude'}",
             DataWarning,
             stacklevel=3,
         )
-    table.raw = raw.assign(__kind=kinds)
-    table.keep(~excluded)
 
 
 _REPORT_NAMES = {

@@ -10,7 +10,7 @@ from demandcast.exceptions import ConfigError, InputFileError
 from ._bucket import _DAY, _tick
 from ._columns import resolve
 from ._events import DEFAULT_TZ, finish, read_events
-from ._parse import parse_numbers, report_rows
+from ._parse import parse_numbers
 
 __all__ = ["load_web"]
 
@@ -32,6 +32,7 @@ def load_web(
     visits_col: str | None = None,
     pageviews_col: str | None = None,
     opening_hours=None,
+    pseudonymize: bytes | str | None = None,
     errors: str = "warn",
     sep: str | None = None,
     decimal: str | None = None,
@@ -61,6 +62,10 @@ def load_web(
         Measure columns (auto-detected).
     opening_hours : optional
         Usually not needed for the web (always open).
+    pseudonymize : bytes or str, optional
+        Secret key, needed only when ``location_col`` or ``by`` is a personal column
+        (:data:`~demandcast.loaders.PERSONAL_COLUMN_PATTERNS`): its values then become
+        keyed pseudonyms in ``unique_id``.
     errors : {"warn", "raise"}
         Unparseable dates are dropped with a warning or raise; bad or negative counts
         too.
@@ -83,7 +88,9 @@ def load_web(
     """
     if measure not in _MEASURES:
         raise ConfigError(f"measure={measure!r} is not allowed: use 'visits' or 'pageviews'")
+    key = pseudonymize
     table = read_events(source, "web", locals())
+    del key
     raw = table.raw
     taken = [c for c in table.columns.values() if c]
     cols = {
@@ -100,14 +107,11 @@ def load_web(
         num = parse_numbers(raw[col], table.decimal)
         bad = (num.isna() & raw[col].notna()) | (num < 0)
         if bad.any():
-            report_rows(
+            table.drop(
                 bad.to_numpy(),
-                raw.index,
                 f"a non-numeric or negative {name} in column {col!r}",
-                errors=errors,
-                row_word=table.row_word,
+                f"a non-numeric or negative {name}",
             )
-            table.keep(~bad.to_numpy())
             parsed = {k: v[~bad] for k, v in parsed.items()}
             raw = table.raw
             num = num[~bad]
