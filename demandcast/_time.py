@@ -289,10 +289,8 @@ def to_local(values: Any, tz: Any, *, by: Any = None) -> Any:
     return index.tz_convert(tz) if index.tz is not None else localize(index, tz, by=by)[0]
 
 
-# a time of day followed by an offset: "09:00+01:00", "09:00:00.5 -0500", "09:00Z"
-_UTC_OFFSET = re.compile(
-    r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)\s*$", re.IGNORECASE
-)
+#: A time of day followed by a UTC offset: "09:00+01:00", "09:00:00.5 -0500", "09:00Z".
+UTC_OFFSET_RE = r"(?i)\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)\s*$"
 
 
 def has_utc_offset(text: pd.Series) -> np.ndarray:
@@ -306,7 +304,7 @@ def has_utc_offset(text: pd.Series) -> np.ndarray:
     >>> has_utc_offset(t).tolist()
     [True, False, False, False]
     """
-    found = text.astype("string").str.strip().str.contains(_UTC_OFFSET, regex=True)
+    found = text.astype("string").str.strip().str.contains(UTC_OFFSET_RE, regex=True)
     return found.fillna(False).to_numpy(dtype=bool)
 
 

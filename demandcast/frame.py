@@ -60,7 +60,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 _TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1", "open", "1.0"})
 _FALSE_WORDS = frozenset({"false", "f", "no", "n", "0", "closed", "0.0"})
-_OFFSET_RE = r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)\s*$"
+_OFFSET_RE = _time.UTC_OFFSET_RE
 
 
 # --------------------------------------------------------------------------- errors
