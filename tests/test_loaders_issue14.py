@@ -201,3 +201,12 @@ def test_outcome_warning_never_echoes_free_text():
     assert "neither answered nor abandoned for 1 row" in text
     assert "'phantom': 1" in text  # a known code is shown with its count
     assert df["y"].sum() == 2
+
+
+# ---------------------------------------------------------------- found by the fuzzer
+
+
+def test_times_of_day_without_a_date_column(tmp_path):
+    path = _write(tmp_path, "call_start;location\n0:00;noord\n8:30;noord\n")
+    with pytest.raises(InputFileError, match=r"times of day without a date.*date_col="):
+        load_phone(path)

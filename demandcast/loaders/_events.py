@@ -291,7 +291,11 @@ def _time_columns(
             return {"time_col": t, "date_col": None}
     d = resolve(raw, "time_col", None, "date")
     if d is None:
-        resolve(raw, "time_col", None, time_roles[0], required=True)
+        only = resolve(raw, "time_col", None, time_roles[0], required=True)
+        raise InputFileError(
+            f"column {only!r} holds times of day without a date, and no date column was "
+            "found: map the date column with date_col= (and the time with time_col=)"
+        )
     t = resolve(raw, "time_col", None, "time", exclude=[d])
     if t is not None and not _looks_time_only(raw[t]):
         t = None
