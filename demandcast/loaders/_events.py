@@ -171,10 +171,12 @@ def read_events(source, channel: str, options: Mapping[str, Any]) -> EventTable:
     )
     cols["by"] = resolve(raw, "by", by, None) if by is not None else None
     key = options.get("pseudonymize")
+    # grouping columns become series ids (store, CSVs, report): personal ones need a key
     personal = {
-        name: col for name, col in (("location_col", cols["location_col"]), ("by", cols["by"]))
+        name: cols[name]
+        for name in ("location_col", "by")
+        if cols[name] and is_personal_column(cols[name])
     }
-    personal = {name: col for name, col in personal.items() if col and is_personal_column(col)}
     if personal and key is None:
         name, col = next(iter(personal.items()))
         raise ConfigError(
