@@ -429,13 +429,17 @@ def _run_task(task: _Task, df: pd.DataFrame, X: pd.DataFrame | None) -> pd.DataF
                 )
                 fitted = set(uids)
             prev_cutoff = cutoff
-            last = min(model.last_ds_[u] for u in uids)
-            h = _horizon(last, w["test_last"], task.freq)
+            # each series forecasts from its own last row: h reaches the furthest own
+            # test row (a series closed on the cutoff day needs no step past the window)
+            ends = test.groupby("unique_id", sort=False)["ds"].max()
+            pairs = {(model.last_ds_[str(u)], t) for u, t in ends.items()}
+            h = max(_horizon(last, t, task.freq) for last, t in pairs)
             grid = model.future_ds(h)
             X_future = _future_regressors(Xk, task, grid, df)
             fc = model.predict(h, X_future, level=task.level or None)
         except Exception as err:
             _add_note(err, f"raised in {where}")
+            err.backtest_model = task.alias  # type: ignore[attr-defined]  # callers drop it
             raise
         out = test.merge(fc[[*_KEYS, *cols]], on=_KEYS, how="left")
         if out[task.alias].isna().any():
