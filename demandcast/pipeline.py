@@ -10,8 +10,11 @@ the loaders, cuts the data at ``as_of`` (a rerun of a past night sees only what 
 known that night), backtests the configured models, fits them, forecasts ``h`` intervals
 with interval levels, saves the run in the store (replacing an earlier run of the same
 night), turns the chosen model's forecast into staffing per interval and writes the
-output files atomically; a skipped step is logged and listed in
-:attr:`RunSummary.notes`.
+run's output files into their own folder (``runs/<name>``), then switches ``current``
+to it in one step; a skipped step is logged and listed in :attr:`RunSummary.notes`.
+Any error of one model (backtest, fit or predict) leaves that model out for the night
+with one warning line; the next model serves, and only when none is left the run
+fails with :class:`NoModelLeftError`.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import datetime as dt
 import inspect
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -329,6 +333,36 @@ def _usable(model: Any, roles: dict[str, str]) -> list[str]:
     return [c for c, r in roles.items() if tags[f"{r}_regressors"]]
 
 
+def _one_line(text: str) -> str:
+    return "; ".join(part.strip() for part in str(text).splitlines() if part.strip())
+
+
+def _drop_model(failed: dict[str, str], name: str, step: str, err: BaseException) -> None:
+    """Leave model ``name`` out for the night: record its reason, warn in one line.
+
+    The reason is :attr:`ForecasterFitError.reason` or ``"<ErrorType>: <message>"``; the
+    warning names the model, the step (backtest, fit or predict), the series when the
+    error knows it, and the reason.
+    """
+    if isinstance(err, ForecasterFitError):
+        reason, series = _one_line(err.reason), err.unique_id
+    else:
+        reason, series = f"{type(err).__name__}: {_one_line(str(err))}", None
+    failed[name] = reason
+    where = f"{step} of series {series!r}" if series else step
+    logger.warning("model %r left out for this night (%s failed): %s", name, where, reason)
+
+
+def _failed_model(err: BaseException, names: Any) -> str | None:
+    """The model a backtest error belongs to (``None``: not one model's error)."""
+    blamed = getattr(err, "backtest_model", None)
+    if blamed in names:
+        return str(blamed)
+    if isinstance(err, ForecasterFitError) and err.model in names:
+        return err.model
+    return None
+
+
 def _backtest_models(
     config: DemandcastConfig,
     df: pd.DataFrame,
@@ -339,6 +373,10 @@ def _backtest_models(
     progress: bool | None = None,
 ) -> tuple[Any, dict[str, str]]:
     """Backtest the models on ``df``; a model that fails is dropped and the rest rerun.
+
+    Any error of one model (a :class:`DemandcastError` or another exception raised in
+    its fit or predict of a window) drops that model with one warning line; a
+    :class:`BacktestError` (the data cannot hold the windows) is raised as it is.
 
     Returns the :class:`~demandcast.backtest.BacktestResult` and model -> reason for the
     models that failed; raises :class:`NoModelLeftError` when every model failed.
@@ -365,12 +403,13 @@ def _backtest_models(
                 progress=progress,
             )
             return res, failed
-        except ForecasterFitError as err:
-            name = err.model if err.model in models else None
+        except BacktestError:
+            raise
+        except Exception as err:
+            name = _failed_model(err, models)
             if name is None:
                 raise
-            failed[name] = err.reason
-            logger.warning("backtest: model %r failed (%s); left out", name, err.reason)
+            _drop_model(failed, name, "backtest", err)
             models.pop(name)
     raise NoModelLeftError(failed)
 
@@ -505,18 +544,23 @@ def _staffing(
 # ---------------------------------------------------------------------------- outputs
 
 
+#: Sub-folder of the output folder holding one folder per run, and the link to the
+#: current run's folder.
+RUNS_DIR, CURRENT = "runs", "current"
+
+
 def _write_report(path: Path, summary: RunSummary, backtest_res: Any) -> Path | None:
     """The HTML report of the run; a failure is noted in the summary, not raised."""
     from demandcast.report import write_report
 
     try:
-        write_report(  # atomic: an older report stays until the new one is complete
+        write_report(
             path,
             history=getattr(summary, "_history", None),
             forecast=summary.forecast,
             backtest=backtest_res,
             staffing=summary.staffing,
-            title=f"demandcast forecast of {summary.as_of}",
+            title=f"demandcast forecast of {summary.as_of} (run {summary.run_id})",
             model=summary.chosen,
         )
     except Exception as err:
@@ -526,26 +570,65 @@ def _write_report(path: Path, summary: RunSummary, backtest_res: Any) -> Path | 
     return path
 
 
+def _with_run_id(frame: pd.DataFrame, run_id: int | None) -> pd.DataFrame:
+    out = frame.copy()
+    if "ds" in out.columns:
+        out["ds"] = out["ds"].astype(str)
+    out.insert(0, "run_id", run_id)
+    return out
+
+
+def _current_as_of(folder: Path) -> dt.date | None:
+    """The night of the current output set (``None``: no current set yet)."""
+    path = folder / CURRENT / "summary.json"
+    try:
+        return dt.date.fromisoformat(json.loads(path.read_text(encoding="utf-8"))["as_of"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _write_outputs(config: DemandcastConfig, summary: RunSummary, backtest_res: Any) -> None:
+    """Write the run's outputs into their own folder, then make them current at once.
+
+    The files go to ``<folder>/runs/.<name>.tmp/`` and that folder is renamed to
+    ``<folder>/runs/<name>`` (``<as_of>_run<run_id>_<UTC time>``) when complete. The
+    symlink ``<folder>/current`` is then switched to it in one ``os.replace``, unless
+    the run is of an earlier night than the current set (a rerun of a past night
+    writes its own folder only). The documented paths ``<folder>/forecasts.csv`` etc.
+    are symlinks to ``current/<file>``, so they always show one complete set.
+    Temporary files and folders a killed run left behind are removed first.
+    """
+    from demandcast._atomic import publish_dir, remove_stale, switch_link
+
     out = config.output
     folder = out.folder
-    folder.mkdir(parents=True, exist_ok=True)
-    fc = summary.forecast.copy()
-    fc["ds"] = fc["ds"].astype(str)
-    summary.paths["forecasts"] = write_csv(folder / out.forecasts, fc)
+    runs = folder / RUNS_DIR
+    runs.mkdir(parents=True, exist_ok=True)
+    for stale in [*remove_stale(folder), *remove_stale(runs)]:
+        logger.info("removed %s, left by an interrupted run", stale)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    name = f"{summary.as_of}_run{summary.run_id}_{stamp}"
+    tmp, final = runs / f".{name}.tmp", runs / name
+    tmp.mkdir()
+    files: dict[str, str] = {"forecasts": out.forecasts}
+    write_csv(tmp / out.forecasts, _with_run_id(summary.forecast, summary.run_id))
     if summary.staffing is not None:
-        st = summary.staffing.copy()
-        st["ds"] = st["ds"].astype(str)
-        summary.paths["staffing"] = write_csv(folder / out.staffing, st)
+        write_csv(tmp / out.staffing, _with_run_id(summary.staffing, summary.run_id))
+        files["staffing"] = out.staffing
     if summary.leaderboard is not None:
-        summary.paths["backtest"] = write_csv(folder / out.backtest, summary.leaderboard)
-    if out.report:
-        path = _write_report(folder / out.report, summary, backtest_res)
-        if path is not None:
-            summary.paths["report"] = path
+        write_csv(tmp / out.backtest, _with_run_id(summary.leaderboard, summary.run_id))
+        files["backtest"] = out.backtest
+    if out.report and _write_report(tmp / out.report, summary, backtest_res) is not None:
+        files["report"] = out.report
+    files["summary"] = out.summary
+    previous = _current_as_of(folder)
+    current = previous is None or summary.as_of >= previous
+    summary.paths = {k: final / f for k, f in files.items()}
     info = {
         "as_of": str(summary.as_of),
         "run_id": summary.run_id,
+        "run_folder": str(final),
+        "current": current,
         "models": summary.models,
         "chosen": summary.chosen,
         "failed": summary.failed,
@@ -553,9 +636,28 @@ def _write_outputs(config: DemandcastConfig, summary: RunSummary, backtest_res: 
         "notes": summary.notes,
         "paths": {k: str(v) for k, v in summary.paths.items()},
     }
-    summary.paths["summary"] = folder / out.summary
-    info["paths"]["summary"] = str(folder / out.summary)
-    write_text(folder / out.summary, json.dumps(info, indent=2) + "\n")
+    write_text(tmp / out.summary, json.dumps(info, indent=2) + "\n")
+    publish_dir(tmp, final)
+    if not current:
+        summary.notes.append(
+            f"outputs written to {final} only: the current outputs are of a later night "
+            f"({previous})"
+        )
+        logger.info(summary.notes[-1])
+        return
+    names = [
+        out.forecasts,
+        out.staffing,
+        out.backtest,
+        out.summary,
+        *([out.report] if out.report else []),
+    ]
+    for file in names:  # stable links into current/: switched with it, at once
+        link = folder / file
+        target = f"{CURRENT}/{file}"
+        if not (link.is_symlink() and os.readlink(link) == target):
+            switch_link(link, target)
+    switch_link(folder / CURRENT, f"{RUNS_DIR}/{name}")
 
 
 # ---------------------------------------------------------------------------- the run
@@ -676,16 +778,8 @@ def run_forecast(
         logger.info("fitting %s on %d series up to %s", name, df["unique_id"].nunique(), as_of_date)
         try:
             forecasts[name] = _fit_predict(name, model, df, X, roles, h, config.forecast.level)
-        except (ConfigError, InputFileError) as err:
-            raise ConfigError(f"models.{name}: {err}") from err
-        except Exception as err:
-            reason = (
-                err.reason
-                if isinstance(err, ForecasterFitError)
-                else f"{type(err).__name__}: {err}"
-            )
-            failed[name] = reason
-            logger.warning("model %r failed (%s); trying the next model", name, reason)
+        except Exception as err:  # one model's error never sinks the night
+            _drop_model(failed, name, "fit/predict", err)
 
     from demandcast import store as store_module
 
