@@ -14,6 +14,11 @@ repeat of the same wall-clock time is standard time; in the skipped hour of the 
 Sunday of March it moves forward to the first valid instant (02:30 -> 03:00), or is
 reported where the caller asks (``validate_frame`` raises). Local dates and times of
 day are the wall-clock values of the local instants.
+
+Zone policy (:func:`frame_zone`): an aware frame keeps its own zone unless the caller
+asks for another (then its instants are converted); naive values are read in the zone
+asked for, default :data:`DEFAULT_TZ`. Instants that carry only UTC offsets (ISO text
+with ``+01:00``) or several zones have no zone of their own and take that zone too.
 """
 
 from __future__ import annotations
@@ -175,6 +180,19 @@ def check_tz(tz: Any) -> str:
         fix = "pass an IANA zone name such as 'Europe/Amsterdam'"
         raise _param_error("tz", tz, "is not a known time zone", fix) from None
     return tz
+
+
+def frame_zone(found: str | None, asked: str | None) -> str:
+    """The zone of a validated frame: ``asked`` when given, else the zone the values
+    carry (``found``; None for naive values or bare UTC offsets), else
+    :data:`DEFAULT_TZ`. Unknown zones raise ``InvalidFrameError`` naming ``tz``.
+
+    Examples
+    --------
+    >>> frame_zone("Asia/Tokyo", None), frame_zone(None, None), frame_zone("UTC", "Asia/Tokyo")
+    ('Asia/Tokyo', 'Europe/Amsterdam', 'Asia/Tokyo')
+    """
+    return check_tz(asked if asked is not None else found if found is not None else DEFAULT_TZ)
 
 
 def wall(values: Any) -> Any:

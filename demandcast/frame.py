@@ -5,8 +5,8 @@ Every demandcast function speaks one table layout, the *long frame*:
 ``unique_id``
     str, the series (e.g. ``"utrecht-centrum/phone"``).
 ``ds``
-    interval start, timezone-aware (default ``Europe/Amsterdam``); daily data at
-    local midnight.
+    interval start, timezone-aware (an aware frame keeps its zone; naive times are read
+    in ``Europe/Amsterdam`` unless ``tz`` says otherwise); daily data at local midnight.
 ``y``
     float count >= 0; NaN means *missing data*.
 ``is_open`` (optional)
@@ -79,14 +79,17 @@ def _fail(column: str, rule: str, examples: str, fix: str) -> InvalidFrameError:
 
 
 def _describe_rows(df: pd.DataFrame, positions: np.ndarray, columns: Sequence[str]) -> str:
-    """Up to five offending rows of the *input* frame as 'row <label> (col=value, ...)'."""
+    """Up to five offending rows of the *input* frame as 'row <position> (col=value, ...)'
+    (positions count from 0; the index label is added when it is not the position)."""
     positions = np.asarray(positions)
     total = len(positions)
     shown = []
     cols = [c for c in columns if c in df.columns]
+    labelled = not df.index.equals(pd.RangeIndex(len(df)))
     for pos in positions[:MAX_EXAMPLES]:
         values = ", ".join(f"{c}={short(df[c].iloc[int(pos)])}" for c in cols)
-        shown.append(f"row {df.index[int(pos)]!r} ({values})")
+        label = f", index {short(df.index[int(pos)])}" if labelled else ""
+        shown.append(f"row {int(pos)} ({values}{label})")
     more = f" and {total - MAX_EXAMPLES} more" if total > MAX_EXAMPLES else ""
     return f"{total} row(s), e.g. " + "; ".join(shown) + more
 
@@ -184,22 +187,34 @@ def _is_text_dtype(dtype: Any) -> bool:
     return pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype)
 
 
-def _parse_ds(df: pd.DataFrame) -> tuple[pd.DatetimeIndex, bool]:
-    """Parse ``ds``; returns the index and whether it is naive (wall-clock)."""
+_MISSING_WORDS = frozenset({"", "nat", "nan", "none", "null", "na", "<na>"})
+_MISSING_FIX = (
+    "drop or fill those rows before validating, e.g. "
+    "df = df[pd.to_datetime(df['ds'], errors='coerce').notna()]"
+)
+
+
+def _missing_ds(df: pd.DataFrame, bad: np.ndarray) -> InvalidFrameError:
+    return _fail(
+        "ds",
+        "missing timestamps (NaT, None, empty or unparseable text)",
+        _describe_rows(df, bad, ["unique_id", "ds"]),
+        _MISSING_FIX,
+    )
+
+
+def _parse_ds(df: pd.DataFrame) -> tuple[pd.DatetimeIndex, bool, str | None]:
+    """Parse ``ds``; returns the index, whether it is naive (wall-clock) and the zone the
+    values carry (None when naive, or for bare UTC offsets and mixed zones)."""
     s = df["ds"]
     cols = ["unique_id", "ds"]
     null = np.flatnonzero(s.isna().to_numpy())
     if len(null):
-        raise _fail(
-            "ds",
-            "missing timestamps (NaT/None)",
-            _describe_rows(df, null, cols),
-            "drop or fill those rows before validating",
-        )
+        raise _missing_ds(df, null)
     if isinstance(s.dtype, pd.DatetimeTZDtype):
-        return pd.DatetimeIndex(s), False
+        return pd.DatetimeIndex(s), False, str(s.dt.tz)
     if pd.api.types.is_datetime64_dtype(s.dtype):
-        return pd.DatetimeIndex(s), True
+        return pd.DatetimeIndex(s), True, None
     if (
         pd.api.types.is_numeric_dtype(s.dtype)
         or pd.api.types.is_bool_dtype(s.dtype)
@@ -213,10 +228,19 @@ def _parse_ds(df: pd.DataFrame) -> tuple[pd.DatetimeIndex, bool]:
         )
     obj = s.astype(object) if isinstance(s.dtype, pd.CategoricalDtype) else s
     kind = pd.api.types.infer_dtype(obj, skipna=True)
+    zoned = False
     if kind == "string":
-        parsed = _parse_text_ds(df, obj.astype(str))
+        text = obj.astype(str)
+        blank = np.flatnonzero(text.str.strip().str.lower().isin(_MISSING_WORDS).to_numpy(bool))
+        if len(blank):
+            raise _missing_ds(df, blank)
+        parsed = _parse_text_ds(df, text)
+        iso = {"format": "ISO8601", "utc": True}
     else:
+        text = obj
+        iso = {"format": "mixed", "utc": True}
         parsed = _try_datetime(obj)
+        zoned = parsed is not None
         if parsed is None:
             aware = obj.map(lambda v: getattr(v, "tzinfo", None) is not None).to_numpy(bool)
             if aware.all():
@@ -224,17 +248,23 @@ def _parse_ds(df: pd.DataFrame) -> tuple[pd.DatetimeIndex, bool]:
             elif aware.any():
                 raise _mixed_error(df, aware)
     if parsed is None:
-        coerced = pd.to_datetime(obj, errors="coerce", utc=True, format="mixed")
-        bad = np.flatnonzero(coerced.isna().to_numpy())
+        # blame the rows that do not parse in the format the frame uses (ISO for text)
+        coerced = _try_datetime(text, errors="coerce", **iso)
+        bad = np.flatnonzero(coerced.isna().to_numpy()) if coerced is not None else []
         raise _fail(
             "ds",
-            "timestamps that cannot be parsed",
+            "timestamps that cannot be parsed"
+            + (" (mixed date formats: these rows are not ISO-8601)" if kind == "string" else ""),
             _describe_rows(df, bad if len(bad) else np.arange(1), cols),
             "use ISO-8601 ('2026-03-29' or '2026-03-29T08:30:00'), or parse first, "
             "e.g. pd.to_datetime(df['ds'], format='%d-%m-%Y %H:%M')",
         )
     index = pd.DatetimeIndex(parsed)
-    return index, index.tz is None
+    bad = np.flatnonzero(index.isna())
+    if len(bad):
+        raise _missing_ds(df, bad)
+    found = str(index.tz) if zoned and index.tz is not None else None
+    return index, index.tz is None, found
 
 
 def _try_datetime(values: pd.Series, **kwargs: Any) -> pd.Series | None:
@@ -389,6 +419,37 @@ def _modes(codes: np.ndarray, diffs: np.ndarray) -> pd.Series:
     return pd.Series(first["d"].to_numpy(), index=first["c"].to_numpy())
 
 
+def _midnights_in(ds: pd.DatetimeIndex, zone: str) -> bool:
+    return bool((_time.wall_i8(ds.tz_convert(zone)) % _time.DAY_NS == 0).all())
+
+
+def _off_midnight(
+    df: pd.DataFrame, rows: np.ndarray, ds: pd.DatetimeIndex, spec: _time.Freq, found: str | None
+) -> InvalidFrameError:
+    """Daily/weekly data off local midnight: name the zone asked for, the zone found, and
+    the fix that fits (keep the frame's zone, read UTC dates as dates, or normalise)."""
+    tz = str(ds.tz)
+    rule = f"{spec.alias} data must be at local midnight in {tz}, found times of day"
+    if found is not None and found != tz:
+        rule += f" (ds was given in {found}, converted to {tz})"
+    if found is not None and found != tz and _midnights_in(ds, found):
+        fix = (
+            f"the times are midnights in {found}: keep the frame's own zone "
+            f"(leave tz out, or pass tz={found!r})"
+        )
+    elif _midnights_in(ds, "UTC"):
+        fix = (
+            "the times are midnights in UTC: keep tz='UTC', or read them as local dates "
+            f"with df['ds'] = df['ds'].dt.tz_convert('UTC').dt.tz_localize(None) (then in {tz})"
+        )
+    else:
+        fix = (
+            "normalise to local dates, e.g. df['ds'] = df['ds'].dt.normalize(), or pass "
+            "the sub-daily freq the times are on"
+        )
+    return _fail("ds", rule, _describe_rows(df, rows, ["unique_id", "ds"]), fix)
+
+
 def _resolve_freq(
     df: pd.DataFrame,
     pos: np.ndarray,
@@ -396,9 +457,10 @@ def _resolve_freq(
     uniques: np.ndarray,
     ds: pd.DatetimeIndex,
     freq: Any,
+    zone_found: str | None = None,
 ) -> _time.Freq:
     """Infer (or check) one frequency for all series; ``ds``/``codes`` sorted, ``pos`` maps
-    sorted rows to input positions."""
+    sorted rows to input positions, ``zone_found`` is the zone the input carried."""
     abs_i8 = ds.asi8
     wall = _time.wall_i8(ds)
     same = codes[1:] == codes[:-1]
@@ -475,13 +537,7 @@ def _resolve_freq(
     if spec.calendar:
         off_midnight = np.flatnonzero(wall % _time.DAY_NS != 0)
         if len(off_midnight):
-            raise _fail(
-                "ds",
-                f"{spec.alias} data must be at local midnight, found times of day",
-                _describe_rows(df, pos[off_midnight], cols),
-                "normalise, e.g. df['ds'] = df['ds'].dt.normalize(); UTC-midnight "
-                "dates: df['ds'] = df['ds'].dt.tz_localize(None)",
-            )
+            raise _off_midnight(df, pos[off_midnight], ds, spec, zone_found)
         if spec.anchor is not None:
             wrong = np.flatnonzero(ds.day_of_week != spec.anchor)
             if len(wrong):
@@ -516,7 +572,7 @@ def validate_frame(
     df: pd.DataFrame,
     *,
     freq: str | None = None,
-    tz: str | None = DEFAULT_TZ,
+    tz: str | None = None,
     allow_missing: bool = True,
     nonexistent: Literal["raise", "shift_forward"] = "raise",
 ) -> pd.DataFrame:
@@ -534,9 +590,11 @@ def validate_frame(
         Expected frequency (``"D"``, ``"W-MON"``, ``"h"``, ``"30min"``, ...). When
         given, every gap must be a multiple of it and one-row series are allowed;
         when omitted it is inferred per series and all series must agree.
-    tz : str or None, default ``"Europe/Amsterdam"``
-        Zone of the output ``ds``. ``None`` keeps the zone of tz-aware datetime64
-        input and uses ``Europe/Amsterdam`` otherwise.
+    tz : str, optional
+        Zone of the output ``ds`` when the caller asks for one (aware input is
+        converted to it, naive input read in it). By default an aware frame keeps its
+        own zone and naive times (and bare UTC offsets) are read in
+        ``Europe/Amsterdam``.
     allow_missing : bool, default True
         Whether NaN ``y`` (missing data) is accepted.
     nonexistent : {"raise", "shift_forward"}, default "raise"
@@ -589,7 +647,7 @@ def validate_frame(
     _check_columns(df, REQUIRED_COLUMNS)
     spec_given = _time.parse_freq(freq) if freq is not None else None
     uid = _unique_ids(df)
-    index, naive = _parse_ds(df)
+    index, naive, found = _parse_ds(df)
     y = _numeric_y(df, allow_missing)
     flags = open_flags(df) if "is_open" in df.columns else None
     if flags is not None:
@@ -612,13 +670,7 @@ def validate_frame(
             )
         y = np.where(flags, y, 0.0)
 
-    if tz is None:
-        tz = (
-            str(index.tz)
-            if not naive and isinstance(df["ds"].dtype, pd.DatetimeTZDtype)
-            else DEFAULT_TZ
-        )
-    tz = _time.check_tz(tz)
+    tz = _time.frame_zone(found, tz)
     try:
         index = index.as_unit("ns")
     except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
@@ -660,7 +712,7 @@ def validate_frame(
             "['y'].sum(), or drop repeated exports",
         )
 
-    spec = _resolve_freq(df, pos, codes, uniques, index, spec_given)
+    spec = _resolve_freq(df, pos, codes, uniques, index, spec_given, found)
 
     # take() and copy() give new arrays, so assigning below never touches ``df``.
     out = df.take(order) if order is not None else df.copy()

@@ -203,12 +203,14 @@ def test_utc_z_suffix():
     assert out.attrs["freq"] == "30min"
 
 
-def test_aware_input_in_other_zone_is_converted():
+def test_aware_input_in_other_zone_is_converted_when_asked():
+    # issue 14 item 5: an aware frame keeps its zone unless tz= asks for another
     ds = pd.date_range("2026-10-24 22:00", periods=6, freq="h", tz="UTC")
-    out = validate_frame(daily(6).assign(ds=ds))
+    out = validate_frame(daily(6).assign(ds=ds), tz=TZ)
     assert str(out["ds"].dt.tz) == TZ
     assert (out["ds"].dt.tz_convert("UTC") == ds).all()
-    # tz=None keeps the zone of tz-aware input
+    # the default (and tz=None) keeps the zone of tz-aware input
+    assert str(validate_frame(daily(6).assign(ds=ds))["ds"].dt.tz) == "UTC"
     assert str(validate_frame(daily(6).assign(ds=ds), tz=None)["ds"].dt.tz) == "UTC"
 
 
@@ -283,8 +285,20 @@ def test_daily_across_dst_is_still_daily():
 
 
 def test_daily_from_utc_midnight_is_refused_with_hint():
+    # issue 14 item 5: refused only when converted to another zone on request
     ds = pd.date_range("2026-03-20", periods=14, freq="D", tz="UTC")
-    raises(daily(14).assign(ds=ds), r"column 'ds'", r"local midnight", r"tz_localize\(None\)")
+    raises(
+        daily(14).assign(ds=ds),
+        r"column 'ds'",
+        r"local midnight in Europe/Amsterdam",
+        r"given in UTC",
+        r"tz='UTC'",
+        tz=TZ,
+    )
+    hourly = pd.date_range("2026-03-20 00:00", periods=14, freq="D", tz="UTC") + pd.Timedelta(
+        "30min"
+    )
+    raises(daily(14).assign(ds=hourly), r"midnight in UTC", r"normalise", freq="D")
 
 
 # ---------------------------------------------------------------- frequency
@@ -722,3 +736,73 @@ def test_property_injected_duplicate_or_negative_raises(case, data):
     neg.loc[row, "y"] = -data.draw(st.floats(1e-6, 1e6))
     with pytest.raises(InvalidFrameError, match=r"'y'.*>= 0"):
         validate_frame(neg)
+
+
+# ------------------------------------------------------- issue 14: items 4, 5, 12
+
+
+@pytest.mark.parametrize("text", ["NaT", "", "  "])
+@pytest.mark.parametrize(
+    "kwargs", [{}, {"tz": "UTC", "nonexistent": "shift_forward"}, {"freq": "D"}]
+)
+def test_missing_text_times_are_named_as_missing(text, kwargs):
+    df = daily(5).assign(ds=["2026-03-27", "2026-03-28", text, "2026-03-30", "2026-03-31"])
+    message = raises(df, r"column 'ds'", r"missing timestamps", r"row 2 ", **kwargs)
+    assert "does not exist" not in message and "do not exist" not in message
+
+
+def test_one_row_frame_with_nat_text_is_refused():
+    df = pd.DataFrame({"unique_id": "desk", "ds": ["NaT"], "y": [3.0]})
+    raises(df, r"missing timestamps", r"row 0 ", tz="UTC", nonexistent="shift_forward", freq="D")
+
+
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "UTC", "America/New_York"])
+def test_aware_daily_frame_keeps_its_zone(zone):
+    ds = pd.date_range("2026-03-20", periods=14, freq="D", tz=zone)
+    out = validate_frame(daily(14).assign(ds=ds))
+    assert str(out["ds"].dt.tz) == zone and out.attrs["freq"] == "D"
+    assert (out["ds"] == ds).all()
+
+
+def test_loaders_tokyo_frame_passes_validate_frame(tmp_path):
+    from demandcast.loaders import load_phone
+
+    rows = [f"2024-01-{d:02d} {h:02d}:15:00;tokyo" for d in range(1, 15) for h in (9, 11, 14)]
+    path = tmp_path / "calls.csv"
+    path.write_text("Begintijd;Locatie\n" + "\n".join(rows) + "\n")
+    frame = load_phone(path, freq="D", tz="Asia/Tokyo")
+    out = validate_frame(frame)
+    assert str(out["ds"].dt.tz) == "Asia/Tokyo"
+    assert out["y"].tolist() == [3.0] * 14
+    assert (out["ds"].dt.hour == 0).all()
+
+
+def test_converted_zone_message_names_both_zones_and_the_fix():
+    ds = pd.date_range("2026-03-20", periods=14, freq="D", tz="Asia/Tokyo")
+    message = raises(
+        daily(14).assign(ds=ds),
+        r"midnight in Europe/Amsterdam",
+        r"given in Asia/Tokyo",
+        r"tz='Asia/Tokyo'",
+        tz=TZ,
+    )
+    assert "normalise" not in message
+
+
+def test_naive_times_are_read_in_the_zone_asked_for():
+    out = validate_frame(daily(5), tz="Asia/Tokyo")
+    assert str(out["ds"].dt.tz) == "Asia/Tokyo" and (out["ds"].dt.hour == 0).all()
+    assert str(validate_frame(daily(5))["ds"].dt.tz) == TZ
+
+
+def test_duplicate_rows_are_listed_by_position_once_each():
+    df = daily(4)
+    df = pd.concat([df, df.iloc[[1]]])  # a repeated export line: index label 1 twice
+    message = raises(df, r"duplicate \(unique_id, ds\)", r"row 1 ", r"row 4 ")
+    assert message.count("index 1") == 2 and "row 1 " in message
+
+
+def test_mixed_date_formats_blame_the_row_that_is_off():
+    ds = ["2026-03-20", "2026-03-21", "22-03-2026", "2026-03-23", "2026-03-24"]
+    message = raises(daily(5).assign(ds=ds), r"cannot be parsed", r"row 2 ", r"22-03-2026")
+    assert "row 0 " not in message
