@@ -827,25 +827,49 @@ def _quantile_column(layout: ForecastColumns, point: str, quantile: float | None
     )
 
 
+def _span_seconds(value: Any, name: str) -> float:
+    """A time span parameter (alias, Timedelta or seconds) in seconds, > 0."""
+    try:
+        if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+            seconds = float(value)
+        else:
+            try:  # a time span ("00:30:00", a Timedelta) first, then a frequency alias
+                delta = pd.Timedelta(value)
+            except ValueError:
+                delta = _time.step(value) or pd.Timedelta(value)
+            seconds = delta.total_seconds()
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"{name}={value!r} is not a time span. Fix: pass a pandas "
+            f"frequency such as '30min' or '15min', a Timedelta, or seconds."
+        ) from exc
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ConfigError(f"{name} must be a positive time span, got {value!r}.")
+    return seconds
+
+
+def _check_max_interval(length: float, max_interval: Any, given: bool) -> None:
+    """Erlang assumes calls arrive evenly within an interval: refuse long intervals."""
+    if max_interval is None:
+        return
+    limit = _span_seconds(max_interval, "max_interval")
+    if length <= limit:
+        return
+    span, cap = pd.Timedelta(seconds=length), pd.Timedelta(seconds=limit)
+    where = "interval=" if given else "the forecast's interval (its ds step)"
+    error = ConfigError if given else InvalidFrameError
+    raise error(
+        f"{where} {span} is longer than max_interval={cap}: Erlang staffing over a whole "
+        "day (or any long interval) assumes calls spread evenly over it and understaffs "
+        "the peaks. Fix: split the day first, e.g. demandcast.intraday.split(forecast, "
+        "profiles, freq='30min') with profiles = demandcast.intraday.intraday_profiles("
+        "interval_history), and staff the result; or raise max_interval if you mean it."
+    )
+
+
 def _interval_seconds(df: pd.DataFrame, interval: Any) -> float:
     if interval is not None:
-        try:
-            if isinstance(interval, (int, float, np.number)) and not isinstance(interval, bool):
-                seconds = float(interval)
-            else:
-                try:  # a time span ("00:30:00", a Timedelta) first, then a frequency alias
-                    delta = pd.Timedelta(interval)
-                except ValueError:
-                    delta = _time.step(interval) or pd.Timedelta(interval)
-                seconds = delta.total_seconds()
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(
-                f"interval={interval!r} is not a time span. Fix: pass a pandas "
-                f"frequency such as '30min' or '15min', a Timedelta, or seconds."
-            ) from exc
-        if not math.isfinite(seconds) or seconds <= 0:
-            raise ConfigError(f"interval must be a positive time span, got {interval!r}.")
-        return seconds
+        return _span_seconds(interval, "interval")
     ds = df["ds"]
     if not pd.api.types.is_datetime64_any_dtype(ds.dtype):
         raise InvalidFrameError(
@@ -912,6 +936,7 @@ def required_staff(
     patience: float | None = None,
     value_col: str | None = None,
     max_abandonment: float | None = None,
+    max_interval: str | pd.Timedelta | float | None = "1h",
 ) -> pd.DataFrame:
     """Agents needed per interval to meet a service level on a forecast.
 
@@ -948,6 +973,11 @@ def required_staff(
         The forecast column to staff (required when there are several models).
     max_abandonment : float, optional
         Erlang A only: also keep abandonment at most this (e.g. 0.05).
+    max_interval : str, Timedelta or float, default "1h"
+        The longest interval Erlang is run over (an alias, a Timedelta or seconds);
+        None for no limit. Erlang assumes calls arrive evenly within an interval, so
+        a daily forecast is refused: split the day first with
+        :func:`demandcast.intraday.split`.
 
     Returns
     -------
@@ -976,6 +1006,10 @@ def required_staff(
     [14, 17, 0]
     >>> required_staff(fc, aht=240, target=(0.8, 20))["gross_agents"].tolist()
     [18, 20, 0]
+    >>> required_staff(fc, aht=240, interval="D")
+    Traceback (most recent call last):
+    ...
+    demandcast.exceptions.ConfigError: interval= 1 days 00:00:00 is longer than ...
     """
     layout = validate_forecast(forecast)
     if model not in ("erlang_c", "erlang_a"):
@@ -1023,6 +1057,7 @@ def required_staff(
         )
     handle = _aht_values(df, aht)
     length = _interval_seconds(df, interval)
+    _check_max_interval(length, max_interval, interval is not None)
     load = calls * handle / length
 
     agents = np.asarray(

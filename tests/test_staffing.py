@@ -565,3 +565,37 @@ def test_erlang_a_service_level_increases_with_agents(calls, patience):
     assert np.all(np.diff(res.service_level) >= -1e-9)
     assert np.all(np.diff(res.abandonment) <= 1e-9)
     assert np.all((res.abandonment >= 0) & (res.abandonment <= 1))
+
+
+# ------------------------------------------- issue 14 item 13: no Erlang over a day
+
+
+def _daily_phone_forecast() -> pd.DataFrame:
+    ds = pd.date_range("2025-03-03", periods=5, freq="D", tz="Europe/Amsterdam")
+    return pd.DataFrame({"unique_id": "utrecht/phone", "ds": ds, "y": [420.0, 380, 395, 410, 300]})
+
+
+def test_required_staff_refuses_a_daily_forecast_and_says_split_first():
+    with pytest.raises(InvalidFrameError) as info:
+        required_staff(_daily_phone_forecast(), aht=240)
+    message = str(info.value)
+    assert "1 days" in message and "max_interval=0 days 01:00:00" in message
+    assert "demandcast.intraday.split" in message and "Fix:" in message
+
+
+def test_required_staff_refuses_a_long_interval_passed_explicitly():
+    with pytest.raises(ConfigError, match=r"interval= 0 days 02:00:00 is longer"):
+        required_staff(_daily_phone_forecast(), aht=240, interval="2h")
+
+
+def test_required_staff_max_interval_is_configurable():
+    hourly = _daily_phone_forecast().assign(
+        ds=pd.date_range("2025-03-03 08:00", periods=5, freq="h", tz="Europe/Amsterdam")
+    )
+    assert required_staff(hourly, aht=240)["agents"].gt(0).all()  # 1 h is the default cap
+    with pytest.raises(InvalidFrameError, match="max_interval=0 days 00:30:00"):
+        required_staff(hourly, aht=240, max_interval="30min")
+    out = required_staff(_daily_phone_forecast(), aht=240, max_interval=None)
+    assert out["agents"].tolist() == [3, 3, 3, 3, 3]
+    with pytest.raises(ConfigError, match="max_interval"):
+        required_staff(hourly, aht=240, max_interval="soon")
