@@ -23,17 +23,25 @@ MAX_EXAMPLES = 5
 
 
 def short(value: Any) -> str:
-    """One value as a message shows it: dates as quoted text, numpy scalars as Python's.
+    """One value as a message shows it: dates as quoted text, numpy scalars as Python's
+    (also inside tuples and lists), so a message says ``0``, never ``np.int64(0)``.
 
     Examples
     --------
     >>> short(np.float64(2.5)), short("a"), short(pd.Timestamp("2025-01-06"))
     ('2.5', "'a'", "'2025-01-06 00:00:00'")
+    >>> short((np.float64(0.8), np.int64(20)))
+    '(0.8, 20)'
     """
     if isinstance(value, (pd.Timestamp, _dt.date)):
         return repr(str(value))
     if isinstance(value, np.generic):
         value = value.item()
+    if isinstance(value, (tuple, list)):
+        inner = ", ".join(short(v) for v in value)
+        if isinstance(value, list):
+            return f"[{inner}]"
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
     return repr(value)
 
 
@@ -77,5 +85,6 @@ def positive_int(
     low = 0 if allow_zero else 1
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
         rule = "a whole number >= 0" if allow_zero else "a positive whole number"
-        raise error(f"{name}={value!r} is not allowed: give {rule} ({hint or f'e.g. {name}=1'})")
+        example = hint or f"e.g. {name}=1"
+        raise error(f"{name}={short(value)} is not allowed: give {rule} ({example})")
     return int(value)

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
+from demandcast._text import short
 from demandcast.exceptions import InvalidFrameError
 
 DEFAULT_TZ: str = "Europe/Amsterdam"
@@ -47,7 +48,7 @@ _UNIT_NS.update({"s": SECOND_NS, "S": SECOND_NS})
 
 
 def _param_error(name: str, value: Any, rule: str, fix: str) -> InvalidFrameError:
-    return InvalidFrameError(f"parameter {name}={value!r} {rule}. Fix: {fix}")
+    return InvalidFrameError(f"parameter {name}={short(value)} {rule}. Fix: {fix}")
 
 
 # -------------------------------------------------------------------- frequencies
@@ -463,7 +464,7 @@ def future_index(last_ds: Any, h: int, freq: Any, tz: str | None = None) -> pd.D
     """
     if isinstance(h, (bool, np.bool_)) or not isinstance(h, (int, np.integer)) or h < 1:
         raise InvalidFrameError(
-            f"parameter h={h!r} must be a positive integer (number of intervals). "
+            f"parameter h={short(h)} must be a positive integer (number of intervals). "
             "Fix: pass h as an int >= 1, e.g. h=28"
         )
     spec = parse_freq(freq)

@@ -974,7 +974,7 @@ def _seasonal_fill(
     ):
         raise _fail(
             "",
-            f"parameter season={season!r} must be a positive integer",
+            f"parameter season={short(season)} must be a positive integer",
             "",
             "pass the season length in intervals, e.g. 7 for daily data",
         )

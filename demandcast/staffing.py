@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from demandcast import _time
-from demandcast._text import examples
+from demandcast._text import examples, short
 from demandcast.exceptions import ConfigError, InvalidFrameError
 from demandcast.forecast_frame import ForecastColumns, validate_forecast
 
@@ -71,7 +71,7 @@ def _float_array(name: str, value: ArrayLike) -> np.ndarray:
         arr = np.asarray(value, dtype="float64")
     except (TypeError, ValueError) as exc:
         raise ConfigError(
-            f"{name} must be a number or an array of numbers, got {value!r}. "
+            f"{name} must be a number or an array of numbers, got {short(value)}. "
             f"Fix: pass numeric values."
         ) from exc
     return arr
@@ -108,13 +108,13 @@ def _fraction(name: str, value: Any, *, low_open: bool = True, high_open: bool =
     try:
         x = float(value)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{name} must be a number, got {value!r}.") from exc
+        raise ConfigError(f"{name} must be a number, got {short(value)}.") from exc
     too_low = x <= 0 if low_open else x < 0
     too_high = x >= 1 if high_open else x > 1
     if not math.isfinite(x) or too_low or too_high:
         lo, hi = ("(" if low_open else "["), (")" if high_open else "]")
         raise ConfigError(
-            f"{name} must lie in {lo}0, 1{hi}, got {value!r}. "
+            f"{name} must lie in {lo}0, 1{hi}, got {short(value)}. "
             f"Fix: give a fraction, e.g. 0.8 for 80 %."
         )
     return x
@@ -124,17 +124,17 @@ def _target(target: Any) -> tuple[float, float]:
     """Validate ``(fraction, seconds)`` and return it as floats."""
     if not isinstance(target, (tuple, list)) or len(target) != 2:
         raise ConfigError(
-            f"target must be a pair (fraction, seconds) such as (0.8, 20), got {target!r}. "
+            f"target must be a pair (fraction, seconds) such as (0.8, 20), got {short(target)}. "
             f"Fix: pass target=(0.8, 20) for 80 % answered within 20 seconds."
         )
     fraction = _fraction("target[0] (service-level fraction)", target[0])
     try:
         seconds = float(target[1])
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"target[1] (seconds) must be a number, got {target[1]!r}.") from exc
+        raise ConfigError(f"target[1] (seconds) must be a number, got {short(target[1])}.") from exc
     if not math.isfinite(seconds) or seconds < 0:
         raise ConfigError(
-            f"target[1] (answer-time target) must be finite and >= 0, got {target[1]!r}. "
+            f"target[1] (answer-time target) must be finite and >= 0, got {short(target[1])}. "
             f"Fix: give seconds, e.g. 20."
         )
     return fraction, seconds
@@ -150,11 +150,11 @@ def _patience(value: Any) -> float:
     try:
         x = float(value)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"patience must be a number of seconds, got {value!r}.") from exc
+        raise ConfigError(f"patience must be a number of seconds, got {short(value)}.") from exc
     if math.isnan(x) or x <= 0:
         raise ConfigError(
             f"patience (mean seconds a caller waits before hanging up) must be > 0, "
-            f"got {value!r}. Fix: pass e.g. patience=180; use np.inf for Erlang C."
+            f"got {short(value)}. Fix: pass e.g. patience=180; use np.inf for Erlang C."
         )
     return x
 
@@ -760,7 +760,7 @@ def desk_staff(
     load = offered_load(arrivals_per_interval, service_minutes, interval_minutes)
     if not math.isfinite(float(max_wait_minutes)) or float(max_wait_minutes) < 0:
         raise ConfigError(
-            f"max_wait_minutes must be finite and >= 0, got {max_wait_minutes!r}. "
+            f"max_wait_minutes must be finite and >= 0, got {short(max_wait_minutes)}. "
             f"Fix: pass e.g. max_wait_minutes=15."
         )
     fraction = _fraction("target", target)
@@ -821,7 +821,7 @@ def _quantile_column(layout: ForecastColumns, point: str, quantile: float | None
             return col
     choices = ", ".join(f"{qq:g} ({available[qq]})" for qq in sorted(available))
     raise InvalidFrameError(
-        f"quantile={quantile!r} has no column for {point!r}: level L gives the "
+        f"quantile={short(quantile)} has no column for {point!r}: level L gives the "
         f"(50 + L/2) % quantile in '{point}-hi-L' (e.g. hi-80 is the 0.9 quantile). "
         f"Available quantiles: {choices}. Fix: pick one of them or forecast with that level."
     )
@@ -840,11 +840,11 @@ def _span_seconds(value: Any, name: str) -> float:
             seconds = delta.total_seconds()
     except (TypeError, ValueError) as exc:
         raise ConfigError(
-            f"{name}={value!r} is not a time span. Fix: pass a pandas "
+            f"{name}={short(value)} is not a time span. Fix: pass a pandas "
             f"frequency such as '30min' or '15min', a Timedelta, or seconds."
         ) from exc
     if not math.isfinite(seconds) or seconds <= 0:
-        raise ConfigError(f"{name} must be a positive time span, got {value!r}.")
+        raise ConfigError(f"{name} must be a positive time span, got {short(value)}.")
     return seconds
 
 

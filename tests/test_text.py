@@ -24,3 +24,48 @@ def test_metric_errors_name_values_without_numpy_wrappers() -> None:
     message = str(info.value)
     assert "-1.0, -4.0" in message
     assert "np.float64" not in message
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: dc.future_index("2024-01-01", np.int64(0), "D"),
+        lambda: dc.fill_missing(
+            pd.DataFrame(
+                {
+                    "unique_id": "noord/phone",
+                    "ds": pd.date_range("2024-01-01", periods=9, freq="D"),
+                    "y": [3.0, np.nan, 4.0, 5.0, 2.0, 6.0, 3.0, 4.0, 5.0],
+                }
+            ),
+            season=np.int64(0),
+        ),
+        lambda: dc.required_staff(
+            pd.DataFrame(
+                {
+                    "unique_id": "noord/phone",
+                    "ds": pd.date_range("2024-01-01 09:00", periods=2, freq="30min"),
+                    "y": [10.0, 12.0],
+                }
+            ),
+            aht=240,
+            target=(np.float64(1.5), np.int64(20)),
+        ),
+        lambda: dc.required_staff(
+            pd.DataFrame(
+                {
+                    "unique_id": "noord/phone",
+                    "ds": pd.date_range("2024-01-01 09:00", periods=2, freq="30min"),
+                    "y": [10.0, 12.0],
+                }
+            ),
+            aht=240,
+            shrinkage=np.float64(1.5),
+        ),
+    ],
+)
+def test_parameter_errors_print_numpy_scalars_as_plain_numbers(call) -> None:
+    # issue 14 item 12: 'h=0', never 'h=np.int64(0)'
+    with pytest.raises(dc.DemandcastError) as info:
+        call()
+    assert "np." not in str(info.value), str(info.value)
