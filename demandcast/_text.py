@@ -60,6 +60,27 @@ def examples(values: Iterable[Any], k: int = MAX_EXAMPLES) -> str:
     return ", ".join(short(v) for v in items[:k]) + more
 
 
+def kind_of(value: Any) -> str:
+    """What a message calls a value that is not a pandas DataFrame: its type with the
+    package (``polars.DataFrame``, ``pyarrow.Table``) and, when it can convert itself,
+    the fix (``.to_pandas()``).
+
+    Examples
+    --------
+    >>> kind_of([1, 2])
+    'list'
+    >>> import pyarrow as pa
+    >>> kind_of(pa.table({"y": [1]}))
+    'pyarrow.Table (convert it first: df.to_pandas())'
+    """
+    kind = type(value)
+    package = kind.__module__.split(".")[0]
+    name = kind.__name__ if package == "builtins" else f"{package}.{kind.__name__}"
+    if callable(getattr(value, "to_pandas", None)):
+        name += " (convert it first: df.to_pandas())"
+    return name
+
+
 def positive_int(
     value: Any,
     name: str,

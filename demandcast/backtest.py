@@ -57,7 +57,7 @@ import numpy as np
 import pandas as pd
 
 from demandcast import _engines, _time
-from demandcast._text import examples
+from demandcast._text import examples, kind_of
 from demandcast._windows import BacktestWindows, time_grid
 from demandcast.exceptions import (
     BacktestError,
@@ -168,7 +168,7 @@ def _prepare_inputs(
 
     if not isinstance(df, pd.DataFrame):
         raise BacktestError(
-            f"df must be a long DataFrame (unique_id, ds, y), got {type(df).__name__}"
+            f"df must be a long DataFrame (unique_id, ds, y), got {kind_of(df)}"
         )
     if len(df) == 0:
         raise BacktestError("df is empty: a backtest needs rows with unique_id, ds and y")

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from demandcast._text import examples
+from demandcast._text import examples, kind_of
 from demandcast.exceptions import ConfigError, InvalidFrameError
 
 __all__ = [
@@ -160,7 +160,7 @@ def validate_forecast(fc: Any, *, strict: bool = False, rows: bool = False) -> F
     """
     if not isinstance(fc, pd.DataFrame):
         raise InvalidFrameError(
-            f"forecast must be a pandas DataFrame, got {type(fc).__name__}; pass the frame "
+            f"forecast must be a pandas DataFrame, got {kind_of(fc)}; pass the frame "
             "that a forecaster's predict() returns"
         )
     if missing := [c for c in _KEYS if c not in fc.columns]:

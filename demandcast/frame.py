@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from demandcast import _time
-from demandcast._text import MAX_EXAMPLES, examples, short
+from demandcast._text import MAX_EXAMPLES, examples, kind_of, short
 from demandcast._time import DEFAULT_TZ, future_index, local_range
 from demandcast.exceptions import DataWarning, InvalidFrameError
 
@@ -123,7 +123,7 @@ def _check_columns(df: pd.DataFrame, required: Sequence[str]) -> None:
     if not isinstance(df, pd.DataFrame):
         raise _fail(
             "",
-            f"expected a pandas DataFrame, got {type(df).__name__}",
+            f"expected a pandas DataFrame, got {kind_of(df)}",
             "",
             "pass a long frame with columns unique_id, ds, y",
         )

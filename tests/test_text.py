@@ -69,3 +69,30 @@ def test_parameter_errors_print_numpy_scalars_as_plain_numbers(call) -> None:
     with pytest.raises(dc.DemandcastError) as info:
         call()
     assert "np." not in str(info.value), str(info.value)
+
+
+def _polars_stand_in():
+    """An object shaped like a polars.DataFrame (polars is not installed here)."""
+    kind = type("DataFrame", (), {"__module__": "polars.dataframe.frame"})
+    kind.to_pandas = lambda self: pd.DataFrame()
+    return kind()
+
+
+@pytest.mark.parametrize(
+    "make", [_polars_stand_in, lambda: pytest.importorskip("pyarrow").table({"y": [1]})]
+)
+def test_a_polars_or_arrow_frame_is_named_with_the_fix(make) -> None:
+    # issue 14 item 12: "got polars.DataFrame", not "got DataFrame", and .to_pandas()
+    from demandcast.forecasters.naive import SeasonalNaive
+
+    table = make()
+    package = type(table).__module__.split(".")[0]
+    for call in (
+        lambda: dc.validate_frame(table),
+        lambda: dc.backtest("seasonal_naive", table, h=7, n_windows=2),
+        lambda: SeasonalNaive().fit(table),
+    ):
+        with pytest.raises(dc.DemandcastError) as info:
+            call()
+        message = str(info.value)
+        assert f"{package}.{type(table).__name__}" in message and ".to_pandas()" in message
