@@ -26,6 +26,11 @@ def test_metric_errors_name_values_without_numpy_wrappers() -> None:
     assert "np.float64" not in message
 
 
+def _half_hours() -> pd.DataFrame:
+    ds = pd.date_range("2024-01-01 09:00", periods=2, freq="30min")
+    return pd.DataFrame({"unique_id": "noord/phone", "ds": ds, "y": [10.0, 12.0]})
+
+
 @pytest.mark.parametrize(
     "call",
     [
@@ -41,24 +46,12 @@ def test_metric_errors_name_values_without_numpy_wrappers() -> None:
             season=np.int64(0),
         ),
         lambda: dc.required_staff(
-            pd.DataFrame(
-                {
-                    "unique_id": "noord/phone",
-                    "ds": pd.date_range("2024-01-01 09:00", periods=2, freq="30min"),
-                    "y": [10.0, 12.0],
-                }
-            ),
+            _half_hours(),
             aht=240,
             target=(np.float64(1.5), np.int64(20)),
         ),
         lambda: dc.required_staff(
-            pd.DataFrame(
-                {
-                    "unique_id": "noord/phone",
-                    "ds": pd.date_range("2024-01-01 09:00", periods=2, freq="30min"),
-                    "y": [10.0, 12.0],
-                }
-            ),
+            _half_hours(),
             aht=240,
             shrinkage=np.float64(1.5),
         ),
