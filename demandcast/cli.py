@@ -9,7 +9,7 @@ Exit codes::
     0  ok
     1  unexpected internal error (rerun with --debug and report it)
     2  bad config or input data (the message names the key or file and the fix)
-    3  a model failed and no fallback model was left
+    3  no model left: every configured model failed
     4  another run holds the lock
 
 Only ``argparse`` and the standard library are imported at start-up, so
@@ -103,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="demandcast",
         description="Forecast desk, phone and web demand of a municipality and staff to it.",
         epilog="Exit codes: 0 ok, 1 internal error, 2 bad config or input, "
-        "3 a model failed with no fallback left, 4 another run holds the lock.",
+        "3 no model left: every configured model failed, 4 another run holds the lock.",
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"demandcast {_version()}")
