@@ -879,25 +879,12 @@ def _web_visits(rng, grid, rate, day_of) -> pd.DataFrame:
     hour_day[pos] = day_of
     visits = _draw_counts(rng, hourly_rate[None, :], hour_day)[0]
     pageviews = visits + rng.poisson(2.2 * visits)
-    visits, pageviews = visits.astype("int64"), pageviews.astype("int64")
-    # Like many analytics tools the export writes wall-clock hours; the repeated hour at
-    # the end of summer time is counted in the hour before it, so no written time is
-    # ambiguous (and reading the export raises no DST warning).
-    wall = pd.DatetimeIndex(_time.wall(hour_index))
-    repeated = _time.localize(wall, TZ)[1]
-    if repeated.any():
-        kept_before = np.maximum.accumulate(np.where(repeated, -1, np.arange(len(wall))))
-        target = np.clip(kept_before[repeated], 0, None)
-        np.add.at(visits, target, visits[repeated])
-        np.add.at(pageviews, target, pageviews[repeated])
-        keep = ~repeated
-        wall, visits, pageviews = wall[keep], visits[keep], pageviews[keep]
     df = pd.DataFrame(
         {
-            "timestamp": wall,
+            "timestamp": _time.wall(hour_index),
             "location": _labels((WEB_LOCATION,), np.zeros(len(visits), dtype=np.int64)),
-            "visits": visits,
-            "pageviews": pageviews,
+            "visits": visits.astype("int64"),
+            "pageviews": pageviews.astype("int64"),
         }
     )
     return df

@@ -381,26 +381,3 @@ def test_frame_all_channels():
     assert set(df["unique_id"]) == set(sim.truth["unique_id"])
     web = df[df["unique_id"] == "website/web"]
     assert web["y"].sum() == sim.web_visits["visits"].sum()
-
-
-def test_the_web_export_writes_no_ambiguous_time_and_loads_without_a_dst_warning(tmp_path):
-    # issue 14 item 12: the demo's first run warned about the repeated October hour
-    import warnings
-
-    from demandcast.exceptions import DataWarning
-    from demandcast.loaders import load_web
-
-    sim = simulate_municipality(start="2024-10-21", end="2024-11-03", seed=3)
-    web = sim.web_visits
-    october = web[web["timestamp"].dt.date == dt.date(2024, 10, 27)]
-    assert 2 not in october["timestamp"].dt.hour.tolist()  # 02:00-02:59 happens twice
-    assert len(october) == 23 and october["visits"].sum() > 0
-    daily_truth = sim.truth[sim.truth["unique_id"] == "website/web"]
-    assert web["visits"].sum() == pytest.approx(daily_truth["y"].sum(), rel=0.1)
-    path = tmp_path / "web_visits.csv"
-    web.to_csv(path, index=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", DataWarning)
-        frame = load_web(path, freq="D", location="website")
-    day = frame[frame["ds"].dt.date == dt.date(2024, 10, 27)]
-    assert day["y"].item() == october["visits"].sum()
