@@ -167,9 +167,7 @@ def _prepare_inputs(
     from demandcast.frame import validate_frame
 
     if not isinstance(df, pd.DataFrame):
-        raise BacktestError(
-            f"df must be a long DataFrame (unique_id, ds, y), got {kind_of(df)}"
-        )
+        raise BacktestError(f"df must be a long DataFrame (unique_id, ds, y), got {kind_of(df)}")
     if len(df) == 0:
         raise BacktestError("df is empty: a backtest needs rows with unique_id, ds and y")
     aware = "ds" in df.columns and isinstance(df["ds"].dtype, pd.DatetimeTZDtype)
