@@ -21,6 +21,8 @@ __all__ = [
     "NON_MODEL_COLUMNS",
     "ForecastColumns",
     "IntervalColumn",
+    "bound_levels",
+    "bound_names",
     "forecast_columns",
     "interval_columns",
     "normalise_level",
@@ -34,6 +36,7 @@ NON_MODEL_COLUMNS = ("unique_id", "ds", "y", "cutoff", "step", "is_open")
 _KEYS = ["unique_id", "ds"]
 _SIDES = ("lo", "hi")
 _BOUND = re.compile(r"^(.+)-(lo|hi)-(\d+(?:\.\d+)?)$")  # alias, side, level
+_UNPREFIXED = re.compile(r"^(lo)-(\d+(?:\.\d+)?)$")
 
 
 def normalise_level(level: Any) -> tuple[float, ...]:
@@ -71,6 +74,32 @@ def interval_columns(alias: str, level: Iterable[float]) -> list[str]:
     ['naive', 'naive-lo-80', 'naive-hi-80', 'naive-lo-95', 'naive-hi-95']
     """
     return [alias, *(f"{alias}-{s}-{_tidy(lv)}" for lv in level for s in _SIDES)]
+
+
+def bound_names(level: Iterable[float], alias: str = "") -> dict[float, tuple[str, str]]:
+    """The ``(lo, hi)`` column names per level: ``<alias>-lo-<l>``, or ``lo-<l>`` without
+    an alias (the store's forecast-vs-actual frame, whose point column is ``forecast``).
+
+    Examples
+    --------
+    >>> bound_names([80.0, 95]), bound_names([80], "gbm")
+    ({80: ('lo-80', 'hi-80'), 95: ('lo-95', 'hi-95')}, {80: ('gbm-lo-80', 'gbm-hi-80')})
+    """
+    pre = f"{alias}-" if alias else ""
+    return {_tidy(lv): tuple(f"{pre}{s}-{_tidy(lv)}" for s in _SIDES) for lv in level}
+
+
+def bound_levels(columns: pd.DataFrame | Iterable[Any]) -> tuple[float, ...]:
+    """Levels of the unprefixed bounds ``lo-<l>``/``hi-<l>`` that a frame has both of.
+
+    Examples
+    --------
+    >>> bound_levels(["forecast", "lo-95", "hi-95", "lo-80", "hi-80", "lo-50"])
+    (80, 95)
+    """
+    names = set(map(str, columns.columns if isinstance(columns, pd.DataFrame) else columns))
+    found = {m[2]: m[1] for n in names if (m := _UNPREFIXED.match(n))}
+    return normalise_level([float(v) for v in found if f"hi-{v}" in names])
 
 
 class IntervalColumn(NamedTuple):

@@ -17,7 +17,7 @@ import pandas as pd
 
 from demandcast._text import examples
 from demandcast.exceptions import ConfigError, DataWarning, InvalidFrameError
-from demandcast.forecast_frame import interval_columns, normalise_level
+from demandcast.forecast_frame import bound_levels, bound_names, interval_columns, normalise_level
 from demandcast.frame import open_flags, require_columns
 from demandcast.metrics import (
     DMResult,
@@ -588,9 +588,7 @@ def score_forecast_vs_actual(
     keys = list(by) if "model" in by else ["model", *by]
     group_cols = [k for k in by if k != "model"]
     require_columns(joined, ["y", "forecast", *keys], "joined", "see forecast_vs_actual().")
-    stored = [c[len("lo-") :] for c in joined.columns if c.startswith("lo-")]
-    levels = normalise_level([float(lv) for lv in stored])  # lo-<l>: the store's own names
-    bounds = {lv: (f"lo-{lv:g}", f"hi-{lv:g}") for lv in levels}
+    bounds = bound_names(bound_levels(joined))
     if train is not None:
         joined = joined.assign(cutoff=joined["as_of"])
     scored = [

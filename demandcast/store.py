@@ -51,7 +51,13 @@ from demandcast.exceptions import (
     MissingDependencyError,
     StoreError,
 )
-from demandcast.forecast_frame import forecast_columns, to_long, to_wide, validate_forecast
+from demandcast.forecast_frame import (
+    bound_names,
+    forecast_columns,
+    to_long,
+    to_wide,
+    validate_forecast,
+)
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -1191,8 +1197,9 @@ class ForecastStore:
             iv = iv.astype({"lo": "float64", "hi": "float64"})
             iv_wide = iv.pivot(index=keys, columns="level", values=["lo", "hi"])
             levels = sorted(iv["level"].unique())
-            iv_wide.columns = [f"{side}-{level:g}" for side, level in iv_wide.columns]
-            ordered = [f"{side}-{lv:g}" for lv in levels for side in ("lo", "hi")]
+            names = bound_names(levels)
+            iv_wide.columns = [names[lv][side == "hi"] for side, lv in iv_wide.columns]
+            ordered = [name for lv in levels for name in names[lv]]
             out = out.merge(iv_wide[ordered].reset_index(), on=keys, how="left")
         runs_frame = self._runs_frame(run_rows)
         tz = str(runs_frame["as_of"].dt.tz) if len(runs_frame) else _FALLBACK_TZ
